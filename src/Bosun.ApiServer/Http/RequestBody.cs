@@ -1,0 +1,80 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Bosun.ApiServer.Errors;
+using Microsoft.AspNetCore.Http;
+
+namespace Bosun.ApiServer.Http;
+
+/// <summary>Reads request bodies: at most 3 MiB (kube-apiserver's limit), JSON or YAML, always into a JSON tree.</summary>
+internal static class RequestBody
+{
+    public const int MaxBytes = 3 * 1024 * 1024;
+
+    public static async Task<byte[]> ReadBytesAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxBytes) throw ApiException.TooLarge();
+        var buffer = new ArrayBufferWriter<byte>(request.ContentLength is > 0 and var n ? (int)n : 4096);
+        var stream = request.Body;
+        while (true)
+        {
+            var memory = buffer.GetMemory(16 * 1024);
+            var read = await stream.ReadAsync(memory, ct);
+            if (read == 0) break;
+            buffer.Advance(read);
+            if (buffer.WrittenCount > MaxBytes) throw ApiException.TooLarge();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The media type without parameters, lower case: <c>application/json</c>.</summary>
+    public static string MediaType(HttpRequest request)
+    {
+        var ct = request.ContentType;
+        if (string.IsNullOrEmpty(ct)) return "application/json";
+        var semi = ct.IndexOf(';');
+        return (semi < 0 ? ct : ct[..semi]).Trim().ToLowerInvariant();
+    }
+
+    /// <summary>An object body (create, update), as JSON or YAML; 415 for anything else.</summary>
+    public static async Task<JsonObject> ReadObjectAsync(HttpRequest request, CancellationToken ct)
+    {
+        var media = MediaType(request);
+        var bytes = await ReadBytesAsync(request, ct);
+        return media switch
+        {
+            "application/json" or "*/*" => ParseJsonObject(bytes),
+            "application/yaml" or "application/x-yaml" or "text/yaml" => YamlToJson.ParseObject(bytes),
+            "application/vnd.kubernetes.protobuf" => throw new ApiException(415, "UnsupportedMediaType",
+                "protobuf request bodies are not implemented yet; send application/json"),
+            _ => throw ApiException.UnsupportedMediaType(media),
+        };
+    }
+
+    public static JsonObject ParseJsonObject(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty) throw ApiException.BadRequest("the request body is empty; an object is required");
+        try
+        {
+            return JsonNode.Parse(bytes, documentOptions: Json.DocumentOptions) as JsonObject
+                ?? throw ApiException.BadRequest("the request body must be a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest($"error decoding request body: {e.Message}");
+        }
+    }
+
+    public static JsonNode ParseJson(ReadOnlySpan<byte> bytes)
+    {
+        try
+        {
+            return JsonNode.Parse(bytes, documentOptions: Json.DocumentOptions)
+                ?? throw ApiException.BadRequest("the request body must not be null");
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest($"error decoding request body: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Bosun.ApiServer.Errors;
+using Bosun.ApiServer.Registry;
+using Bosun.ApiServer.Tables;
+using Bosun.ApiServer.Watch;
+using Bosun.Storage;
+using Microsoft.AspNetCore.Http;
+
+namespace Bosun.ApiServer.Http;
+
+/// <summary>
+/// Serves <c>?watch=true</c>: a chunked stream of <c>{"type":…,"object":…}</c> lines. Without a resourceVersion
+/// (or with "0") it first sends the current objects as ADDED; it resumes after a given resourceVersion from the
+/// watch cache, or from storage when that is older than the cache, and reports a compacted one as a 410 ERROR event.
+/// </summary>
+internal sealed class WatchStreamer(WatchCache cache, IKeyValueStore storage, TimeProvider time)
+{
+    private static readonly TimeSpan BookmarkInterval = TimeSpan.FromSeconds(30);
+
+    public async Task StreamAsync(HttpContext ctx, GenericStore store, string? ns, string? name, CancellationToken ct)
+    {
+        var reg = store.Registration;
+        var query = ctx.Request.Query;
+        var options = ListOptionsParser.Parse(query, reg);
+        if (name is not null) options = options with { Filter = SelectorFilter.WithName(reg, options.Filter, name) };
+        var bookmarks = query.Bool("allowWatchBookmarks");
+        var timeout = query.Long("timeoutSeconds") is > 0 and long t ? TimeSpan.FromSeconds(t) : Timeout.InfiniteTimeSpan;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (timeout != Timeout.InfiniteTimeSpan) deadline.CancelAfter(timeout);
+
+        var sink = new WatchSink(ctx, ResponseWriter.WantsTable(ctx.Request) ? TableConvertors.For(reg.Group, reg.Resource) : null,
+            ResponseWriter.IncludeObject(ctx), time);
+        var from = options.ResourceVersion ?? 0;
+        var initial = from == 0 ? await store.ListAsync(ns, options with { Limit = 0, Continue = null }, ct) : null;
+        ctx.Response.StatusCode = 200;
+        ctx.Response.ContentType = sink.ContentType;
+        await ctx.Response.StartAsync(ct);
+
+        if (initial is not null)
+        {
+            foreach (var item in initial.Items) await sink.WriteAsync("ADDED", Json.ToBytes(item), deadline.Token);
+            from = initial.Revision;
+            await sink.FlushAsync(deadline.Token);
+        }
+
+        try
+        {
+            using var sub = cache.Subscribe(reg, reg.NamespacePrefix(ns), options.Filter, from);
+            if (sub is not null) await PumpCacheAsync(sub, sink, reg, bookmarks, deadline.Token);
+            else await PumpStorageAsync(reg, ns, options.Filter, from, sink, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // timeoutSeconds elapsed: a clean end of stream tells the client to re-watch from its last revision.
+        }
+        catch (StorageException e) when (e.Kind == StorageErrorKind.Compacted)
+        {
+            await sink.ErrorAsync(ApiException.Expired($"too old resource version: {from} ({e.CompactedRevision})"), ct);
+        }
+    }
+
+    private async Task PumpCacheAsync(WatchSubscription sub, WatchSink sink, ResourceRegistration reg, bool bookmarks, CancellationToken ct)
+    {
+        var reader = sub.Reader;
+        Task<bool>? waiting = null;
+        while (true)
+        {
+            while (reader.TryRead(out var item)) await sink.WriteAsync(item.Type, item.ObjectJson, ct);
+            await sink.FlushAsync(ct);
+            waiting ??= reader.WaitToReadAsync(ct).AsTask();
+            if (bookmarks && await Task.WhenAny(waiting, Task.Delay(BookmarkInterval, time, ct)) != waiting)
+            {
+                ct.ThrowIfCancellationRequested();
+                // Read the revision before checking the queue: every event up to it was queued before it was published.
+                var revision = cache.LatestRevision;
+                if (!reader.TryPeek(out _)) await sink.WriteAsync("BOOKMARK", Bookmark(reg, revision), ct);
+                continue;
+            }
+            // False: closed for being too slow, or the cache restarted; the client re-watches from its last revision.
+            if (!await waiting) return;
+            waiting = null;
+        }
+    }
+
+    private async Task PumpStorageAsync(ResourceRegistration reg, string? ns, ObjectFilter filter, long from, WatchSink sink, CancellationToken ct)
+    {
+        await foreach (var change in storage.WatchAsync(reg.NamespacePrefix(ns), from, ct))
+        {
+            var e = new CachedEvent(change);
+            var sub = new WatchSubscription(reg, reg.NamespacePrefix(ns), filter, 1);
+            sub.Offer(e);
+            while (sub.Reader.TryRead(out var item)) await sink.WriteAsync(item.Type, item.ObjectJson, ct);
+            await sink.FlushAsync(ct);
+        }
+    }
+
+    private static byte[] Bookmark(ResourceRegistration reg, long revision) =>
+        Encoding.UTF8.GetBytes($"{{\"kind\":\"{reg.Kind}\",\"apiVersion\":\"{reg.ApiVersion}\",\"metadata\":{{\"resourceVersion\":\"{revision}\"}}}}");
+
+    /// <summary>Writes event lines to the response, as JSON objects or as one-row Tables.</summary>
+    private sealed class WatchSink(HttpContext ctx, TableConvertor? table, IncludeObjectPolicy include, TimeProvider time)
+    {
+        private static readonly byte[] Newline = "\n"u8.ToArray();
+        private bool columnsSent;
+
+        public string ContentType => "application/json";
+
+        public async Task WriteAsync(string type, byte[] objectJson, CancellationToken ct)
+        {
+            var body = ctx.Response.BodyWriter;
+            var payload = table is not null && type != "BOOKMARK" ? AsTable(objectJson) : objectJson;
+            await body.WriteAsync(Encoding.UTF8.GetBytes($"{{\"type\":\"{type}\",\"object\":"), ct);
+            await body.WriteAsync(payload, ct);
+            await body.WriteAsync("}"u8.ToArray(), ct);
+            await body.WriteAsync(Newline, ct);
+        }
+
+        private byte[] AsTable(byte[] objectJson)
+        {
+            var obj = (JsonObject)JsonNode.Parse(objectJson)!;
+            var rv = obj.Obj("metadata").Str("resourceVersion") ?? "";
+            var bytes = TableWriter.Write(table!, [obj], include, rv, null, null, includeColumns: !columnsSent, time.GetUtcNow());
+            columnsSent = true;
+            return bytes;
+        }
+
+        public async Task FlushAsync(CancellationToken ct) => await ctx.Response.BodyWriter.FlushAsync(ct);
+
+        public async Task ErrorAsync(ApiException e, CancellationToken ct)
+        {
+            await WriteAsync("ERROR", StatusWriter.Failure(e), ct);
+            await FlushAsync(ct);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.Text.Json.Nodes;
+using Bosun.ApiServer.Errors;
+
+namespace Bosun.ApiServer.Registry;
+
+/// <summary>
+/// Per-kind behaviour plugged into the one generic store, as kube-apiserver's RESTCreateStrategy/RESTUpdateStrategy.
+/// Methods mutate the object they are given; the store has already filled the system metadata fields.
+/// </summary>
+internal interface IResourceStrategy
+{
+    /// <summary>Whether a create starts from an empty status (true for most kinds; a node agent registers its Node with status).</summary>
+    bool ResetsStatusOnCreate => true;
+
+    /// <summary>Clears or sets fields on create (status reset, defaults).</summary>
+    void PrepareForCreate(JsonObject obj) { }
+
+    /// <summary>Copies over what a main-resource update may not change (status when the kind has a status subresource).</summary>
+    void PrepareForUpdate(JsonObject obj, JsonObject old) { }
+
+    /// <summary>Kind-specific validation on create; metadata is validated by the store.</summary>
+    IEnumerable<StatusCause> Validate(JsonObject obj) => [];
+
+    /// <summary>Kind-specific validation on update (immutable fields).</summary>
+    IEnumerable<StatusCause> ValidateUpdate(JsonObject obj, JsonObject old) => [];
+
+    /// <summary>
+    /// How long a delete should wait: null = delete now; a positive value = set deletionTimestamp and wait for the node.
+    /// Only pods use graceful deletion.
+    /// </summary>
+    long? GracePeriodSeconds(JsonObject obj, long? requested) => null;
+
+    /// <summary>Kind-specific finalization that keeps a deleted object around (a namespace's <c>spec.finalizers</c>).</summary>
+    bool BlocksDeletion(JsonObject obj) => false;
+
+    /// <summary>Marks an object whose deletion has begun (a namespace becomes Terminating).</summary>
+    void PrepareForDelete(JsonObject obj) { }
+}
+
+/// <summary>The strategy of kinds with no special rules.</summary>
+internal sealed class DefaultStrategy : IResourceStrategy
+{
+    public static readonly DefaultStrategy Instance = new();
+}
