@@ -115,7 +115,9 @@ internal sealed class ServingNames
     private static IPAddress Normalize(IPAddress address)
     {
         var plain = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-        return plain.ScopeId == 0 || plain.AddressFamily != AddressFamily.InterNetworkV6
+        // ScopeId throws for IPv4, so test the family first; a zone id never appears in a certificate and must not
+        // make an otherwise equal address look missing.
+        return plain.AddressFamily != AddressFamily.InterNetworkV6 || plain.ScopeId == 0
             ? plain
             : new IPAddress(plain.GetAddressBytes());
     }
