@@ -45,6 +45,27 @@ public sealed class X509AuthenticatorTests(PkiFixture fixture) : IClassFixture<P
     }
 
     [Fact]
+    public void Authenticate_CachedCertAfterExpiry_ReturnsNull()
+    {
+        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        using var cert = fixture.Pki.IssueClientCertificate("short-lived", [], TimeSpan.FromHours(2));
+        var authenticator = Authenticator(time);
+        Assert.NotNull(authenticator.Authenticate(cert));
+
+        time.Advance(TimeSpan.FromHours(3));
+
+        Assert.Null(authenticator.Authenticate(cert));
+    }
+
+    [Fact]
+    public void Authenticate_SameCertTwice_ReturnsSameUser()
+    {
+        var authenticator = Authenticator();
+
+        Assert.Equal(authenticator.Authenticate(fixture.Pki.AdminCertificate), authenticator.Authenticate(fixture.Pki.AdminCertificate));
+    }
+
+    [Fact]
     public void Authenticate_CertNotYetValid_ReturnsNull()
     {
         var earlier = new ManualTimeProvider(DateTimeOffset.UtcNow.AddDays(-2));
