@@ -1,0 +1,106 @@
+using System.Net;
+using Bosun.ApiServer.Bootstrap;
+using Bosun.ApiServer.Http;
+using Bosun.ApiServer.Registry;
+using Bosun.ApiServer.Registry.Kinds;
+using Bosun.ApiServer.Security;
+using Bosun.ApiServer.Watch;
+using Bosun.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Bosun.ApiServer;
+
+/// <summary>
+/// A running Kubernetes API server: Kestrel over HTTPS in front of the registry, on the given storage.
+/// Start order: PKI → watch cache → default namespaces → HTTP; stop in reverse.
+/// </summary>
+public sealed class ApiServer : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly WatchCache cache;
+    private readonly BackgroundLoops loops;
+
+    private ApiServer(WebApplication app, WatchCache cache, BackgroundLoops loops, ClusterPki pki, string adminToken, Uri url)
+    {
+        this.app = app;
+        this.cache = cache;
+        this.loops = loops;
+        Pki = pki;
+        AdminToken = adminToken;
+        Url = url;
+    }
+
+    public ClusterPki Pki { get; }
+    public string AdminToken { get; }
+    /// <summary>The HTTPS address clients should use (loopback when bound to all addresses).</summary>
+    public Uri Url { get; }
+
+    public static async Task<ApiServer> StartAsync(ApiServerConfig config, IKeyValueStore storage, ILoggerFactory loggers,
+        TimeProvider time, CancellationToken ct)
+    {
+        Directory.CreateDirectory(config.StateDirectory);
+        var pki = ClusterPki.LoadOrCreate(Path.Combine(config.StateDirectory, "tls"),
+            new PkiOptions { ClusterDomain = config.ClusterDomain, ServiceCidr = config.ServiceCidr.ToString() }, time);
+        var tokenFile = Path.Combine(config.StateDirectory, "token");
+        var adminToken = TokenFile.EnsureAdminToken(tokenFile);
+
+        storage = new InstrumentedStore(storage);
+        var registrations = BuiltInKinds.Create();
+        var catalog = new ResourceCatalog(registrations, storage, time);
+        var cache = new WatchCache(storage, loggers.CreateLogger<WatchCache>(), config.WatchCacheSize);
+        await cache.StartAsync(ct);
+        await DefaultNamespaces.EnsureAsync(catalog, ct);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggers);
+        builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        builder.WebHost.UseKestrel(o =>
+        {
+            KestrelHttps.Configure(o, config.BindAddress, config.Port, pki);
+            o.Limits.MaxRequestBodySize = null;   // RequestBody enforces Kubernetes' 3 MiB limit with a Status answer
+            o.Limits.Http2.MaxStreamsPerConnection = 1000;
+        });
+        var app = builder.Build();
+        var authenticator = CompositeAuthenticator.Create(pki, tokenFile, time);
+        var endpoints = new Endpoints(catalog, new Discovery(registrations), cache, storage, time);
+        app.UseMiddleware<RequestMetrics>();
+        app.UseBosunAuthentication(authenticator);
+        app.Run(endpoints.DispatchAsync);
+        await app.StartAsync(ct);
+
+        var port = BoundPort(app);
+        var host = config.BindAddress.Equals(IPAddress.Any) || config.BindAddress.Equals(IPAddress.IPv6Any)
+            ? "127.0.0.1"
+            : config.BindAddress.ToString();
+        var url = new Uri($"https://{(host.Contains(':') ? $"[{host}]" : host)}:{port}");
+        if (config.KubeconfigPath is { } kubeconfig)
+            KubeconfigWriter.Write(kubeconfig, url.ToString().TrimEnd('/'), pki.CaPem, pki.AdminCertificatePem, pki.AdminKeyPem);
+
+        var loops = new BackgroundLoops(loggers.CreateLogger<BackgroundLoops>());
+        loops.Start("namespace-finalizer", t => new NamespaceFinalizer(catalog, cache, loggers.CreateLogger<NamespaceFinalizer>(), time).RunAsync(t));
+        loops.Start("compactor", t => new Compactor(storage, config.CompactionInterval, time, loggers.CreateLogger<Compactor>()).RunAsync(t));
+        endpoints.Ready = true;
+        return new ApiServer(app, cache, loops, pki, adminToken, url);
+    }
+
+    private static int BoundPort(WebApplication app)
+    {
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new Uri(address.Replace("[::]", "localhost").Replace("0.0.0.0", "localhost")).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await loops.DisposeAsync();
+        await app.StopAsync(CancellationToken.None);
+        await app.DisposeAsync();
+        await cache.DisposeAsync();
+        Pki.Dispose();
+    }
+}
