@@ -36,13 +36,20 @@ public sealed record FieldError(FieldErrorType Type, string Field, object? BadVa
         return new(FieldErrorType.NotSupported, field, value, detail);
     }
 
-    public static FieldError TooLong(string field, object? value, int maxLength) =>
-        new(FieldErrorType.TooLong, field, value, string.Create(CultureInfo.InvariantCulture, $"must have at most {maxLength} bytes"));
+    /// <summary>A value over its byte limit; the value itself is never echoed (v1.32 wording).</summary>
+    public static FieldError TooLong(string field, int maxLength)
+    {
+        var detail = maxLength >= 0
+            ? string.Create(CultureInfo.InvariantCulture, $"may not be more than {maxLength} bytes")
+            : "value is too long";
+        return new(FieldErrorType.TooLong, field, "<value omitted>", detail);
+    }
 
+    /// <summary>A list over its item limit; a negative <paramref name="actualQuantity"/> leaves the count out.</summary>
     public static FieldError TooMany(string field, int actualQuantity, int maxQuantity)
     {
         var detail = maxQuantity >= 0
-            ? string.Create(CultureInfo.InvariantCulture, $"must have at most {maxQuantity} {(maxQuantity == 1 ? "item" : "items")}")
+            ? string.Create(CultureInfo.InvariantCulture, $"must have at most {maxQuantity} items")
             : "has too many items";
         return new(FieldErrorType.TooMany, field, actualQuantity >= 0 ? actualQuantity : OmitValue, detail);
     }

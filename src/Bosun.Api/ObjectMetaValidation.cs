@@ -114,7 +114,7 @@ public static class ObjectMetaValidation
 
         if (Validation.ValidateAnnotationsSize(annotations).Count != 0)
         {
-            errors.Add(FieldError.TooLong(path, "", Validation.TotalAnnotationSizeLimitBytes));
+            errors.Add(FieldError.TooLong(path, Validation.TotalAnnotationSizeLimitBytes));
         }
 
         return errors;

@@ -183,11 +183,8 @@ public static class Validation
         return errors;
     }
 
-    /// <summary>
-    /// Total annotation size (keys plus values, in UTF-8 bytes) against the 256 KiB limit;
-    /// returns the Kubernetes Too long detail or an empty list.
-    /// </summary>
-    public static IReadOnlyList<string> ValidateAnnotationsSize(IEnumerable<KeyValuePair<string, string>> annotations)
+    /// <summary>Total size of annotations as Kubernetes counts it: UTF-8 bytes of every key plus every value.</summary>
+    public static long AnnotationsSize(IEnumerable<KeyValuePair<string, string>> annotations)
     {
         ArgumentNullException.ThrowIfNull(annotations);
         long total = 0;
@@ -196,8 +193,18 @@ public static class Validation
             total += ByteLength(key) + ByteLength(value ?? "");
         }
 
+        return total;
+    }
+
+    /// <summary>
+    /// Checks the 256 KiB annotation budget; the message is Kubernetes' ValidateAnnotationsSize error.
+    /// Object validation reports the breach as a Too long field error instead (see <see cref="FieldError.TooLong"/>).
+    /// </summary>
+    public static IReadOnlyList<string> ValidateAnnotationsSize(IEnumerable<KeyValuePair<string, string>> annotations)
+    {
+        var total = AnnotationsSize(annotations);
         return total > TotalAnnotationSizeLimitBytes
-            ? [string.Create(CultureInfo.InvariantCulture, $"must have at most {TotalAnnotationSizeLimitBytes} bytes")]
+            ? [string.Create(CultureInfo.InvariantCulture, $"annotations size {total} is larger than limit {TotalAnnotationSizeLimitBytes}")]
             : [];
     }
 

@@ -250,4 +250,23 @@ public sealed class LabelSelectorTests
 
         Assert.Equal(expected, error.Message);
     }
+
+    [Theory]
+    [InlineData("release in (canary,alpha,beta),tier notin (db),!legacy,app,env=prod,n>1")]
+    [InlineData("missing!=x,other notin (a)")]
+    [InlineData("")]
+    public void Matches_Repeatedly_DoesNotAllocate(string selector)
+    {
+        var parsed = LabelSelector.Parse(selector);
+        IReadOnlyDictionary<string, string> labels = Labels("release:alpha;tier:web;app:x;env:prod;n:5");
+        parsed.Matches(labels);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            parsed.Matches(labels);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }

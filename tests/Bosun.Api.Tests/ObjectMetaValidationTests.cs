@@ -80,7 +80,7 @@ public sealed class ObjectMetaValidationTests
         Assert.Equal(errors, result.Count);
         if (errors == 1)
         {
-            Assert.Equal("metadata.annotations: Too long: must have at most 262144 bytes", result[0].ToString());
+            Assert.Equal("metadata.annotations: Too long: may not be more than 262144 bytes", result[0].ToString());
             Assert.Equal("FieldValueTooLong", result[0].Reason);
         }
     }

@@ -196,7 +196,7 @@ public sealed class ValidationTests
         Assert.Equal(errors, result.Count);
         if (errors == 1)
         {
-            Assert.Equal("must have at most 262144 bytes", result[0]);
+            Assert.Equal("annotations size 262145 is larger than limit 262144", result[0]);
         }
     }
 
