@@ -5,7 +5,7 @@ namespace Bosun.Api;
 
 /// <summary>
 /// Validates the generic part of an object's metadata (name/generateName, namespace scope, generation,
-/// labels, annotations) and reports problems as Kubernetes' ValidateObjectMeta does, field paths included.
+/// labels, annotations, owner references, finalizers) and reports problems as Kubernetes' ValidateObjectMeta does, field paths included.
 /// </summary>
 public static class ObjectMetaValidation
 {
@@ -72,7 +72,123 @@ public static class ObjectMetaValidation
 
         errors.AddRange(ValidateLabels(GetMap(metadata, "labels"), "metadata.labels"));
         errors.AddRange(ValidateAnnotations(GetMap(metadata, "annotations"), "metadata.annotations"));
+        errors.AddRange(ValidateOwnerReferences(metadata?["ownerReferences"] as JsonArray, "metadata.ownerReferences"));
+        errors.AddRange(ValidateFinalizers(GetStrings(metadata, "finalizers"), "metadata.finalizers"));
         return errors;
+    }
+
+    /// <summary>
+    /// Each finalizer must be a qualified name, and the orphan and foreground-deletion finalizers exclude each other.
+    /// </summary>
+    public static IReadOnlyList<FieldError> ValidateFinalizers(IReadOnlyList<string> finalizers, string path)
+    {
+        ArgumentNullException.ThrowIfNull(finalizers);
+        var errors = new List<FieldError>();
+        foreach (var finalizer in finalizers)
+        {
+            foreach (var message in Validation.IsQualifiedName(finalizer))
+            {
+                errors.Add(FieldError.Invalid(path, finalizer, message));
+            }
+        }
+
+        if (finalizers.Contains("orphan") && finalizers.Contains("foregroundDeletion"))
+        {
+            errors.Add(FieldError.Invalid(path, finalizers, "finalizer orphan and foregroundDeletion cannot be both set"));
+        }
+
+        return errors;
+    }
+
+    /// <summary>
+    /// Each owner reference needs a version, kind, name and uid, Events cannot own objects, and at most one
+    /// reference may be the controller. Paths carry no index, as in Kubernetes. Where Kubernetes would dump a
+    /// Go struct as the bad value, the value is left out, since Go's rendering includes pointer addresses.
+    /// </summary>
+    public static IReadOnlyList<FieldError> ValidateOwnerReferences(JsonArray? ownerReferences, string path)
+    {
+        var errors = new List<FieldError>();
+        string? firstController = null;
+        foreach (var node in ownerReferences ?? [])
+        {
+            var reference = node as JsonObject;
+            var apiVersion = GetString(reference, "apiVersion");
+            var kind = GetString(reference, "kind");
+            var name = GetString(reference, "name");
+            var uid = GetString(reference, "uid");
+            var (group, version) = ParseGroupVersion(apiVersion);
+            if (version.Length == 0)
+            {
+                errors.Add(FieldError.Invalid(path + ".apiVersion", apiVersion, "version must not be empty"));
+            }
+
+            if (kind.Length == 0)
+            {
+                errors.Add(FieldError.Invalid(path + ".kind", kind, "kind must not be empty"));
+            }
+
+            if (name.Length == 0)
+            {
+                errors.Add(FieldError.Invalid(path + ".name", name, "name must not be empty"));
+            }
+
+            if (uid.Length == 0)
+            {
+                errors.Add(FieldError.Invalid(path + ".uid", uid, "uid must not be empty"));
+            }
+
+            if (group.Length == 0 && version == "v1" && kind == "Event")
+            {
+                errors.Add(FieldError.Invalid(path, FieldError.OmitValue, "/v1, Kind=Event is disallowed from being an owner"));
+            }
+
+            if (reference?["controller"] is JsonValue controller && controller.GetValueKind() == JsonValueKind.True)
+            {
+                var current = kind + "/" + name;
+                if (firstController is null)
+                {
+                    firstController = current;
+                }
+                else
+                {
+                    errors.Add(FieldError.Invalid(path, FieldError.OmitValue,
+                        $"Only one reference can have Controller set to true. Found \"true\" in references for {firstController} and {current}"));
+                }
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>Splits "group/version" or "version"; anything with more slashes has no version, as in Kubernetes.</summary>
+    private static (string Group, string Version) ParseGroupVersion(string apiVersion)
+    {
+        if (apiVersion.Length == 0 || apiVersion == "/")
+        {
+            return ("", "");
+        }
+
+        var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0)
+        {
+            return ("", apiVersion);
+        }
+
+        return apiVersion.IndexOf('/', slash + 1) >= 0 ? ("", "") : (apiVersion[..slash], apiVersion[(slash + 1)..]);
+    }
+
+    private static List<string> GetStrings(JsonObject? metadata, string property)
+    {
+        var result = new List<string>();
+        if (metadata?[property] is JsonArray array)
+        {
+            foreach (var node in array)
+            {
+                result.Add(node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : "");
+            }
+        }
+
+        return result;
     }
 
     /// <summary>Label keys must be qualified names and values valid label values; all errors sit on the map's path.</summary>

@@ -14,6 +14,7 @@ public sealed class ObjectMetaValidationTests
     [InlineData("""{"name":"web","namespace":"default"}""", true)]
     [InlineData("""{"name":"node-1"}""", false)]
     [InlineData("""{"generateName":"web-","namespace":"default"}""", true)]
+    [InlineData("""{"name":"web","namespace":"d","finalizers":["kubernetes.io/pv-protection"],"ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"rs","uid":"u","controller":true},{"apiVersion":"v1","kind":"Pod","name":"p","uid":"v","controller":false}]}""", true)]
     [InlineData("""{"name":"a.b.c","namespace":"ns","labels":{"app":"web","example.com/tier":""},"annotations":{"Example.com/Note":"anything at all"}}""", true)]
     public void Validate_ValidMetadata_ReturnsNoErrors(string json, bool namespaced)
     {
@@ -35,6 +36,22 @@ public sealed class ObjectMetaValidationTests
         { """{"name":"web","namespace":"d","labels":{"app":"a b"}}""", true, ["metadata.labels: Invalid value: \"a b\": " + ValidationTests.LabelValueMessage] },
         { """{"name":"web","namespace":"d","labels":{"Bad.Prefix/app":"x"}}""", true, ["metadata.labels: Invalid value: \"Bad.Prefix/app\": prefix part " + ValidationTests.SubdomainMessage] },
         { """{"name":"web","namespace":"d","annotations":{"a/b/c":"x"}}""", true, ["metadata.annotations: Invalid value: \"a/b/c\": a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"] },
+        { """{"name":"web","namespace":"d","finalizers":["example.com/cleanup","-bad"]}""", true, ["metadata.finalizers: Invalid value: \"-bad\": " + ValidationTests.NamePartMessage] },
+        { """{"name":"web","namespace":"d","finalizers":["orphan","foregroundDeletion"]}""", true, ["metadata.finalizers: Invalid value: []string{\"orphan\", \"foregroundDeletion\"}: finalizer orphan and foregroundDeletion cannot be both set"] },
+        {
+            """{"name":"web","namespace":"d","ownerReferences":[{"apiVersion":"apps/","kind":"","name":"","uid":""}]}""", true,
+            [
+                "metadata.ownerReferences.apiVersion: Invalid value: \"apps/\": version must not be empty",
+                "metadata.ownerReferences.kind: Invalid value: \"\": kind must not be empty",
+                "metadata.ownerReferences.name: Invalid value: \"\": name must not be empty",
+                "metadata.ownerReferences.uid: Invalid value: \"\": uid must not be empty",
+            ]
+        },
+        {
+            """{"name":"web","namespace":"d","ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"a","uid":"1","controller":true},{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"b","uid":"2","controller":true}]}""", true,
+            ["metadata.ownerReferences: Invalid value: Only one reference can have Controller set to true. Found \"true\" in references for ReplicaSet/a and ReplicaSet/b"]
+        },
+        { """{"name":"web","namespace":"d","ownerReferences":[{"apiVersion":"v1","kind":"Event","name":"e","uid":"1"}]}""", true, ["metadata.ownerReferences: Invalid value: /v1, Kind=Event is disallowed from being an owner"] },
         { """{"name":"web","namespace":"d","annotations":{"":"x"}}""", true, ["metadata.annotations: Invalid value: \"\": name part must be non-empty", "metadata.annotations: Invalid value: \"\": " + ValidationTests.NamePartMessage] },
     };
 
