@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Bosun.Api;
 
@@ -124,16 +126,84 @@ public sealed class LabelRequirement
             case SelectorOperator.DoesNotExist:
                 return !has;
             case SelectorOperator.GreaterThan or SelectorOperator.LessThan:
-                if (!has || !long.TryParse(actual, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
-                {
-                    return false;
-                }
-
-                return Operator == SelectorOperator.GreaterThan ? number > integerValue : number < integerValue;
+                return has && CompareInteger(actual);
             default:
                 return false;
         }
     }
+
+    /// <summary>
+    /// Same as <see cref="Matches(IReadOnlyDictionary{string, string}?)"/> for labels still in JSON form
+    /// (<c>metadata.labels</c>); values are compared in place so parsed documents are not copied into strings.
+    /// A JSON null counts as the empty string, as Go's decoder makes it.
+    /// </summary>
+    public bool Matches(JsonObject? labels)
+    {
+        JsonNode? node = null;
+        var has = labels is not null && labels.TryGetPropertyValue(Key, out node);
+        switch (Operator)
+        {
+            case SelectorOperator.In or SelectorOperator.Equals or SelectorOperator.DoubleEquals:
+                return has && HasValue(node);
+            case SelectorOperator.NotIn or SelectorOperator.NotEquals:
+                return !has || !HasValue(node);
+            case SelectorOperator.Exists:
+                return has;
+            case SelectorOperator.DoesNotExist:
+                return !has;
+            case SelectorOperator.GreaterThan or SelectorOperator.LessThan:
+                return has && CompareInteger(TextOf(node));
+            default:
+                return false;
+        }
+    }
+
+    private bool HasValue(JsonNode? node)
+    {
+        if (node is null)
+        {
+            return HasValue("");
+        }
+
+        if (node is not JsonValue value)
+        {
+            return false;
+        }
+
+        if (value.TryGetValue<JsonElement>(out var element))
+        {
+            if (element.ValueKind != JsonValueKind.String)
+            {
+                return false;
+            }
+
+            foreach (var candidate in values)
+            {
+                if (element.ValueEquals(candidate))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        return value.TryGetValue<string>(out var text) && HasValue(text);
+    }
+
+    /// <summary>Gt/Lt hold only for labels that parse as 64-bit integers, like Go's strconv.ParseInt.</summary>
+    private bool CompareInteger(string? actual)
+    {
+        if (!long.TryParse(actual, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
+        {
+            return false;
+        }
+
+        return Operator == SelectorOperator.GreaterThan ? number > integerValue : number < integerValue;
+    }
+
+    private static string? TextOf(JsonNode? node) =>
+        node is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
 
     private bool HasValue(string value)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Text.Json.Nodes;
 using k8s.Models;
 
 namespace Bosun.Api;
@@ -119,6 +120,25 @@ public sealed class LabelSelector
 
     /// <summary>Whether an object with these labels is selected; null labels count as no labels.</summary>
     public bool Matches(IReadOnlyDictionary<string, string>? labels)
+    {
+        if (matchesNothing)
+        {
+            return false;
+        }
+
+        foreach (var requirement in requirements)
+        {
+            if (!requirement.Matches(labels))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether an object whose <c>metadata.labels</c> is this JSON object is selected; null counts as no labels.</summary>
+    public bool Matches(JsonObject? labels)
     {
         if (matchesNothing)
         {

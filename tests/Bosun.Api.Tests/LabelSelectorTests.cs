@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using k8s.Models;
 
 namespace Bosun.Api.Tests;
@@ -52,13 +53,63 @@ public sealed class LabelSelectorTests
     }
 
     [Theory]
+    [InlineData("release in (canary,alpha,beta)", "release:alpha", true)]
+    [InlineData("release in (canary,alpha,beta)", "release:stable", false)]
+    [InlineData("release notin (canary,alpha,beta)", "", true)]
+    [InlineData("release!=stable", "", true)]
+    [InlineData("release!=stable", "release:stable", false)]
+    [InlineData("!release", "release:x", false)]
+    [InlineData("release", "release:", true)]
+    [InlineData("release=", "release:", true)]
+    [InlineData("release=stable,app=myapp", "release:stable;app:myapp", true)]
+    [InlineData("replicas>2", "replicas:3", true)]
+    [InlineData("replicas<2", "replicas:abc", false)]
+    public void Matches_JsonLabels_AgreesWithDictionary(string selector, string labels, bool expected)
+    {
+        var parsed = LabelSelector.Parse(selector);
+        var dictionary = Labels(labels);
+        var json = new JsonObject(dictionary.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)));
+        var parsedJson = JsonNode.Parse(json.ToJsonString())!.AsObject();
+
+        Assert.Equal(expected, parsed.Matches(json));
+        Assert.Equal(expected, parsed.Matches(parsedJson));
+    }
+
+    [Theory]
+    [InlineData("""{"a":null}""", "a=", true)]
+    [InlineData("""{"a":null}""", "a", true)]
+    [InlineData("""{"a":1}""", "a=1", false)]
+    [InlineData("""{"a":1}""", "a!=1", true)]
+    public void Matches_JsonLabelsOddValues_FollowGoDecoding(string labels, string selector, bool expected)
+    {
+        Assert.Equal(expected, LabelSelector.Parse(selector).Matches(JsonNode.Parse(labels)!.AsObject()));
+    }
+
+    [Fact]
+    public void Matches_ParsedJsonLabels_DoesNotAllocate()
+    {
+        var parsed = LabelSelector.Parse("release in (canary,alpha),tier notin (db),!legacy,app,env=prod");
+        var labels = JsonNode.Parse("""{"release":"alpha","tier":"web","app":"x","env":"prod"}""")!.AsObject();
+        parsed.Matches(labels);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            parsed.Matches(labels);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Theory]
     [InlineData("release!=stable")]
     [InlineData("release notin (a)")]
     [InlineData("!release")]
     [InlineData("")]
     public void Matches_NullLabels_TreatedAsNoLabels(string selector)
     {
-        Assert.True(LabelSelector.Parse(selector).Matches(null));
+        Assert.True(LabelSelector.Parse(selector).Matches((IReadOnlyDictionary<string, string>?)null));
+        Assert.True(LabelSelector.Parse(selector).Matches((JsonObject?)null));
     }
 
     [Theory]
@@ -145,7 +196,7 @@ public sealed class LabelSelectorTests
     public void Nothing_AnyLabels_DoesNotMatch()
     {
         Assert.False(LabelSelector.Nothing.Matches(Labels("a:b")));
-        Assert.False(LabelSelector.Nothing.Matches(null));
+        Assert.False(LabelSelector.Nothing.Matches((JsonObject?)null));
         Assert.False(LabelSelector.Nothing.IsEmpty);
     }
 
