@@ -91,7 +91,7 @@ public sealed class ApiServer : IAsyncDisposable
 
     private static int BoundPort(WebApplication app)
     {
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new Uri(address.Replace("[::]", "localhost").Replace("0.0.0.0", "localhost")).Port;
     }
 

@@ -16,11 +16,3 @@ namespace Bosun.ApiServer.Tables
         public static byte[] Write(TableConvertor c, IReadOnlyList<JsonObject> items, IncludeObjectPolicy p, string rv, string? cont, long? remaining, bool includeColumns, DateTimeOffset now) => [];
     }
 }
-namespace Bosun.ApiServer.Http
-{
-    internal static class SelectorFilter
-    {
-        public static ObjectFilter Build(ResourceRegistration reg, string? label, string? field) => ObjectFilter.Everything;
-        public static ObjectFilter WithName(ResourceRegistration reg, ObjectFilter f, string name) => f;
-    }
-}

@@ -1,3 +1,5 @@
+using Bosun.Api;
+
 namespace Bosun.ApiServer.Errors;
 
 /// <summary>One cause of an error, as in <c>metav1.StatusCause</c>.</summary>
@@ -35,13 +37,14 @@ internal sealed class ApiException(int code, string reason, string message) : Ex
         { DetailsName = name, DetailsGroup = group, DetailsKind = resource };
 
     /// <summary>422, in <c>errors.NewInvalid</c>'s format: one error inline, several in brackets.</summary>
-    public static ApiException Invalid(string group, string kind, string name, IReadOnlyList<StatusCause> causes)
-    {
-        var parts = causes.Select(c => c.Field is { Length: > 0 } f ? $"{f}: {c.Message}" : c.Message).ToList();
-        var detail = parts.Count == 1 ? parts[0] : $"[{string.Join(", ", parts)}]";
-        return new(422, "Invalid", $"{kind} \"{name}\" is invalid: {detail}")
-        { DetailsName = name, DetailsGroup = group, DetailsKind = kind, Causes = causes };
-    }
+    public static ApiException Invalid(string group, string kind, string name, IReadOnlyList<FieldError> errors) =>
+        new(422, "Invalid", $"{kind} \"{name}\" is invalid: {FieldError.Join(errors)}")
+        {
+            DetailsName = name,
+            DetailsGroup = group,
+            DetailsKind = kind,
+            Causes = errors.Select(e => new StatusCause(e.Reason, e.Body, e.Field)).ToList(),
+        };
 
     public static ApiException BadRequest(string message) => new(400, "BadRequest", message);
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Bosun.Api;
 using Bosun.ApiServer.Errors;
 using Bosun.Storage;
 
@@ -220,7 +221,7 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
                 $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {meta.Str("resourceVersion")}");
     }
 
-    private void Validate(JsonObject obj, string name, IEnumerable<StatusCause> causes)
+    private void Validate(JsonObject obj, string name, IEnumerable<FieldError> causes)
     {
         var list = causes.ToList();
         if (list.Count > 0) throw ApiException.Invalid(reg.Group, reg.Kind, name, list);

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Bosun.ApiServer.Errors;
+using Bosun.Api;
 
 namespace Bosun.ApiServer.Registry;
 
@@ -19,10 +19,10 @@ internal interface IResourceStrategy
     void PrepareForUpdate(JsonObject obj, JsonObject old) { }
 
     /// <summary>Kind-specific validation on create; metadata is validated by the store.</summary>
-    IEnumerable<StatusCause> Validate(JsonObject obj) => [];
+    IEnumerable<FieldError> Validate(JsonObject obj) => [];
 
     /// <summary>Kind-specific validation on update (immutable fields).</summary>
-    IEnumerable<StatusCause> ValidateUpdate(JsonObject obj, JsonObject old) => [];
+    IEnumerable<FieldError> ValidateUpdate(JsonObject obj, JsonObject old) => [];
 
     /// <summary>
     /// How long a delete should wait: null = delete now; a positive value = set deletionTimestamp and wait for the node.

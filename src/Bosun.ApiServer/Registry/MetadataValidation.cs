@@ -1,10 +1,11 @@
 using System.Text.Json.Nodes;
-using Bosun.ApiServer.Errors;
+using Bosun.Api;
 
 namespace Bosun.ApiServer.Registry;
 
-/// <summary>ObjectMeta validation every kind shares: name, namespace, labels, annotations.</summary>
+/// <summary>ObjectMeta validation every kind shares: name (by the kind's rule), namespace, labels, annotations.</summary>
 internal static class MetadataValidation
 {
-    public static IEnumerable<StatusCause> Validate(JsonObject obj, ResourceRegistration reg) => [];
+    public static IEnumerable<FieldError> Validate(JsonObject obj, ResourceRegistration reg) =>
+        ObjectMetaValidation.Validate(obj.Obj("metadata"), reg.Namespaced, reg.NameValidation);
 }

@@ -34,6 +34,8 @@ internal sealed record ResourceRegistration
     public string? StorageGroup { get; init; }
     /// <summary>Converts between this version and the stored version; null when they are the same.</summary>
     public IVersionConverter? Converter { get; init; }
+    /// <summary>The rule for <c>metadata.name</c>: a DNS-1123 subdomain for most kinds, a label for namespaces, DNS-1035 for services.</summary>
+    public Func<string, IEnumerable<string>> NameValidation { get; init; } = Bosun.Api.Validation.IsDns1123Subdomain;
     /// <summary>The preferred version serves first in discovery; others are alternates.</summary>
     public bool Preferred { get; init; } = true;
 

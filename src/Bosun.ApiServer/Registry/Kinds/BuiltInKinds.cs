@@ -18,10 +18,10 @@ internal static class BuiltInKinds
             strategy: new PodStrategy(), returnsDeleted: true, fields: PodFields()),
         Kind<V1ReplicationController, V1ReplicationControllerList>("", "v1", "replicationcontrollers", true, status: true, scale: true,
             shortNames: ["rc"], categories: All, generation: true, fields: Fields(("status.replicas", o => Path(o, "status", "replicas") ?? "0"))),
-        Kind<V1Service, V1ServiceList>("", "v1", "services", true, status: true, shortNames: ["svc"], categories: All, returnsDeleted: true,
+        Kind<V1Service, V1ServiceList>("", "v1", "services", true, status: true, shortNames: ["svc"], categories: All, returnsDeleted: true, names: Bosun.Api.Validation.IsDns1035Label,
             fields: Fields(("spec.clusterIP", o => Path(o, "spec", "clusterIP")), ("spec.type", o => Path(o, "spec", "type")))),
         Kind<V1Namespace, V1NamespaceList>("", "v1", "namespaces", false, status: true, shortNames: ["ns"],
-            strategy: new NamespaceStrategy(), returnsDeleted: true, fields: Fields(("status.phase", o => Path(o, "status", "phase")))),
+            strategy: new NamespaceStrategy(), returnsDeleted: true, names: Bosun.Api.Validation.IsDns1123Label, fields: Fields(("status.phase", o => Path(o, "status", "phase")))),
         Kind<V1Node, V1NodeList>("", "v1", "nodes", false, status: true, shortNames: ["no"], strategy: new NodeStrategy(),
             fields: Fields(("spec.unschedulable", o => Path(o, "spec", "unschedulable") ?? "false"))),
         Kind<V1Endpoints, V1EndpointsList>("", "v1", "endpoints", true, shortNames: ["ep"]),
@@ -76,7 +76,7 @@ internal static class BuiltInKinds
     private static ResourceRegistration Kind<TModel, TList>(string group, string version, string resource, bool namespaced,
         bool status = false, bool scale = false, string[]? shortNames = null, string[]? categories = null,
         IResourceStrategy? strategy = null, bool returnsDeleted = false, bool generation = false,
-        Dictionary<string, Func<JsonObject, string?>>? fields = null) => new()
+        Dictionary<string, Func<JsonObject, string?>>? fields = null, Func<string, IEnumerable<string>>? names = null) => new()
     {
         Group = group,
         Version = version,
@@ -93,6 +93,7 @@ internal static class BuiltInKinds
         ReturnsDeletedObject = returnsDeleted,
         TracksGeneration = generation,
         FieldLabels = fields ?? [],
+        NameValidation = names ?? Bosun.Api.Validation.IsDns1123Subdomain,
     };
 
     /// <summary>The Kubernetes kind of a KubernetesClient model, read from its <c>KubeKind</c> constant.</summary>

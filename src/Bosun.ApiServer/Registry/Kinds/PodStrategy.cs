@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Bosun.ApiServer.Errors;
+using Bosun.Api;
 
 namespace Bosun.ApiServer.Registry.Kinds;
 
@@ -11,12 +11,12 @@ internal sealed class PodStrategy : IResourceStrategy
         obj["status"] = new JsonObject { ["phase"] = "Pending", ["qosClass"] = QosClass(obj.Obj("spec")) };
     }
 
-    public IEnumerable<StatusCause> Validate(JsonObject obj)
+    public IEnumerable<FieldError> Validate(JsonObject obj)
     {
         var containers = obj.Obj("spec").Arr("containers");
         if (containers is null || containers.Count == 0)
         {
-            yield return new StatusCause("FieldValueRequired", "Required value", "spec.containers");
+            yield return FieldError.Required("spec.containers");
             yield break;
         }
         var names = new HashSet<string>();
@@ -25,11 +25,11 @@ internal sealed class PodStrategy : IResourceStrategy
             var c = containers[i] as JsonObject;
             var name = c.Str("name");
             if (string.IsNullOrEmpty(name))
-                yield return new StatusCause("FieldValueRequired", "Required value", $"spec.containers[{i}].name");
+                yield return FieldError.Required($"spec.containers[{i}].name");
             else if (!names.Add(name))
-                yield return new StatusCause("FieldValueDuplicate", $"Duplicate value: \"{name}\"", $"spec.containers[{i}].name");
+                yield return FieldError.Duplicate($"spec.containers[{i}].name", name);
             if (string.IsNullOrEmpty(c.Str("image")))
-                yield return new StatusCause("FieldValueRequired", "Required value", $"spec.containers[{i}].image");
+                yield return FieldError.Required($"spec.containers[{i}].image");
         }
     }
 
