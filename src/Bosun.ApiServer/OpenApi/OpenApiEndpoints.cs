@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Net.Http.Headers;
 
 namespace Bosun.ApiServer.OpenApi;
 
@@ -84,21 +83,21 @@ internal static class OpenApiEndpoints
 
     private static bool WantsOnlyProtobuf(Microsoft.Extensions.Primitives.StringValues accept)
     {
-        if (!MediaTypeHeaderValue.TryParseList(accept, out var types) || types.Count == 0)
-        {
-            return false;
-        }
-
+        // Parsed by hand: the '@' in the protobuf media type is not a valid token character, so the strict
+        // MediaTypeHeaderValue parser rejects the whole header.
         var protobuf = false;
-        foreach (var type in types)
+        foreach (var value in accept)
         {
-            var media = type.MediaType.Value ?? string.Empty;
-            if (media is "application/json" or "*/*" or "application/*")
+            foreach (var range in (value ?? string.Empty).Split(','))
             {
-                return false;
-            }
+                var media = range.Split(';')[0].Trim();
+                if (media.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media is "*/*" or "application/*")
+                {
+                    return false;
+                }
 
-            protobuf |= string.Equals(media, V2Protobuf, StringComparison.OrdinalIgnoreCase);
+                protobuf |= media.Equals(V2Protobuf, StringComparison.OrdinalIgnoreCase);
+            }
         }
 
         return protobuf;
