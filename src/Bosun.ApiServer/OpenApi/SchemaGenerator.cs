@@ -62,8 +62,8 @@ internal sealed class SchemaGenerator
             ModelKind.Number => new JsonObject { ["type"] = "number", ["format"] = "double" },
             ModelKind.DateTime => new JsonObject { ["type"] = "string", ["format"] = "date-time" },
             ModelKind.Bytes => new JsonObject { ["type"] = "string", ["format"] = "byte" },
-            ModelKind.IntOrString => RefToNamed(SchemaNaming.IntOrStringName, IntOrStringDescription, "int-or-string"),
-            ModelKind.Quantity => RefToNamed(SchemaNaming.QuantityName, QuantityDescription, null),
+            ModelKind.IntOrString => RefToNamed(SchemaNaming.IntOrStringName, IntOrStringDescription, "int-or-string", "integer", "string"),
+            ModelKind.Quantity => RefToNamed(SchemaNaming.QuantityName, QuantityDescription, null, "string", "number"),
 
             // RawExtension, fieldsV1, JSONSchemaProps.default …: arbitrary JSON, so nothing below may be validated.
             ModelKind.FreeForm => new JsonObject { ["type"] = "object", ["x-kubernetes-preserve-unknown-fields"] = true },
@@ -75,11 +75,22 @@ internal sealed class SchemaGenerator
 
     private JsonObject RefToName(string name) => new() { ["$ref"] = (_flavor == OpenApiFlavor.V3 ? "#/components/schemas/" : "#/definitions/") + name };
 
-    private JsonObject RefToNamed(string name, string description, string? format)
+    private JsonObject RefToNamed(string name, string description, string? format, params string[] v3Types)
     {
         if (!_schemas.ContainsKey(name))
         {
-            var schema = new JsonObject { ["description"] = description, ["type"] = "string" };
+            var schema = new JsonObject { ["description"] = description };
+            if (_flavor == OpenApiFlavor.V3)
+            {
+                // As upstream: v3 states the real alternatives. Having no plain "type" also makes kubectl explain print
+                // the ref name (<IntOrString>, <map[string]Quantity>) instead of <string>.
+                schema["oneOf"] = new JsonArray(v3Types.Select(t => (JsonNode?)new JsonObject { ["type"] = t }).ToArray());
+            }
+            else
+            {
+                schema["type"] = "string";
+            }
+
             if (format is not null)
             {
                 schema["format"] = format;

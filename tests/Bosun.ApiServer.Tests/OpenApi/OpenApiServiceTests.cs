@@ -79,12 +79,15 @@ public sealed class OpenApiServiceTests
         var doc = V3("api/v1");
         var port = Schemas(doc)["io.k8s.api.core.v1.HTTPGetAction"]!["properties"]!["port"]!;
         var intOrString = Resolve(doc, port);
-        Assert.Equal("string", intOrString["type"]!.GetValue<string>());
+        Assert.Null(intOrString["type"]);
         Assert.Equal("int-or-string", intOrString["format"]!.GetValue<string>());
+        Assert.Equal(["integer", "string"], intOrString["oneOf"]!.AsArray().Select(t => t!["type"]!.GetValue<string>()));
 
         var limits = Schemas(doc)["io.k8s.api.core.v1.ResourceRequirements"]!["properties"]!["limits"]!;
         Assert.Equal("object", limits["type"]!.GetValue<string>());
         Assert.Equal("#/components/schemas/io.k8s.apimachinery.pkg.api.resource.Quantity", limits["additionalProperties"]!["$ref"]!.GetValue<string>());
+
+        Assert.Equal(["string", "number"], Schemas(doc)[SchemaNaming.QuantityName]!["oneOf"]!.AsArray().Select(t => t!["type"]!.GetValue<string>()));
 
         var meta = Schemas(doc)["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"]!["properties"]!;
         Assert.Equal("string", meta["labels"]!["additionalProperties"]!["type"]!.GetValue<string>());
@@ -167,6 +170,8 @@ public sealed class OpenApiServiceTests
         var doc = JsonNode.Parse(TestResources.Service.Value.V2.Json)!;
         Assert.Equal("2.0", doc["swagger"]!.GetValue<string>());
         var definitions = doc["definitions"]!.AsObject();
+        Assert.Equal("string", definitions[SchemaNaming.IntOrStringName]!["type"]!.GetValue<string>());
+        Assert.Equal("int-or-string", definitions[SchemaNaming.IntOrStringName]!["format"]!.GetValue<string>());
         var deployment = definitions["io.k8s.api.apps.v1.Deployment"]!;
         Assert.Equal("Deployment", deployment["x-kubernetes-group-version-kind"]![0]!["kind"]!.GetValue<string>());
         Assert.Equal("#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta", deployment["properties"]!["metadata"]!["$ref"]!.GetValue<string>());
