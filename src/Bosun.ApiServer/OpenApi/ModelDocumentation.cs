@@ -37,11 +37,13 @@ internal sealed class ModelDocumentation
     public int Count => _summaries.Count;
 
     /// <summary>Summary of a model class, or null.</summary>
-    public string? ForType(Type type) => _summaries.GetValueOrDefault("T:" + type.FullName);
+    public string? ForType(Type type) => ForMember("T:" + type.FullName);
 
     /// <summary>Summary of a model property, or null.</summary>
-    public string? ForProperty(PropertyInfo property) =>
-        _summaries.GetValueOrDefault("P:" + property.DeclaringType?.FullName + "." + property.Name);
+    public string? ForProperty(PropertyInfo property) => ForMember("P:" + property.DeclaringType?.FullName + "." + property.Name);
+
+    /// <summary>Summary by XML-doc member id (<c>T:k8s.Models.V1Pod</c>, <c>P:k8s.Models.V1Pod.Spec</c>), or null.</summary>
+    public string? ForMember(string memberId) => _summaries.GetValueOrDefault(memberId);
 
     /// <summary>Parses documentation XML, keeping only k8s.Models types and properties.</summary>
     public static ModelDocumentation Parse(Stream xml, string source)

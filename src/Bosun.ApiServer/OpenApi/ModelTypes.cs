@@ -15,8 +15,18 @@ internal static class ModelTypes
 {
     private static readonly ConcurrentDictionary<Type, FrozenDictionary<string, PropertyInfo>> Properties = new();
 
+    // Classification walks interfaces; cached because unknown-field checks classify every node of every request body.
+    private static readonly ConcurrentDictionary<Type, (ModelKind Kind, Type? Element)> Kinds = new();
+
     /// <summary>Classifies <paramref name="type"/>; <paramref name="element"/> is the item/value type of arrays and maps.</summary>
     public static ModelKind Classify(Type type, out Type? element)
+    {
+        var (kind, e) = Kinds.GetOrAdd(type, static t => (ClassifyUncached(t, out var el), el));
+        element = e;
+        return kind;
+    }
+
+    private static ModelKind ClassifyUncached(Type type, out Type? element)
     {
         element = null;
         var t = Nullable.GetUnderlyingType(type) ?? type;

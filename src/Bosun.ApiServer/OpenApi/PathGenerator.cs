@@ -151,6 +151,7 @@ internal sealed class PathGenerator
 
     private JsonObject Operation(string operationId, string action, JsonObject gvk, JsonObject[] parameters, JsonObject? body, JsonObject responses)
     {
+        var consumes = action == "patch" ? PatchContentTypes : ["*/*"];
         var op = new JsonObject
         {
             ["operationId"] = operationId,
@@ -179,8 +180,7 @@ internal sealed class PathGenerator
 
         if (_flavor == OpenApiFlavor.V2)
         {
-            op["consumes"] = body?["x-bosun-consumes"]?.DeepClone() ?? new JsonArray("*/*");
-            body?.Remove("x-bosun-consumes");
+            op["consumes"] = new JsonArray(consumes.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray());
             op["produces"] = new JsonArray(ResponseContentTypes.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray());
             op["schemes"] = new JsonArray("https");
         }
@@ -199,15 +199,13 @@ internal sealed class PathGenerator
     {
         if (_flavor == OpenApiFlavor.V2)
         {
+            // Swagger 2.0 lists request media types on the operation ("consumes"), not on the body parameter.
             return new JsonObject
             {
                 ["name"] = "body",
                 ["in"] = "body",
                 ["required"] = true,
                 ["schema"] = schemaRef,
-
-                // Consumed (and removed) by Operation: Swagger 2.0 lists request media types on the operation.
-                ["x-bosun-consumes"] = new JsonArray(contentTypes.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
             };
         }
 

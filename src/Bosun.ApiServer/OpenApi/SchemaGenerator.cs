@@ -146,6 +146,9 @@ internal sealed class SchemaGenerator
 
         schema["properties"] = properties;
 
+        // No "required" list: KubernetesClient 21 models carry no such marking (only parameterless constructors, no
+        // [JsonRequired], no Validate(), nullable-oblivious), and kubectl's create/apply validation is server-side.
+
         var entity = type.GetCustomAttribute<KubernetesEntityAttribute>();
         if (entity is not null && entity.Kind is { Length: > 0 } && entity.ApiVersion is { Length: > 0 })
         {
