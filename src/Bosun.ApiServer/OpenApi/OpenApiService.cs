@@ -16,7 +16,7 @@ internal sealed class OpenApiService
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly OpenApiResource[] _resources;
-    private readonly Lazy<V3Set> _v3;
+    private readonly Lazy<OpenApiV3Set> _v3;
     private readonly Lazy<OpenApiDocument> _v2;
 
     public OpenApiService(IEnumerable<OpenApiResource> resources)
@@ -27,7 +27,7 @@ internal sealed class OpenApiService
             .ThenBy(r => r.Version, StringComparer.Ordinal)
             .ThenBy(r => r.Resource, StringComparer.Ordinal)
             .ToArray();
-        _v3 = new Lazy<V3Set>(BuildV3, LazyThreadSafetyMode.ExecutionAndPublication);
+        _v3 = new Lazy<OpenApiV3Set>(BuildV3, LazyThreadSafetyMode.ExecutionAndPublication);
         _v2 = new Lazy<OpenApiDocument>(BuildV2, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -55,7 +55,7 @@ internal sealed class OpenApiService
     public static string GroupVersionPath(string group, string version) =>
         group.Length == 0 ? "api/" + version : "apis/" + group + "/" + version;
 
-    private V3Set BuildV3()
+    private OpenApiV3Set BuildV3()
     {
         var docs = ModelDocumentation.Shared;
         var documents = new SortedDictionary<string, OpenApiDocument>(StringComparer.Ordinal);
@@ -79,7 +79,7 @@ internal sealed class OpenApiService
             index[key] = new JsonObject { ["serverRelativeURL"] = "/openapi/v3/" + key + "?hash=" + doc.Hash };
         }
 
-        return new V3Set(Serialize(new JsonObject { ["paths"] = index }), documents.ToFrozenDictionary(StringComparer.Ordinal));
+        return new OpenApiV3Set(Serialize(new JsonObject { ["paths"] = index }), documents.ToFrozenDictionary(StringComparer.Ordinal));
     }
 
     private OpenApiDocument BuildV2()
@@ -137,7 +137,4 @@ internal sealed class OpenApiService
         var bytes = buffer.ToArray();
         return new OpenApiDocument(bytes, Convert.ToHexString(SHA512.HashData(bytes)));
     }
-
-    /// <summary>The v3 index plus the per-group-version documents, built together because the index embeds their hashes.</summary>
-    private sealed record V3Set(OpenApiDocument Index, FrozenDictionary<string, OpenApiDocument> Documents);
 }
