@@ -1,6 +1,7 @@
 using System.Net;
 using Bosun.ApiServer.Bootstrap;
 using Bosun.ApiServer.Http;
+using Bosun.ApiServer.OpenApi;
 using Bosun.ApiServer.Registry;
 using Bosun.ApiServer.Registry.Kinds;
 using Bosun.ApiServer.Security;
@@ -69,8 +70,14 @@ public sealed class ApiServer : IAsyncDisposable
         var app = builder.Build();
         var authenticator = CompositeAuthenticator.Create(pki, tokenFile, time);
         var endpoints = new Endpoints(catalog, new Discovery(registrations), cache, storage, time);
+        var openApi = new OpenApiService(registrations.Select(OpenApiResources.From));
+        openApi.Warm();
         app.UseMiddleware<RequestMetrics>();
         app.UseBosunAuthentication(authenticator);
+        app.UseRouting();
+#pragma warning disable ASP0014 // explicit, so the OpenAPI endpoints run before the terminal resource dispatcher below
+        app.UseEndpoints(e => e.MapOpenApi(openApi));
+#pragma warning restore ASP0014
         app.Run(endpoints.DispatchAsync);
         await app.StartAsync(ct);
 

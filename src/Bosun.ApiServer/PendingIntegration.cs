@@ -2,10 +2,6 @@
 using System.Text.Json.Nodes;
 using Bosun.ApiServer.Registry;
 
-namespace Bosun.ApiServer.OpenApi
-{
-    internal static class UnknownFields { public static IReadOnlyList<string> Find(JsonNode body, Type modelType) => []; }
-}
 namespace Bosun.ApiServer.Tables
 {
     internal enum IncludeObjectPolicy { None, Metadata, Object }

@@ -32,7 +32,6 @@ internal sealed class Endpoints(ResourceCatalog catalog, Discovery discovery, Wa
             "/api" => discovery.ApiAsync(ctx),
             "/apis" => discovery.ApisAsync(ctx),
             "/api/v1" => ResourceList(ctx, "v1"),
-            _ when path.StartsWith("/openapi/", StringComparison.Ordinal) || path == "/openapi" => OpenApiAsync(ctx, path),
             _ when path.StartsWith("/apis/", StringComparison.Ordinal) && path.Count(c => c == '/') == 2 => Group(ctx, path["/apis/".Length..]),
             _ when path.StartsWith("/apis/", StringComparison.Ordinal) && path.Count(c => c == '/') == 3 => ResourceList(ctx, path["/apis/".Length..]),
             _ => ResourceAsync(ctx, path),
@@ -54,9 +53,6 @@ internal sealed class Endpoints(ResourceCatalog catalog, Discovery discovery, Wa
         discovery.TryGetGroup(group, out var body)
             ? Bytes(ctx, body)
             : throw new ApiException(404, "NotFound", "the server could not find the requested resource");
-
-    private static Task OpenApiAsync(HttpContext ctx, string path) =>
-        throw new ApiException(404, "NotFound", "the server could not find the requested resource");
 
     private static async Task MetricsAsync(HttpContext ctx)
     {

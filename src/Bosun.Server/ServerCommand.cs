@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Net;
+
+namespace Bosun.Server;
+
+/// <summary>
+/// <c>bosun server</c>: flags named as k3s names them. Parsing only; <see cref="ServerOptions.Complete"/> checks the
+/// values and <see cref="ServerHost"/> runs the result.
+/// </summary>
+internal static class ServerCommand
+{
+    public static Command Create()
+    {
+        var dataDir = new Option<string>("--data-dir", "-d") { Description = "Folder for all state (default /var/lib/bosun as root, else ~/.bosun)" };
+        var port = new Option<int>("--https-listen-port") { Description = "HTTPS port of the API server", DefaultValueFactory = _ => 6443 };
+        var bind = new Option<string>("--bind-address") { Description = "Address the API server listens on", DefaultValueFactory = _ => "0.0.0.0" };
+        var kubeconfig = new Option<string?>("--write-kubeconfig", "-o") { Description = "Where to write the admin kubeconfig (default <data-dir>/admin.kubeconfig)" };
+        var datastore = new Option<string?>("--datastore-endpoint") { Description = "sqlite://PATH (default <data-dir>/server/db/state.db) or memory://" };
+        var disableAgent = new Option<bool>("--disable-agent") { Description = "Do not run the node agent in this process" };
+        var serviceCidr = new Option<string>("--service-cidr") { Description = "Virtual IP range of Services", DefaultValueFactory = _ => "10.96.0.0/12" };
+        var clusterCidr = new Option<string>("--cluster-cidr") { Description = "Pod IP range (a /24 per node)", DefaultValueFactory = _ => "10.244.0.0/16" };
+        var clusterDns = new Option<string?>("--cluster-dns") { Description = "Cluster DNS Service IP (default: the 10th address of --service-cidr)" };
+        var clusterDomain = new Option<string>("--cluster-domain") { Description = "Cluster DNS domain", DefaultValueFactory = _ => "cluster.local" };
+        var logFormat = new Option<string>("--log-format") { Description = "text or json", DefaultValueFactory = _ => "text" };
+
+        var command = new Command("server", "Run the control plane (API server on an embedded datastore).")
+        {
+            dataDir, port, bind, kubeconfig, datastore, disableAgent, serviceCidr, clusterCidr, clusterDns, clusterDomain, logFormat,
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            var options = new ServerOptions
+            {
+                DataDir = result.GetValue(dataDir),
+                HttpsListenPort = result.GetValue(port),
+                BindAddress = result.GetValue(bind)!,
+                WriteKubeconfig = result.GetValue(kubeconfig),
+                DatastoreEndpoint = result.GetValue(datastore),
+                DisableAgent = result.GetValue(disableAgent),
+                ServiceCidr = result.GetValue(serviceCidr)!,
+                ClusterCidr = result.GetValue(clusterCidr)!,
+                ClusterDns = result.GetValue(clusterDns),
+                ClusterDomain = result.GetValue(clusterDomain)!,
+                LogFormat = result.GetValue(logFormat)!,
+            };
+            if (!options.TryComplete(out var config, out var problems))
+            {
+                foreach (var p in problems) await Console.Error.WriteLineAsync($"bosun server: {p}");
+                return 2;
+            }
+            return await ServerHost.RunAsync(config, ct);
+        });
+        return command;
+    }
+}
