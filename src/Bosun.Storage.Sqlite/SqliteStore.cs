@@ -48,6 +48,9 @@ public sealed class SqliteStore : IKeyValueStore, IWatchHistory
 
     public long CompactedRevision => _writer.CompactedRevision;
 
+    /// <summary>Write transactions committed since open; for benchmarks and diagnostics.</summary>
+    internal long CommittedBatches => _writer.CommittedBatches;
+
     public Task<long> CurrentRevisionAsync(CancellationToken ct) => Task.FromResult(_writer.Revision);
 
     public Task<KeyValue?> GetAsync(string key, CancellationToken ct) => Task.FromResult(_reader.Get(key));

@@ -34,6 +34,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly Task _loop;
     private long _revision;
     private long _compacted;
+    private long _batches;
 
     public SqliteWriter(SqliteConnection connection, WatchBroadcaster broadcaster, SqliteStoreOptions options, long revision, long compacted)
     {
@@ -51,6 +52,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
     public long Revision => Volatile.Read(ref _revision);
 
     public long CompactedRevision => Volatile.Read(ref _compacted);
+
+    /// <summary>Write transactions committed so far; with the revision it shows how well group commit batches.</summary>
+    public long CommittedBatches => Volatile.Read(ref _batches);
 
     public Task<WriteResult> EnqueueAsync(WriteOperation operation)
     {
@@ -111,13 +115,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 results[i] = Apply(batch[i], ref revision, events);
             tx.Commit();
         }
-        catch (SqliteException ex)
+        catch (Exception ex)
         {
+            // The transaction rolled back, so none of these writes happened; the loop must survive to serve later ones.
             foreach (var operation in batch)
                 operation.Fail(new StorageException(StorageErrorKind.Unavailable, "the write could not be committed", ex));
             return;
         }
         Volatile.Write(ref _revision, revision);
+        Interlocked.Increment(ref _batches);
         _broadcaster.Publish(events);
         for (var i = 0; i < batch.Count; i++)
             batch[i].Complete(results[i]);
@@ -199,7 +205,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             tx.Commit();
             compaction.Cursor = doomed.Count == limit ? doomed[^1] : windowEnd;
         }
-        catch (SqliteException ex)
+        catch (Exception ex)
         {
             compaction.Fail(new StorageException(StorageErrorKind.Unavailable, "compaction failed", ex));
             return;
