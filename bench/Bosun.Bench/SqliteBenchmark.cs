@@ -14,14 +14,20 @@ internal static class SqliteBenchmark
     public static async Task RunAsync(TimeSpan duration)
     {
         using var directory = new BenchDirectory();
-        var raw = Median(Runs, run => Task.FromResult(RawSqlite.MeasureCommitsPerSecond(directory.File($"raw-{run}.db"), duration)));
-        var rows = new List<(string Name, double Rate)> { ("raw sqlite, 1 row/tx", await raw) };
-        foreach (var writers in new[] { 1, 32 })
+        var cases = new (string Name, Func<int, Task<double>> Measure)[]
         {
-            var rate = await Median(Runs, run => MeasureStoreAsync(directory.File($"store-{writers}-{run}.db"), writers, duration));
-            rows.Add(($"SqliteStore.CreateAsync, {writers} writer(s)", rate));
+            ("raw sqlite, 1 row/tx", run => Task.FromResult(RawSqlite.MeasureCommitsPerSecond(directory.File($"raw-{run}.db"), duration))),
+            ("SqliteStore.CreateAsync, 1 writer", run => MeasureStoreAsync(directory.File($"store-1-{run}.db"), 1, duration)),
+            ("SqliteStore.CreateAsync, 32 writers", run => MeasureStoreAsync(directory.File($"store-32-{run}.db"), 32, duration)),
+        };
+        var rates = cases.Select(_ => new List<double>()).ToArray();
+        // Each round measures every case back to back, so load from other processes skews them alike.
+        for (var run = 0; run < Runs; run++)
+        {
+            for (var c = 0; c < cases.Length; c++)
+                rates[c].Add(await cases[c].Measure(run));
         }
-        Print(rows, duration);
+        Print(cases.Select((c, i) => (c.Name, Median(rates[i]))).ToList(), duration);
     }
 
     /// <summary>Creates distinct keys from <paramref name="writers"/> concurrent tasks for <paramref name="duration"/>; returns creates per second.</summary>
@@ -43,14 +49,7 @@ internal static class SqliteBenchmark
         return counts.Sum() / elapsed.TotalSeconds;
     }
 
-    private static async Task<double> Median(int runs, Func<int, Task<double>> measure)
-    {
-        var rates = new List<double>();
-        for (var run = 0; run < runs; run++)
-            rates.Add(await measure(run));
-        rates.Sort();
-        return rates[runs / 2];
-    }
+    private static double Median(List<double> rates) => rates.Order().ElementAt(rates.Count / 2);
 
     private static void Print(List<(string Name, double Rate)> rows, TimeSpan duration)
     {

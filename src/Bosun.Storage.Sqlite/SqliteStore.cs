@@ -5,7 +5,8 @@ namespace Bosun.Storage.Sqlite;
 /// <summary>
 /// An <see cref="IKeyValueStore"/> in one SQLite file with kine's append-only log: the row id is the revision.
 /// Writes go through one group-committing writer loop; reads use pooled connections; watch is fed in-process
-/// after each commit.
+/// after each commit. One store per file: the revision counter lives in this process, so a second writer on the
+/// same file would fail its commits rather than corrupt anything.
 /// </summary>
 public sealed class SqliteStore : IKeyValueStore, IWatchHistory
 {
