@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
@@ -181,10 +182,16 @@ internal sealed class SqliteWriter : IAsyncDisposable
         p[3].Value = deleted ? 1 : 0;
         p[4].Value = e.Kv.CreateRevision;
         p[5].Value = prevRevision;
-        p[6].Value = e.Kv.Value.ToArray();
-        p[7].Value = created || deleted ? DBNull.Value : e.PrevKv!.Value.ToArray();
+        p[6].Value = Bytes(e.Kv.Value);
+        p[7].Value = created || deleted ? DBNull.Value : Bytes(e.PrevKv!.Value);
         _insert.ExecuteNonQuery();
     }
+
+    /// <summary>The array behind <paramref name="value"/> when it spans all of it (values are copied once, on enqueue), else a copy.</summary>
+    private static byte[] Bytes(ReadOnlyMemory<byte> value) =>
+        MemoryMarshal.TryGetArray(value, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : value.ToArray();
 
     /// <summary>
     /// Deletes one bounded batch of superseded rows and tombstones, oldest first (so a tombstone never outlives the
