@@ -1,0 +1,17 @@
+namespace Bosun.Storage.Sqlite;
+
+/// <summary>Tuning for <see cref="SqliteStore"/>; the defaults suit an API server.</summary>
+public sealed record SqliteStoreOptions
+{
+    /// <summary>Events buffered per watcher before it is dropped as too slow.</summary>
+    public int WatchBufferSize { get; init; } = 10_000;
+
+    /// <summary>How long a connection waits for a lock held by another process before failing.</summary>
+    public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Most writes committed in one transaction by the group-commit loop.</summary>
+    public int MaxBatchSize { get; init; } = 1000;
+
+    /// <summary>Most rows deleted per compaction transaction, so writes wait at most one short batch.</summary>
+    public int CompactionBatchSize { get; init; } = 1000;
+}

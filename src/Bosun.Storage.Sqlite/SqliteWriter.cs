@@ -1,0 +1,259 @@
+using System.Runtime.InteropServices;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace Bosun.Storage.Sqlite;
+
+/// <summary>
+/// The only writer of the database. It drains whatever writes are queued, checks each precondition and appends
+/// each row inside one transaction, commits once (group commit), then publishes the events in revision order and
+/// completes the callers. Compaction runs here too, one bounded batch at a time, so writes interleave with it.
+/// </summary>
+internal sealed class SqliteWriter : IAsyncDisposable
+{
+    private const string SelectLatestSql = "SELECT revision, deleted, create_revision, value FROM log WHERE key = $key ORDER BY revision DESC LIMIT 1";
+
+    private const string InsertSql = """
+        INSERT INTO log (revision, key, created, deleted, create_revision, prev_revision, value, old_value)
+        VALUES ($revision, $key, $created, $deleted, $create_revision, $prev_revision, $value, $old_value)
+        """;
+
+    private const string CompactionCandidatesSql = """
+        SELECT l.revision FROM log l
+        WHERE l.revision > $from AND l.revision <= $to
+          AND (l.deleted = 1 OR EXISTS (
+                SELECT 1 FROM log n WHERE n.key = l.key AND n.revision > l.revision AND n.revision <= $target))
+        ORDER BY l.revision LIMIT $limit
+        """;
+
+    private readonly SqliteConnection _connection;
+    private readonly WatchBroadcaster _broadcaster;
+    private readonly SqliteStoreOptions _options;
+    private readonly Channel<WriteOperation> _queue = Channel.CreateUnbounded<WriteOperation>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SqliteCommand _selectLatest;
+    private readonly SqliteCommand _insert;
+    private readonly Task _loop;
+    private long _revision;
+    private long _compacted;
+    private long _batches;
+
+    public SqliteWriter(SqliteConnection connection, WatchBroadcaster broadcaster, SqliteStoreOptions options, long revision, long compacted)
+    {
+        _connection = connection;
+        _broadcaster = broadcaster;
+        _options = options;
+        _revision = revision;
+        _compacted = compacted;
+        _selectLatest = Prepare(SelectLatestSql, "$key");
+        _insert = Prepare(InsertSql, "$revision", "$key", "$created", "$deleted", "$create_revision", "$prev_revision", "$value", "$old_value");
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>The last committed revision.</summary>
+    public long Revision => Volatile.Read(ref _revision);
+
+    public long CompactedRevision => Volatile.Read(ref _compacted);
+
+    /// <summary>Write transactions committed so far; with the revision it shows how well group commit batches.</summary>
+    public long CommittedBatches => Volatile.Read(ref _batches);
+
+    public Task<WriteResult> EnqueueAsync(WriteOperation operation)
+    {
+        if (!_queue.Writer.TryWrite(operation))
+            throw new StorageException(StorageErrorKind.Unavailable, "the store is closed");
+        return operation.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop;
+        _selectLatest.Dispose();
+        _insert.Dispose();
+        await _connection.DisposeAsync();
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<WriteOperation>();
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            var compaction = TakeBatch(batch);
+            if (batch.Count > 0)
+                CommitBatch(batch);
+            batch.Clear();
+            if (compaction is not null)
+                CompactStep(compaction);
+        }
+    }
+
+    /// <summary>Fills <paramref name="batch"/> with queued writes; stops early at a compaction, which is returned to run on its own.</summary>
+    private WriteOperation? TakeBatch(List<WriteOperation> batch)
+    {
+        while (batch.Count < _options.MaxBatchSize && _queue.Reader.TryRead(out var operation))
+        {
+            if (operation.Kind == WriteKind.Compact)
+                return operation;
+            if (operation.CancellationToken.IsCancellationRequested)
+                operation.Cancel();
+            else
+                batch.Add(operation);
+        }
+        return null;
+    }
+
+    private void CommitBatch(List<WriteOperation> batch)
+    {
+        var results = new WriteResult[batch.Count];
+        var events = new List<WatchEvent>(batch.Count);
+        var revision = _revision;
+        try
+        {
+            using var tx = _connection.BeginTransaction();
+            _selectLatest.Transaction = tx;
+            _insert.Transaction = tx;
+            for (var i = 0; i < batch.Count; i++)
+                results[i] = Apply(batch[i], ref revision, events);
+            tx.Commit();
+        }
+        catch (Exception ex)
+        {
+            // The transaction rolled back, so none of these writes happened; the loop must survive to serve later ones.
+            foreach (var operation in batch)
+                operation.Fail(new StorageException(StorageErrorKind.Unavailable, "the write could not be committed", ex));
+            return;
+        }
+        Volatile.Write(ref _revision, revision);
+        Interlocked.Increment(ref _batches);
+        _broadcaster.Publish(events);
+        for (var i = 0; i < batch.Count; i++)
+            batch[i].Complete(results[i]);
+    }
+
+    /// <summary>Checks one write against the key's latest row (earlier writes of this batch included) and appends its row.</summary>
+    private WriteResult Apply(WriteOperation operation, ref long revision, List<WatchEvent> events)
+    {
+        var current = ReadLatest(operation.Key, out var latestRevision);
+        var next = revision + 1;
+        WatchEvent e;
+        switch (operation.Kind)
+        {
+            case WriteKind.Create when current is null:
+                e = new WatchEvent(WatchEventType.Put, new KeyValue(operation.Key, operation.Value!, next, next), null);
+                Insert(e, created: true, latestRevision);
+                break;
+            case WriteKind.Update when current is not null && current.ModRevision == operation.ExpectedModRevision:
+                e = new WatchEvent(WatchEventType.Put, new KeyValue(operation.Key, operation.Value!, current.CreateRevision, next), current);
+                Insert(e, created: false, latestRevision);
+                break;
+            case WriteKind.Delete when current is not null && (operation.ExpectedModRevision is 0 || current.ModRevision == operation.ExpectedModRevision):
+                e = new WatchEvent(WatchEventType.Delete, current with { ModRevision = next }, current);
+                Insert(e, created: false, latestRevision);
+                break;
+            default:
+                return new WriteResult(false, revision, current);
+        }
+        revision = next;
+        events.Add(e);
+        return new WriteResult(true, next, e.Type == WatchEventType.Delete ? null : e.Kv);
+    }
+
+    /// <summary>The key's live value, or null when it is absent or deleted; <paramref name="latestRevision"/> is its newest row (0 if none).</summary>
+    private KeyValue? ReadLatest(string key, out long latestRevision)
+    {
+        _selectLatest.Parameters[0].Value = key;
+        using var row = _selectLatest.ExecuteReader();
+        if (!row.Read())
+        {
+            latestRevision = 0;
+            return null;
+        }
+        latestRevision = row.GetInt64(0);
+        return row.GetInt64(1) != 0 ? null : new KeyValue(key, LogRow.Blob(row, 3), row.GetInt64(2), latestRevision);
+    }
+
+    private void Insert(WatchEvent e, bool created, long prevRevision)
+    {
+        var p = _insert.Parameters;
+        var deleted = e.Type == WatchEventType.Delete;
+        p[0].Value = e.Revision;
+        p[1].Value = e.Kv.Key;
+        p[2].Value = created ? 1 : 0;
+        p[3].Value = deleted ? 1 : 0;
+        p[4].Value = e.Kv.CreateRevision;
+        p[5].Value = prevRevision;
+        p[6].Value = Bytes(e.Kv.Value);
+        p[7].Value = created || deleted ? DBNull.Value : Bytes(e.PrevKv!.Value);
+        _insert.ExecuteNonQuery();
+    }
+
+    /// <summary>The array behind <paramref name="value"/> when it spans all of it (values are copied once, on enqueue), else a copy.</summary>
+    private static byte[] Bytes(ReadOnlyMemory<byte> value) =>
+        MemoryMarshal.TryGetArray(value, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : value.ToArray();
+
+    /// <summary>
+    /// Deletes one bounded batch of superseded rows and tombstones, oldest first (so a tombstone never outlives the
+    /// rows it hides), then queues itself again behind any waiting writes until the whole range is done.
+    /// </summary>
+    private void CompactStep(WriteOperation compaction)
+    {
+        var target = compaction.ExpectedModRevision;
+        var limit = _options.CompactionBatchSize;
+        var windowEnd = Math.Min(target, compaction.Cursor + 10L * limit);
+        try
+        {
+            using var tx = _connection.BeginTransaction();
+            Execute(tx, "UPDATE meta SET compacted_revision = max(compacted_revision, $target) WHERE id = 1", ("$target", target));
+            var doomed = CompactionCandidates(tx, compaction.Cursor, windowEnd, target, limit);
+            foreach (var revision in doomed)
+                Execute(tx, "DELETE FROM log WHERE revision = $revision", ("$revision", revision));
+            tx.Commit();
+            compaction.Cursor = doomed.Count == limit ? doomed[^1] : windowEnd;
+        }
+        catch (Exception ex)
+        {
+            compaction.Fail(new StorageException(StorageErrorKind.Unavailable, "compaction failed", ex));
+            return;
+        }
+        if (Volatile.Read(ref _compacted) < target)
+            Volatile.Write(ref _compacted, target);
+        if (compaction.Cursor >= target || !_queue.Writer.TryWrite(compaction))
+            compaction.Complete(new WriteResult(true, Revision, null));
+    }
+
+    private List<long> CompactionCandidates(SqliteTransaction tx, long from, long to, long target, int limit)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = CompactionCandidatesSql;
+        command.Parameters.AddWithValue("$from", from);
+        command.Parameters.AddWithValue("$to", to);
+        command.Parameters.AddWithValue("$target", target);
+        command.Parameters.AddWithValue("$limit", limit);
+        var revisions = new List<long>();
+        using var row = command.ExecuteReader();
+        while (row.Read())
+            revisions.Add(row.GetInt64(0));
+        return revisions;
+    }
+
+    private void Execute(SqliteTransaction tx, string sql, (string Name, long Value) parameter)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        command.Parameters.AddWithValue(parameter.Name, parameter.Value);
+        command.ExecuteNonQuery();
+    }
+
+    private SqliteCommand Prepare(string sql, params string[] parameterNames)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameterNames)
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        return command;
+    }
+}
