@@ -30,7 +30,7 @@ internal static partial class ServerHost
             ServiceCidr = config.ServiceCidr,
             ClusterDomain = config.ClusterDomain,
         };
-        await using (var server = await ApiServer.StartAsync(apiConfig, storage, loggers, TimeProvider.System, stop.Token))
+        await using (var server = await ApiServerHost.StartAsync(apiConfig, storage, loggers, TimeProvider.System, stop.Token))
         {
             Log.Ready(logger, server.Url, config.KubeconfigPath);
             if (!config.DisableAgent) Log.NoAgentYet(logger);

@@ -20,13 +20,13 @@ namespace Bosun.ApiServer;
 /// A running Kubernetes API server: Kestrel over HTTPS in front of the registry, on the given storage.
 /// Start order: PKI → watch cache → default namespaces → HTTP; stop in reverse.
 /// </summary>
-public sealed class ApiServer : IAsyncDisposable
+public sealed class ApiServerHost : IAsyncDisposable
 {
     private readonly WebApplication app;
     private readonly WatchCache cache;
     private readonly BackgroundLoops loops;
 
-    private ApiServer(WebApplication app, WatchCache cache, BackgroundLoops loops, ClusterPki pki, string adminToken, Uri url)
+    private ApiServerHost(WebApplication app, WatchCache cache, BackgroundLoops loops, ClusterPki pki, string adminToken, Uri url)
     {
         this.app = app;
         this.cache = cache;
@@ -41,7 +41,7 @@ public sealed class ApiServer : IAsyncDisposable
     /// <summary>The HTTPS address clients should use (loopback when bound to all addresses).</summary>
     public Uri Url { get; }
 
-    public static async Task<ApiServer> StartAsync(ApiServerConfig config, IKeyValueStore storage, ILoggerFactory loggers,
+    public static async Task<ApiServerHost> StartAsync(ApiServerConfig config, IKeyValueStore storage, ILoggerFactory loggers,
         TimeProvider time, CancellationToken ct)
     {
         Directory.CreateDirectory(config.StateDirectory);
@@ -93,7 +93,7 @@ public sealed class ApiServer : IAsyncDisposable
         loops.Start("namespace-finalizer", t => new NamespaceFinalizer(catalog, cache, loggers.CreateLogger<NamespaceFinalizer>(), time).RunAsync(t));
         loops.Start("compactor", t => new Compactor(storage, config.CompactionInterval, time, loggers.CreateLogger<Compactor>()).RunAsync(t));
         endpoints.Ready = true;
-        return new ApiServer(app, cache, loops, pki, adminToken, url);
+        return new ApiServerHost(app, cache, loops, pki, adminToken, url);
     }
 
     private static int BoundPort(WebApplication app)
