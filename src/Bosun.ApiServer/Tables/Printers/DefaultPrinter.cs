@@ -1,0 +1,22 @@
+using System.Globalization;
+
+namespace Bosun.ApiServer.Tables.Printers;
+
+/// <summary>
+/// The convertor for kinds without a printer (Roles, LimitRanges, custom resources, ...): Name and Created At, the
+/// latter a <c>date</c> column holding the RFC 3339 creation time rather than an age.
+/// </summary>
+internal static class DefaultPrinter
+{
+    public static readonly TableConvertor Convertor = new(
+    [
+        Col.Name(),
+        new TableColumn("Created At", "date", "", ColumnDocs.CreationTimestamp, 0),
+    ], (obj, _) =>
+    [
+        Json.Name(obj),
+        // Go formats the zero time here too, so a missing timestamp prints as year 1.
+        (Json.Time(obj["metadata"], "creationTimestamp") ?? DateTimeOffset.MinValue)
+            .UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+    ]);
+}
