@@ -46,12 +46,23 @@ internal static class TableConvertors
             [("storage.k8s.io", "storageclasses")] = StoragePrinters.StorageClasses,
             [("scheduling.k8s.io", "priorityclasses")] = PolicyPrinters.PriorityClasses,
             [("node.k8s.io", "runtimeclasses")] = PolicyPrinters.RuntimeClasses,
+            [("", "componentstatuses")] = ClusterPrinters.ComponentStatuses,
+            [("certificates.k8s.io", "certificatesigningrequests")] = ClusterPrinters.CertificateSigningRequests,
+            [("storage.k8s.io", "volumeattachments")] = ClusterPrinters.VolumeAttachments,
+            [("storage.k8s.io", "csinodes")] = ClusterPrinters.CsiNodes,
+            [("storage.k8s.io", "csidrivers")] = ClusterPrinters.CsiDrivers,
             [("admissionregistration.k8s.io", "mutatingwebhookconfigurations")] = PolicyPrinters.WebhookConfigurations,
             [("admissionregistration.k8s.io", "validatingwebhookconfigurations")] = PolicyPrinters.WebhookConfigurations,
         }.ToFrozenDictionary();
 
     /// <summary>The Name / Created At convertor used for kinds without a printer (roles, limitranges, custom resources).</summary>
     public static TableConvertor Default => DefaultPrinter.Convertor;
+
+    /// <summary>
+    /// The convertor for a custom resource without additionalPrinterColumns: Name and Age, where Age is a <c>date</c>
+    /// column whose cell is nevertheless rendered as an age, as apiextensions-apiserver does.
+    /// </summary>
+    public static TableConvertor CustomResourceDefault => DefaultPrinter.CustomResource;
 
     /// <summary>The convertor for <paramref name="resource"/> in <paramref name="group"/> ("" for core), or <see cref="Default"/>.</summary>
     public static TableConvertor For(string group, string resource) =>

@@ -4,7 +4,8 @@ namespace Bosun.ApiServer.Tables.Printers;
 
 /// <summary>
 /// The convertor for kinds without a printer (Roles, LimitRanges, custom resources, ...): Name and Created At, the
-/// latter a <c>date</c> column holding the RFC 3339 creation time rather than an age.
+/// latter a <c>date</c> column holding the RFC 3339 creation time rather than an age. Custom resources without printer
+/// columns get Name and Age instead.
 /// </summary>
 internal static class DefaultPrinter
 {
@@ -19,4 +20,10 @@ internal static class DefaultPrinter
         (Json.Time(obj["metadata"], "creationTimestamp") ?? DateTimeOffset.MinValue)
             .UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
     ]);
+
+    public static readonly TableConvertor CustomResource = new(
+    [
+        Col.Name(),
+        new TableColumn("Age", "date", "", ColumnDocs.CreationTimestamp, 0),
+    ], (obj, now) => [Json.Name(obj), Json.Age(obj, now)]);
 }

@@ -35,7 +35,7 @@ internal static class PolicyPrinters
         Col.Bool("Global-Default", ColumnDocs.PriorityGlobalDefault),
         Col.Age(),
         Col.Str("PreemptionPolicy", ColumnDocs.PriorityPreemption),
-    ], (pc, now) => [Json.Name(pc), Json.Long(pc, "value"), Json.Bool(pc, "globalDefault"), Json.Age(pc, now), Json.Str(pc, "preemptionPolicy")]);
+    ], (pc, now) => [Json.Name(pc), Json.Long(pc, "value"), Json.Bool(pc, "globalDefault"), Json.Age(pc, now), Json.StrOrNull(pc, "preemptionPolicy") ?? "PreemptLowerPriority"]);
 
     public static readonly TableConvertor RuntimeClasses = new(
     [
