@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -52,6 +53,32 @@ internal static class TableWriter
         WriteTable(writer, convertor, items, meta, include, now, includeColumns);
     }
 
+    /// <summary>
+    /// Streams a Table to <paramref name="output"/> (an HTTP response body), flushing every
+    /// <paramref name="rowsPerFlush"/> rows so a large list is not held in memory as a whole.
+    /// </summary>
+    public static async ValueTask WriteAsync(
+        PipeWriter output, TableConvertor convertor, IEnumerable<JsonObject> items, TableListMeta meta,
+        IncludeObjectPolicy include, DateTimeOffset now, int rowsPerFlush = 256, CancellationToken cancellationToken = default)
+    {
+        await using var writer = new Utf8JsonWriter(output, WriterOptions);
+        WriteTableStart(writer, convertor, meta, includeColumns: true);
+        int pending = 0;
+        foreach (var item in items)
+        {
+            WriteRow(writer, convertor, item, include, now);
+            if (++pending >= rowsPerFlush)
+            {
+                pending = 0;
+                writer.Flush();
+                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        WriteTableEnd(writer);
+        writer.Flush();
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The same Table as a node tree, for callers that post-process it.</summary>
     public static JsonObject ToJsonObject(
         TableConvertor convertor, IEnumerable<JsonObject> items, TableListMeta meta, IncludeObjectPolicy include, DateTimeOffset now) =>
@@ -82,6 +109,17 @@ internal static class TableWriter
     public static void WriteTable(
         Utf8JsonWriter writer, TableConvertor convertor, IEnumerable<JsonObject> items, TableListMeta meta,
         IncludeObjectPolicy include, DateTimeOffset now, bool includeColumns = true)
+    {
+        WriteTableStart(writer, convertor, meta, includeColumns);
+        foreach (var item in items)
+        {
+            WriteRow(writer, convertor, item, include, now);
+        }
+        WriteTableEnd(writer);
+    }
+
+    /// <summary>Everything of the Table up to and including the opening bracket of <c>rows</c>.</summary>
+    private static void WriteTableStart(Utf8JsonWriter writer, TableConvertor convertor, TableListMeta meta, bool includeColumns)
     {
         writer.WriteStartObject();
         writer.WriteString(KindProp, TableKind);
@@ -115,10 +153,10 @@ internal static class TableWriter
         }
 
         writer.WriteStartArray(RowsProp);
-        foreach (var item in items)
-        {
-            WriteRow(writer, convertor, item, include, now);
-        }
+    }
+
+    private static void WriteTableEnd(Utf8JsonWriter writer)
+    {
         writer.WriteEndArray();
         writer.WriteEndObject();
     }

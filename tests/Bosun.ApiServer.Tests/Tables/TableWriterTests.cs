@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json.Nodes;
 using Bosun.ApiServer.Tables;
@@ -124,5 +125,19 @@ public sealed class TableWriterTests
         Assert.Single(rows);
         Assert.Equal("PartialObjectMetadata", (string?)rows[0]!["object"]!["kind"]);
         Assert.Equal("a", (string?)rows[0]!["cells"]![0]);
+    }
+
+    [Fact]
+    public async Task WriteAsync_ManyRowsWithSmallFlushSize_MatchesBufferedOutput()
+    {
+        var pods = Enumerable.Range(0, 10).Select(i => Pod("p" + i, i.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        var expected = TableWriter.Write(Pods, pods, new TableListMeta("9", "next"), IncludeObjectPolicy.Metadata, Now);
+        using var stream = new MemoryStream();
+        var pipe = PipeWriter.Create(stream);
+
+        await TableWriter.WriteAsync(pipe, Pods, pods, new TableListMeta("9", "next"), IncludeObjectPolicy.Metadata, Now, rowsPerFlush: 3);
+        await pipe.CompleteAsync();
+
+        Assert.Equal(expected, stream.ToArray());
     }
 }
