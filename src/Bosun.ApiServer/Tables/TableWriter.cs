@@ -59,7 +59,7 @@ internal static class TableWriter
     /// </summary>
     public static async ValueTask WriteAsync(
         PipeWriter output, TableConvertor convertor, IEnumerable<JsonObject> items, TableListMeta meta,
-        IncludeObjectPolicy include, DateTimeOffset now, int rowsPerFlush = 256, CancellationToken cancellationToken = default)
+        IncludeObjectPolicy include, DateTimeOffset now, int rowsPerFlush = 256, CancellationToken ct = default)
     {
         await using var writer = new Utf8JsonWriter(output, WriterOptions);
         WriteTableStart(writer, convertor, meta, includeColumns: true);
@@ -71,12 +71,12 @@ internal static class TableWriter
             {
                 pending = 0;
                 writer.Flush();
-                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                await output.FlushAsync(ct).ConfigureAwait(false);
             }
         }
         WriteTableEnd(writer);
         writer.Flush();
-        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await output.FlushAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>The same Table as a node tree, for callers that post-process it.</summary>

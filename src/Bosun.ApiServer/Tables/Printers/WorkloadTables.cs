@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Bosun.ApiServer.Tables.Printers;
 
 /// <summary>Workload controllers: ReplicationControllers, ReplicaSets, Deployments, StatefulSets, DaemonSets, PodTemplates, ControllerRevisions.</summary>
-internal static class WorkloadPrinters
+internal static class WorkloadTables
 {
     public static readonly TableConvertor ReplicationControllers = new(
     [

@@ -3,7 +3,7 @@ using static Bosun.ApiServer.Tests.Tables.TableTestData;
 
 namespace Bosun.ApiServer.Tests.Tables;
 
-public sealed class ServiceAndNodePrinterTests
+public sealed class ServiceAndNodeTableTests
 {
     private static readonly TableConvertor Services = TableConvertors.For("", "services");
     private static readonly TableConvertor Nodes = TableConvertors.For("", "nodes");

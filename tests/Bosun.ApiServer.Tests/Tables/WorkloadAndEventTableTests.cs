@@ -3,7 +3,7 @@ using static Bosun.ApiServer.Tests.Tables.TableTestData;
 
 namespace Bosun.ApiServer.Tests.Tables;
 
-public sealed class WorkloadAndEventPrinterTests
+public sealed class WorkloadAndEventTableTests
 {
     [Fact]
     public void Cells_DeploymentTwoOfThreeReady_ShowsReadyRatio()

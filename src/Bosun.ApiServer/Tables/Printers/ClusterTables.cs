@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Bosun.ApiServer.Tables.Printers;
 
 /// <summary>Cluster infrastructure kinds: CertificateSigningRequests, VolumeAttachments, CSINodes, CSIDrivers, ComponentStatuses.</summary>
-internal static class ClusterPrinters
+internal static class ClusterTables
 {
     public static readonly TableConvertor CertificateSigningRequests = new(
     [

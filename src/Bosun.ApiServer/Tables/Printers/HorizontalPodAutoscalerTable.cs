@@ -6,7 +6,7 @@ namespace Bosun.ApiServer.Tables.Printers;
 /// HorizontalPodAutoscalers in autoscaling/v2 or v1 form. A v1 object's targetCPUUtilizationPercentage is read as the
 /// cpu utilisation metric the v2 conversion makes of it, and an HPA without metrics gets the defaulted 80% cpu target.
 /// </summary>
-internal static class HpaPrinter
+internal static class HorizontalPodAutoscalerTable
 {
     private const int DefaultCpuUtilization = 80;
 

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Bosun.ApiServer.Tables.Printers;
 
 /// <summary>Jobs and CronJobs (batch/v1), with the Status/Completions/Duration columns of kubectl 1.32.</summary>
-internal static class BatchPrinters
+internal static class BatchTables
 {
     public static readonly TableConvertor Jobs = new(
     [
@@ -87,7 +87,7 @@ internal static class BatchPrinters
             state = "Running";
         }
 
-        var (names, images) = WorkloadPrinters.TemplateContainers(spec);
+        var (names, images) = WorkloadTables.TemplateContainers(spec);
         return
         [
             Json.Name(job), state, completions, duration, Json.Age(job, now),
@@ -101,7 +101,7 @@ internal static class BatchPrinters
         var status = cj["status"];
         var last = Json.Time(status, "lastScheduleTime");
         var jobSpec = Json.Obj(Json.Obj(spec, "jobTemplate"), "spec");
-        var (names, images) = WorkloadPrinters.TemplateContainers(jobSpec);
+        var (names, images) = WorkloadTables.TemplateContainers(jobSpec);
         return
         [
             Json.Name(cj),

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Bosun.ApiServer.Tables.Printers;
 
 /// <summary>Cluster-policy kinds: PodDisruptionBudgets, Leases, PriorityClasses, RuntimeClasses, (Cluster)RoleBindings, webhook configurations.</summary>
-internal static class PolicyPrinters
+internal static class PolicyTables
 {
     public static readonly TableConvertor PodDisruptionBudgets = new(
     [

@@ -7,7 +7,7 @@ namespace Bosun.ApiServer.Tables.Printers;
 /// latter a <c>date</c> column holding the RFC 3339 creation time rather than an age. Custom resources without printer
 /// columns get Name and Age instead.
 /// </summary>
-internal static class DefaultPrinter
+internal static class DefaultTable
 {
     public static readonly TableConvertor Convertor = new(
     [

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Bosun.ApiServer.Tables.Printers;
 
 /// <summary>Ingresses, IngressClasses and NetworkPolicies (networking.k8s.io).</summary>
-internal static class NetworkingPrinters
+internal static class NetworkingTables
 {
     public static readonly TableConvertor Ingresses = new(
     [
@@ -35,7 +35,7 @@ internal static class NetworkingPrinters
         var spec = ing["spec"];
         string className = Json.StrOrNull(spec, "ingressClassName") ?? CellFormat.None;
         string ports = Json.Count(spec, "tls") > 0 ? "80, 443" : "80";
-        string address = string.Join(",", ServicePrinters.LoadBalancerIngress(Json.Obj(ing["status"], "loadBalancer")));
+        string address = string.Join(",", ServiceTables.LoadBalancerIngress(Json.Obj(ing["status"], "loadBalancer")));
         return [Json.Name(ing), className, Hosts(Json.Arr(spec, "rules")), address, ports, Json.Age(ing, now)];
     }
 

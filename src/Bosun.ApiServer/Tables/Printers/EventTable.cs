@@ -6,7 +6,7 @@ namespace Bosun.ApiServer.Tables.Printers;
 /// Events, both core/v1 and events.k8s.io/v1. kube-apiserver stores both as one internal type and prints them with the
 /// same printer, so the events.k8s.io field names (regarding, note, deprecated*) are mapped onto the core ones here.
 /// </summary>
-internal static class EventPrinter
+internal static class EventTable
 {
     private static readonly TableColumn[] Columns =
     [
@@ -28,6 +28,7 @@ internal static class EventPrinter
     /// <summary>events.k8s.io/v1 Event.</summary>
     public static readonly TableConvertor EventsApi = new(Columns, (e, now) => Cells(e, now, Fields.EventsApi));
 
+    /// <summary>The JSON names of the fields that differ between the core/v1 and events.k8s.io/v1 Event shapes.</summary>
     private sealed record Fields(
         string FirstTimestamp, string LastTimestamp, string Count, string Regarding, string Source, string Message, string ReportingController)
     {

@@ -3,7 +3,7 @@ using static Bosun.ApiServer.Tests.Tables.TableTestData;
 
 namespace Bosun.ApiServer.Tests.Tables;
 
-public sealed class PodPrinterTests
+public sealed class PodTableTests
 {
     private static readonly TableConvertor Pods = TableConvertors.For("", "pods");
 

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Bosun.ApiServer.Tables.Printers;
 
 /// <summary>Nodes: Status from the Ready condition plus SchedulingDisabled, Roles from the node-role labels, and the node info columns.</summary>
-internal static class NodePrinter
+internal static class NodeTable
 {
     private const string RoleLabelPrefix = "node-role.kubernetes.io/";
     private const string LegacyRoleLabel = "kubernetes.io/role";

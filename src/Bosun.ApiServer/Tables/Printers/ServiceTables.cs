@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Bosun.ApiServer.Tables.Printers;
 
 /// <summary>Services, Endpoints and EndpointSlices.</summary>
-internal static class ServicePrinters
+internal static class ServiceTables
 {
     public static readonly TableConvertor Services = new(
     [

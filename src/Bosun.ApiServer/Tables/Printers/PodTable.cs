@@ -6,7 +6,7 @@ namespace Bosun.ApiServer.Tables.Printers;
 /// Pods: Name, Ready, Status, Restarts, Age, IP, Node, Nominated Node, Readiness Gates. The Status cell follows
 /// kubectl's well-known reasoning (init progress, waiting/terminated reasons, Terminating, NodeLost as Unknown).
 /// </summary>
-internal static class PodPrinter
+internal static class PodTable
 {
     private const string NodeUnreachablePodReason = "NodeLost";
 

@@ -3,7 +3,7 @@ using static Bosun.ApiServer.Tests.Tables.TableTestData;
 
 namespace Bosun.ApiServer.Tests.Tables;
 
-public sealed class MiscPrinterTests
+public sealed class MiscTableTests
 {
     [Theory]
     [InlineData("", "pods")]

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Bosun.ApiServer.Tables.Printers;
 
 /// <summary>Small core/v1 kinds: Namespaces, ConfigMaps, Secrets, ServiceAccounts, ResourceQuotas.</summary>
-internal static class CorePrinters
+internal static class CoreTables
 {
     public static readonly TableConvertor Namespaces = new(
     [

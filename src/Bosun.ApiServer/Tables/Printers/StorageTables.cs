@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Bosun.ApiServer.Tables.Printers;
 
 /// <summary>PersistentVolumes, PersistentVolumeClaims and StorageClasses.</summary>
-internal static class StoragePrinters
+internal static class StorageTables
 {
     private const string BetaStorageClassAnnotation = "volume.beta.kubernetes.io/storage-class";
 
