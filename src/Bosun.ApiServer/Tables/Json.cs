@@ -69,7 +69,69 @@ internal static class Json
         {
             return null;
         }
+        if (TryParseUtc(s, out var fast))
+        {
+            return fast;
+        }
         return DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
+    }
+
+    /// <summary>
+    /// Fast path for the form the API server writes, <c>yyyy-MM-ddTHH:mm:ss[.fraction]Z</c>; every row has at least
+    /// one timestamp, and the general parser costs several times more.
+    /// </summary>
+    private static bool TryParseUtc(string s, out DateTimeOffset value)
+    {
+        value = default;
+        if (s.Length < 20 || s[^1] != 'Z' || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+        {
+            return false;
+        }
+        if (!Digits(s, 0, 4, out int year) || !Digits(s, 5, 2, out int month) || !Digits(s, 8, 2, out int day)
+            || !Digits(s, 11, 2, out int hour) || !Digits(s, 14, 2, out int minute) || !Digits(s, 17, 2, out int second))
+        {
+            return false;
+        }
+        long fractionTicks = 0;
+        if (s.Length > 20)
+        {
+            if (s[19] != '.')
+            {
+                return false;
+            }
+            long scale = TimeSpan.TicksPerSecond;
+            for (int i = 20; i < s.Length - 1; i++)
+            {
+                char c = s[i];
+                if (c is < '0' or > '9')
+                {
+                    return false;
+                }
+                scale /= 10;
+                fractionTicks += (c - '0') * scale;
+            }
+        }
+        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(Math.Max(year, 1), month) || hour > 23 || minute > 59 || second > 59 || year < 1)
+        {
+            return false;
+        }
+        value = new DateTimeOffset(year, month, day, hour, minute, second, TimeSpan.Zero).AddTicks(fractionTicks);
+        return true;
+    }
+
+    private static bool Digits(string s, int start, int count, out int value)
+    {
+        value = 0;
+        for (int i = start; i < start + count; i++)
+        {
+            char c = s[i];
+            if (c is < '0' or > '9')
+            {
+                return false;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return true;
     }
 
     /// <summary>
