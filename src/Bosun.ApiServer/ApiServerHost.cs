@@ -54,8 +54,24 @@ public sealed class ApiServerHost : IAsyncDisposable
         var registrations = BuiltInKinds.Create();
         var catalog = new ResourceCatalog(registrations, storage, time);
         var cache = new WatchCache(storage, loggers.CreateLogger<WatchCache>(), config.WatchCacheSize);
-        await cache.StartAsync(ct);
-        await DefaultNamespaces.EnsureAsync(catalog, ct);
+        try
+        {
+            await cache.StartAsync(ct);
+            await DefaultNamespaces.EnsureAsync(catalog, ct);
+            return await StartHttpAsync(config, registrations, catalog, cache, storage, pki, tokenFile, adminToken, loggers, time, ct);
+        }
+        catch
+        {
+            await cache.DisposeAsync();
+            pki.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<ApiServerHost> StartHttpAsync(ApiServerConfig config, IReadOnlyList<ResourceRegistration> registrations,
+        ResourceCatalog catalog, WatchCache cache, IKeyValueStore storage, ClusterPki pki, string tokenFile, string adminToken,
+        ILoggerFactory loggers, TimeProvider time, CancellationToken ct)
+    {
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -79,7 +95,15 @@ public sealed class ApiServerHost : IAsyncDisposable
         app.UseEndpoints(e => e.MapOpenApi(openApi));
 #pragma warning restore ASP0014
         app.Run(endpoints.DispatchAsync);
-        await app.StartAsync(ct);
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            await app.DisposeAsync();
+            throw new ApiServerStartException($"cannot listen on {config.BindAddress}:{config.Port}: address already in use", e);
+        }
 
         var port = BoundPort(app);
         var host = config.BindAddress.Equals(IPAddress.Any) || config.BindAddress.Equals(IPAddress.IPv6Any)
@@ -111,3 +135,6 @@ public sealed class ApiServerHost : IAsyncDisposable
         Pki.Dispose();
     }
 }
+
+/// <summary>The API server could not start for a reason the user can fix (a port in use).</summary>
+public sealed class ApiServerStartException(string message, Exception inner) : Exception(message, inner);

@@ -30,7 +30,17 @@ internal static partial class ServerHost
             ServiceCidr = config.ServiceCidr,
             ClusterDomain = config.ClusterDomain,
         };
-        await using (var server = await ApiServerHost.StartAsync(apiConfig, storage, loggers, TimeProvider.System, stop.Token))
+        ApiServerHost server;
+        try
+        {
+            server = await ApiServerHost.StartAsync(apiConfig, storage, loggers, TimeProvider.System, stop.Token);
+        }
+        catch (ApiServerStartException e)
+        {
+            await Console.Error.WriteLineAsync($"bosun server: {e.Message}");
+            return 1;
+        }
+        await using (server)
         {
             Log.Ready(logger, server.Url, config.KubeconfigPath);
             if (!config.DisableAgent) Log.NoAgentYet(logger);

@@ -11,8 +11,7 @@ internal sealed class ResponseWriter(TimeProvider time)
 {
     public const string TableContentType = "application/json;as=Table;v=v1;g=meta.k8s.io";
 
-    public static bool WantsTable(HttpRequest request) =>
-        request.Headers.Accept.Any(a => a is not null && a.Contains("as=Table", StringComparison.Ordinal));
+    public static bool WantsTable(HttpRequest request) => TableNegotiation.AcceptsTable(request.Headers.Accept.ToString());
 
     public Task ObjectAsync(HttpContext ctx, JsonObject obj, int code) => BytesAsync(ctx, Json.ToBytes(obj), code);
 
@@ -27,8 +26,8 @@ internal sealed class ResponseWriter(TimeProvider time)
     public Task ObjectOrTableAsync(HttpContext ctx, ResourceRegistration reg, JsonObject obj, int code)
     {
         if (!WantsTable(ctx.Request)) return ObjectAsync(ctx, obj, code);
-        var table = TableWriter.Write(TableConvertors.For(reg.Group, reg.Resource), [obj], IncludeObject(ctx),
-            obj.Obj("metadata").Str("resourceVersion") ?? "", null, null, includeColumns: true, time.GetUtcNow());
+        var table = TableWriter.Write(TableConvertors.For(reg.Group, reg.Resource), [obj],
+            new TableListMeta(obj.Obj("metadata").Str("resourceVersion")), IncludeObject(ctx), time.GetUtcNow());
         return BytesAsync(ctx, table, code, TableContentType);
     }
 
@@ -37,8 +36,8 @@ internal sealed class ResponseWriter(TimeProvider time)
         var rv = ObjectCodec.FormatRevision(list.Revision);
         if (WantsTable(ctx.Request))
         {
-            var table = TableWriter.Write(TableConvertors.For(reg.Group, reg.Resource), list.Items, IncludeObject(ctx),
-                rv, list.Continue, list.RemainingItemCount, includeColumns: true, time.GetUtcNow());
+            var table = TableWriter.Write(TableConvertors.For(reg.Group, reg.Resource), list.Items,
+                new TableListMeta(rv, list.Continue, list.RemainingItemCount), IncludeObject(ctx), time.GetUtcNow());
             return BytesAsync(ctx, table, 200, TableContentType);
         }
         return BytesAsync(ctx, WriteList(reg, list, rv), 200);
@@ -65,13 +64,13 @@ internal sealed class ResponseWriter(TimeProvider time)
         return buffer.ToArray();
     }
 
-    public static IncludeObjectPolicy IncludeObject(HttpContext ctx) => ctx.Request.Query.Get("includeObject") switch
+    public static IncludeObjectPolicy IncludeObject(HttpContext ctx)
     {
-        "None" => IncludeObjectPolicy.None,
-        "Object" => IncludeObjectPolicy.Object,
-        null or "" or "Metadata" => IncludeObjectPolicy.Metadata,
-        var other => throw Errors.ApiException.BadRequest($"includeObject: Unsupported value: \"{other}\": supported values: \"None\", \"Metadata\", \"Object\""),
-    };
+        var value = ctx.Request.Query.Get("includeObject");
+        return TableNegotiation.TryParseIncludeObject(value, out var policy)
+            ? policy
+            : throw Errors.ApiException.BadRequest($"includeObject: Unsupported value: \"{value}\": supported values: \"None\", \"Metadata\", \"Object\"");
+    }
 
     /// <summary>Field validation warnings become <c>Warning: 299 - "…"</c> headers, which kubectl prints.</summary>
     public void AddWarnings(HttpContext ctx, IReadOnlyList<string> warnings)

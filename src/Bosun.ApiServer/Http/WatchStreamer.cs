@@ -103,27 +103,23 @@ internal sealed class WatchStreamer(WatchCache cache, IKeyValueStore storage, Ti
     private sealed class WatchSink(HttpContext ctx, TableConvertor? table, IncludeObjectPolicy include, TimeProvider time)
     {
         private static readonly byte[] Newline = "\n"u8.ToArray();
-        private bool columnsSent;
+        private readonly TableWatchEncoder? encoder = table is null ? null : new TableWatchEncoder(table, include);
 
         public string ContentType => "application/json";
 
         public async Task WriteAsync(string type, byte[] objectJson, CancellationToken ct)
         {
             var body = ctx.Response.BodyWriter;
-            var payload = table is not null && type != "BOOKMARK" ? AsTable(objectJson) : objectJson;
+            if (encoder is not null && type is not ("BOOKMARK" or "ERROR"))
+            {
+                // Each watcher parses its own copy: cached events are shared and JsonNode is not thread-safe.
+                await body.WriteAsync(encoder.Encode(type, Json.ParseObject(objectJson), time.GetUtcNow()), ct);
+                return;
+            }
             await body.WriteAsync(Encoding.UTF8.GetBytes($"{{\"type\":\"{type}\",\"object\":"), ct);
-            await body.WriteAsync(payload, ct);
+            await body.WriteAsync(objectJson, ct);
             await body.WriteAsync("}"u8.ToArray(), ct);
             await body.WriteAsync(Newline, ct);
-        }
-
-        private byte[] AsTable(byte[] objectJson)
-        {
-            var obj = (JsonObject)JsonNode.Parse(objectJson)!;
-            var rv = obj.Obj("metadata").Str("resourceVersion") ?? "";
-            var bytes = TableWriter.Write(table!, [obj], include, rv, null, null, includeColumns: !columnsSent, time.GetUtcNow());
-            columnsSent = true;
-            return bytes;
         }
 
         public async Task FlushAsync(CancellationToken ct) => await ctx.Response.BodyWriter.FlushAsync(ct);
