@@ -31,7 +31,7 @@ internal static class CellFormat
             {
                 sb.Append(',');
             }
-            sb.Append(k).Append('=').Append(Json.Str(map, k));
+            sb.Append(k).Append('=').Append(JsonRead.Str(map, k));
         }
         return sb.ToString();
     }
@@ -54,18 +54,18 @@ internal static class CellFormat
             return "";
         }
         var requirements = new List<(string Key, string Text)>();
-        if (Json.Obj(selector, "matchLabels") is { } labels)
+        if (JsonRead.Obj(selector, "matchLabels") is { } labels)
         {
             foreach (var (key, _) in labels)
             {
-                requirements.Add((key, key + "=" + Json.Str(labels, key)));
+                requirements.Add((key, key + "=" + JsonRead.Str(labels, key)));
             }
         }
-        foreach (var expr in Json.Objects(Json.Arr(selector, "matchExpressions")))
+        foreach (var expr in JsonRead.Objects(JsonRead.Arr(selector, "matchExpressions")))
         {
-            string key = Json.Str(expr, "key");
-            var values = Json.Strings(Json.Arr(expr, "values")).Distinct().OrderBy(v => v, StringComparer.Ordinal);
-            string text = Json.Str(expr, "operator") switch
+            string key = JsonRead.Str(expr, "key");
+            var values = JsonRead.Strings(JsonRead.Arr(expr, "values")).Distinct().OrderBy(v => v, StringComparer.Ordinal);
+            string text = JsonRead.Str(expr, "operator") switch
             {
                 "In" => key + " in (" + string.Join(",", values) + ")",
                 "NotIn" => key + " notin (" + string.Join(",", values) + ")",
@@ -85,7 +85,7 @@ internal static class CellFormat
         var names = new StringBuilder();
         var images = new StringBuilder();
         bool first = true;
-        foreach (var c in Json.Objects(containers))
+        foreach (var c in JsonRead.Objects(containers))
         {
             if (!first)
             {
@@ -93,8 +93,8 @@ internal static class CellFormat
                 images.Append(',');
             }
             first = false;
-            names.Append(Json.Str(c, "name"));
-            images.Append(Json.Str(c, "image"));
+            names.Append(JsonRead.Str(c, "name"));
+            images.Append(JsonRead.Str(c, "image"));
         }
         return (names.ToString(), images.ToString());
     }

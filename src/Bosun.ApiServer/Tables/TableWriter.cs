@@ -98,7 +98,7 @@ internal static class TableWriter
             writer.WriteStartObject();
             writer.WriteString(TypeProp, type);
             writer.WritePropertyName(ObjectProp);
-            var meta = new TableListMeta(Json.StrOrNull(obj["metadata"], "resourceVersion"));
+            var meta = new TableListMeta(JsonRead.StrOrNull(obj["metadata"], "resourceVersion"));
             WriteTable(writer, convertor, [obj], meta, include, now, includeColumns);
             writer.WriteEndObject();
         }

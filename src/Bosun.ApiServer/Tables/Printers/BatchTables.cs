@@ -35,11 +35,11 @@ internal static class BatchTables
     {
         var spec = job["spec"];
         var status = job["status"];
-        long succeeded = Json.Long(status, "succeeded");
+        long succeeded = JsonRead.Long(status, "succeeded");
 
         string completions;
-        long? wanted = Json.LongOrNull(spec, "completions");
-        long? parallelism = Json.LongOrNull(spec, "parallelism");
+        long? wanted = JsonRead.LongOrNull(spec, "completions");
+        long? parallelism = JsonRead.LongOrNull(spec, "parallelism");
         if (wanted is null && parallelism is null)
         {
             // Defaulting turns a Job without completions or parallelism into a single-completion Job.
@@ -54,13 +54,13 @@ internal static class BatchTables
             completions = parallelism > 1 ? succeeded + "/1 of " + parallelism : succeeded + "/1";
         }
 
-        var start = Json.Time(status, "startTime");
-        var completion = Json.Time(status, "completionTime");
+        var start = JsonRead.Time(status, "startTime");
+        var completion = JsonRead.Time(status, "completionTime");
         string duration = start is null ? ""
             : completion is null ? HumanDuration.Format(now - start.Value)
             : HumanDuration.Format(completion.Value - start.Value);
 
-        var conditions = Json.Arr(status, "conditions");
+        var conditions = JsonRead.Arr(status, "conditions");
         string state;
         if (HasCondition(conditions, "Complete"))
         {
@@ -70,7 +70,7 @@ internal static class BatchTables
         {
             state = "Failed";
         }
-        else if (Json.StrOrNull(job["metadata"], "deletionTimestamp") is { Length: > 0 })
+        else if (JsonRead.StrOrNull(job["metadata"], "deletionTimestamp") is { Length: > 0 })
         {
             state = "Terminating";
         }
@@ -90,8 +90,8 @@ internal static class BatchTables
         var (names, images) = WorkloadTables.TemplateContainers(spec);
         return
         [
-            Json.Name(job), state, completions, duration, Json.Age(job, now),
-            names, images, CellFormat.LabelSelector(Json.Obj(spec, "selector")),
+            JsonRead.Name(job), state, completions, duration, JsonRead.Age(job, now),
+            names, images, CellFormat.LabelSelector(JsonRead.Obj(spec, "selector")),
         ];
     }
 
@@ -99,33 +99,33 @@ internal static class BatchTables
     {
         var spec = cj["spec"];
         var status = cj["status"];
-        var last = Json.Time(status, "lastScheduleTime");
-        var jobSpec = Json.Obj(Json.Obj(spec, "jobTemplate"), "spec");
+        var last = JsonRead.Time(status, "lastScheduleTime");
+        var jobSpec = JsonRead.Obj(JsonRead.Obj(spec, "jobTemplate"), "spec");
         var (names, images) = WorkloadTables.TemplateContainers(jobSpec);
         return
         [
-            Json.Name(cj),
-            Json.Str(spec, "schedule"),
-            Json.StrOrNull(spec, "timeZone") ?? CellFormat.None,
+            JsonRead.Name(cj),
+            JsonRead.Str(spec, "schedule"),
+            JsonRead.StrOrNull(spec, "timeZone") ?? CellFormat.None,
             // Defaulting sets suspend to false, so a stored object without it prints False rather than <unset>.
-            CellFormat.BoolPtr(Json.BoolOrNull(spec, "suspend") ?? false),
-            (long)Json.Count(status, "active"),
+            CellFormat.BoolPtr(JsonRead.BoolOrNull(spec, "suspend") ?? false),
+            (long)JsonRead.Count(status, "active"),
             last is null ? CellFormat.None : HumanDuration.Format(now - last.Value),
-            Json.Age(cj, now),
+            JsonRead.Age(cj, now),
             names,
             images,
-            CellFormat.LabelSelector(Json.Obj(jobSpec, "selector")),
+            CellFormat.LabelSelector(JsonRead.Obj(jobSpec, "selector")),
         ];
     }
 
     /// <summary>The first condition of the type decides, as <c>hasJobCondition</c> does.</summary>
     private static bool HasCondition(JsonArray? conditions, string type)
     {
-        foreach (var c in Json.Objects(conditions))
+        foreach (var c in JsonRead.Objects(conditions))
         {
-            if (Json.Str(c, "type") == type)
+            if (JsonRead.Str(c, "type") == type)
             {
-                return Json.Str(c, "status") == "True";
+                return JsonRead.Str(c, "status") == "True";
             }
         }
         return false;

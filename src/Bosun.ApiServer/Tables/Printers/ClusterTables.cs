@@ -26,12 +26,12 @@ internal static class ClusterTables
         Col.Age(),
     ], (va, now) =>
     [
-        Json.Name(va),
-        Json.Str(va["spec"], "attacher"),
-        Json.Str(Json.Obj(va["spec"], "source"), "persistentVolumeName"),
-        Json.Str(va["spec"], "nodeName"),
-        Json.Bool(va["status"], "attached"),
-        Json.Age(va, now),
+        JsonRead.Name(va),
+        JsonRead.Str(va["spec"], "attacher"),
+        JsonRead.Str(JsonRead.Obj(va["spec"], "source"), "persistentVolumeName"),
+        JsonRead.Str(va["spec"], "nodeName"),
+        JsonRead.Bool(va["status"], "attached"),
+        JsonRead.Age(va, now),
     ]);
 
     public static readonly TableConvertor CsiNodes = new(
@@ -39,7 +39,7 @@ internal static class ClusterTables
         Col.Name(),
         Col.Int("Drivers", "Drivers indicates the number of CSI drivers registered on the node"),
         Col.Age(),
-    ], (n, now) => [Json.Name(n), (long)Json.Count(n["spec"], "drivers"), Json.Age(n, now)]);
+    ], (n, now) => [JsonRead.Name(n), (long)JsonRead.Count(n["spec"], "drivers"), JsonRead.Age(n, now)]);
 
     public static readonly TableConvertor CsiDrivers = new(
     [
@@ -65,9 +65,9 @@ internal static class ClusterTables
     {
         var spec = csr["spec"];
         bool approved = false, denied = false, failed = false;
-        foreach (var c in Json.Objects(Json.Arr(csr["status"], "conditions")))
+        foreach (var c in JsonRead.Objects(JsonRead.Arr(csr["status"], "conditions")))
         {
-            switch (Json.Str(c, "type"))
+            switch (JsonRead.Str(c, "type"))
             {
                 case "Approved":
                     approved = true;
@@ -86,54 +86,54 @@ internal static class ClusterTables
         {
             condition += ",Failed";
         }
-        if (Json.Str(csr["status"], "certificate").Length > 0)
+        if (JsonRead.Str(csr["status"], "certificate").Length > 0)
         {
             condition += ",Issued";
         }
-        string duration = Json.LongOrNull(spec, "expirationSeconds") is { } seconds
+        string duration = JsonRead.LongOrNull(spec, "expirationSeconds") is { } seconds
             ? HumanDuration.Format(TimeSpan.FromSeconds(seconds))
             : CellFormat.None;
-        string signer = Json.Str(spec, "signerName");
+        string signer = JsonRead.Str(spec, "signerName");
         return
         [
-            Json.Name(csr), Json.Age(csr, now), signer.Length == 0 ? CellFormat.None : signer,
-            Json.Str(spec, "username"), duration, condition,
+            JsonRead.Name(csr), JsonRead.Age(csr, now), signer.Length == 0 ? CellFormat.None : signer,
+            JsonRead.Str(spec, "username"), duration, condition,
         ];
     }
 
     private static object?[] CsiDriverCells(JsonObject driver, DateTimeOffset now)
     {
         var spec = driver["spec"];
-        string modes = string.Join(",", Json.Strings(Json.Arr(spec, "volumeLifecycleModes")));
-        string tokenRequests = Json.Arr(spec, "tokenRequests") is { } requests
-            ? string.Join(",", Json.Objects(requests).Select(r => Json.Str(r, "audience")))
+        string modes = string.Join(",", JsonRead.Strings(JsonRead.Arr(spec, "volumeLifecycleModes")));
+        string tokenRequests = JsonRead.Arr(spec, "tokenRequests") is { } requests
+            ? string.Join(",", JsonRead.Objects(requests).Select(r => JsonRead.Str(r, "audience")))
             : CellFormat.Unset;
         return
         [
-            Json.Name(driver),
-            Json.BoolOrNull(spec, "attachRequired") ?? true,
-            Json.Bool(spec, "podInfoOnMount"),
-            Json.Bool(spec, "storageCapacity"),
+            JsonRead.Name(driver),
+            JsonRead.BoolOrNull(spec, "attachRequired") ?? true,
+            JsonRead.Bool(spec, "podInfoOnMount"),
+            JsonRead.Bool(spec, "storageCapacity"),
             tokenRequests,
-            Json.Bool(spec, "requiresRepublish"),
+            JsonRead.Bool(spec, "requiresRepublish"),
             modes.Length == 0 ? CellFormat.None : modes,
-            Json.Age(driver, now),
+            JsonRead.Age(driver, now),
         ];
     }
 
     private static object?[] ComponentStatusCells(JsonObject cs, DateTimeOffset now)
     {
         string status = "Unknown", message = "", error = "";
-        foreach (var c in Json.Objects(Json.Arr(cs, "conditions")))
+        foreach (var c in JsonRead.Objects(JsonRead.Arr(cs, "conditions")))
         {
-            if (Json.Str(c, "type") == "Healthy")
+            if (JsonRead.Str(c, "type") == "Healthy")
             {
-                status = Json.Str(c, "status") == "True" ? "Healthy" : "Unhealthy";
-                message = Json.Str(c, "message");
-                error = Json.Str(c, "error");
+                status = JsonRead.Str(c, "status") == "True" ? "Healthy" : "Unhealthy";
+                message = JsonRead.Str(c, "message");
+                error = JsonRead.Str(c, "error");
                 break;
             }
         }
-        return [Json.Name(cs), status, message, error];
+        return [JsonRead.Name(cs), status, message, error];
     }
 }

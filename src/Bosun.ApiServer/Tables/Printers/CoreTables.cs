@@ -11,14 +11,14 @@ internal static class CoreTables
         Col.Name(),
         Col.Str("Status", "The status of the namespace"),
         Col.Age(),
-    ], (ns, now) => [Json.Name(ns), Json.Str(ns["status"], "phase"), Json.Age(ns, now)]);
+    ], (ns, now) => [JsonRead.Name(ns), JsonRead.Str(ns["status"], "phase"), JsonRead.Age(ns, now)]);
 
     public static readonly TableConvertor ConfigMaps = new(
     [
         Col.Name(),
         Col.Str("Data", ColumnDocs.ConfigMapData),
         Col.Age(),
-    ], (cm, now) => [Json.Name(cm), (long)(Json.Count(cm, "data") + Json.Count(cm, "binaryData")), Json.Age(cm, now)]);
+    ], (cm, now) => [JsonRead.Name(cm), (long)(JsonRead.Count(cm, "data") + JsonRead.Count(cm, "binaryData")), JsonRead.Age(cm, now)]);
 
     public static readonly TableConvertor Secrets = new(
     [
@@ -26,14 +26,14 @@ internal static class CoreTables
         Col.Str("Type", ColumnDocs.SecretType),
         Col.Str("Data", ColumnDocs.SecretData),
         Col.Age(),
-    ], (s, now) => [Json.Name(s), Json.StrOrNull(s, "type") is { Length: > 0 } t ? t : "Opaque", (long)Json.Count(s, "data"), Json.Age(s, now)]);
+    ], (s, now) => [JsonRead.Name(s), JsonRead.StrOrNull(s, "type") is { Length: > 0 } t ? t : "Opaque", (long)JsonRead.Count(s, "data"), JsonRead.Age(s, now)]);
 
     public static readonly TableConvertor ServiceAccounts = new(
     [
         Col.Name(),
         Col.Str("Secrets", ColumnDocs.ServiceAccountSecrets),
         Col.Age(),
-    ], (sa, now) => [Json.Name(sa), (long)Json.Count(sa, "secrets"), Json.Age(sa, now)]);
+    ], (sa, now) => [JsonRead.Name(sa), (long)JsonRead.Count(sa, "secrets"), JsonRead.Age(sa, now)]);
 
     public static readonly TableConvertor ResourceQuotas = new(
     [
@@ -46,8 +46,8 @@ internal static class CoreTables
     private static object?[] ResourceQuotaCells(JsonObject rq, DateTimeOffset now)
     {
         var status = rq["status"];
-        var hard = Json.Obj(status, "hard");
-        var used = Json.Obj(status, "used");
+        var hard = JsonRead.Obj(status, "hard");
+        var used = JsonRead.Obj(status, "used");
         var request = new StringBuilder();
         var limit = new StringBuilder();
         if (hard is not null)
@@ -63,10 +63,10 @@ internal static class CoreTables
                     target.Append(", ");
                 }
                 target.Append(resource).Append(": ")
-                    .Append(Json.Scalar(used, resource) ?? "0").Append('/')
-                    .Append(Json.Scalar(hard, resource) ?? "0");
+                    .Append(JsonRead.Scalar(used, resource) ?? "0").Append('/')
+                    .Append(JsonRead.Scalar(hard, resource) ?? "0");
             }
         }
-        return [Json.Name(rq), request.ToString(), limit.ToString(), Json.Age(rq, now)];
+        return [JsonRead.Name(rq), request.ToString(), limit.ToString(), JsonRead.Age(rq, now)];
     }
 }

@@ -15,9 +15,9 @@ internal static class DefaultTable
         new TableColumn("Created At", "date", "", ColumnDocs.CreationTimestamp, 0),
     ], (obj, _) =>
     [
-        Json.Name(obj),
+        JsonRead.Name(obj),
         // Go formats the zero time here too, so a missing timestamp prints as year 1.
-        (Json.Time(obj["metadata"], "creationTimestamp") ?? DateTimeOffset.MinValue)
+        (JsonRead.Time(obj["metadata"], "creationTimestamp") ?? DateTimeOffset.MinValue)
             .UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
     ]);
 
@@ -25,5 +25,5 @@ internal static class DefaultTable
     [
         Col.Name(),
         new TableColumn("Age", "date", "", ColumnDocs.CreationTimestamp, 0),
-    ], (obj, now) => [Json.Name(obj), Json.Age(obj, now)]);
+    ], (obj, now) => [JsonRead.Name(obj), JsonRead.Age(obj, now)]);
 }

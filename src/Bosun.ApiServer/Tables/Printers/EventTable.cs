@@ -38,19 +38,19 @@ internal static class EventTable
 
     private static object?[] Cells(JsonObject e, DateTimeOffset now, Fields f)
     {
-        var firstTs = Json.Time(e, f.FirstTimestamp);
+        var firstTs = JsonRead.Time(e, f.FirstTimestamp);
         string first = firstTs is null
-            ? HumanDuration.Since(Json.Time(e, "eventTime"), now)
+            ? HumanDuration.Since(JsonRead.Time(e, "eventTime"), now)
             : HumanDuration.Since(firstTs, now);
 
-        var lastTs = Json.Time(e, f.LastTimestamp);
+        var lastTs = JsonRead.Time(e, f.LastTimestamp);
         string last = lastTs is null ? first : HumanDuration.Since(lastTs, now);
 
-        long count = Json.Long(e, f.Count);
-        if (Json.Obj(e, "series") is { } series)
+        long count = JsonRead.Long(e, f.Count);
+        if (JsonRead.Obj(e, "series") is { } series)
         {
-            last = HumanDuration.Since(Json.Time(series, "lastObservedTime"), now);
-            count = Json.Long(series, "count");
+            last = HumanDuration.Since(JsonRead.Time(series, "lastObservedTime"), now);
+            count = JsonRead.Long(series, "count");
         }
         else if (count == 0)
         {
@@ -59,26 +59,26 @@ internal static class EventTable
         }
 
         var regarding = e[f.Regarding];
-        string kind = Json.Str(regarding, "kind").ToLowerInvariant();
-        string name = Json.Str(regarding, "name");
+        string kind = JsonRead.Str(regarding, "kind").ToLowerInvariant();
+        string name = JsonRead.Str(regarding, "name");
         string target = name.Length > 0 ? kind + "/" + name : kind;
 
         var source = e[f.Source];
-        string component = FirstNonEmpty(Json.Str(source, "component"), Json.Str(e, f.ReportingController));
-        string host = FirstNonEmpty(Json.Str(source, "host"), Json.Str(e, "reportingInstance"));
+        string component = FirstNonEmpty(JsonRead.Str(source, "component"), JsonRead.Str(e, f.ReportingController));
+        string host = FirstNonEmpty(JsonRead.Str(source, "host"), JsonRead.Str(e, "reportingInstance"));
 
         return
         [
             last,
-            Json.Str(e, "type"),
-            Json.Str(e, "reason"),
+            JsonRead.Str(e, "type"),
+            JsonRead.Str(e, "reason"),
             target,
-            Json.Str(regarding, "fieldPath"),
+            JsonRead.Str(regarding, "fieldPath"),
             host.Length == 0 ? component : component + ", " + host,
-            Json.Str(e, f.Message).Trim(),
+            JsonRead.Str(e, f.Message).Trim(),
             first,
             count,
-            Json.Name(e),
+            JsonRead.Name(e),
         ];
     }
 

@@ -25,29 +25,29 @@ internal static class HorizontalPodAutoscalerTable
     {
         var spec = hpa["spec"];
         var status = hpa["status"];
-        var target = Json.Obj(spec, "scaleTargetRef");
-        long? min = Json.LongOrNull(spec, "minReplicas");
+        var target = JsonRead.Obj(spec, "scaleTargetRef");
+        long? min = JsonRead.LongOrNull(spec, "minReplicas");
         return
         [
-            Json.Name(hpa),
-            Json.Str(target, "kind") + "/" + Json.Str(target, "name"),
+            JsonRead.Name(hpa),
+            JsonRead.Str(target, "kind") + "/" + JsonRead.Str(target, "name"),
             Targets(spec, status),
             min is { } m ? m.ToString(System.Globalization.CultureInfo.InvariantCulture) : CellFormat.Unset,
-            Json.Long(spec, "maxReplicas"),
-            Json.Long(status, "currentReplicas"),
-            Json.Age(hpa, now),
+            JsonRead.Long(spec, "maxReplicas"),
+            JsonRead.Long(status, "currentReplicas"),
+            JsonRead.Age(hpa, now),
         ];
     }
 
     private static string Targets(JsonNode? spec, JsonNode? status)
     {
-        var specs = Json.Arr(spec, "metrics");
-        var statuses = Json.Arr(status, "currentMetrics");
+        var specs = JsonRead.Arr(spec, "metrics");
+        var statuses = JsonRead.Arr(status, "currentMetrics");
         if (specs is not { Count: > 0 })
         {
             // v1 shape (or a v2 object before defaulting): a single cpu utilisation target.
-            long cpuTarget = Json.LongOrNull(spec, "targetCPUUtilizationPercentage") ?? DefaultCpuUtilization;
-            string current = Json.LongOrNull(status, "currentCPUUtilizationPercentage") is { } c ? c + "%" : HumanDuration.Unknown;
+            long cpuTarget = JsonRead.LongOrNull(spec, "targetCPUUtilizationPercentage") ?? DefaultCpuUtilization;
+            string current = JsonRead.LongOrNull(status, "currentCPUUtilizationPercentage") is { } c ? c + "%" : HumanDuration.Unknown;
             if (statuses is { Count: > 0 })
             {
                 current = ResourceUtilization(statuses, 0) ?? current;
@@ -58,7 +58,7 @@ internal static class HorizontalPodAutoscalerTable
         const int max = 2;
         var list = new List<string>();
         int i = 0;
-        foreach (var ms in Json.Objects(specs))
+        foreach (var ms in JsonRead.Objects(specs))
         {
             var st = statuses is not null && statuses.Count > i ? statuses[i] as JsonObject : null;
             list.Add(FormatMetric(ms, st));
@@ -72,51 +72,51 @@ internal static class HorizontalPodAutoscalerTable
     }
 
     private static string? ResourceUtilization(JsonArray statuses, int i) =>
-        statuses[i] is JsonObject st && Json.LongOrNull(Json.Obj(Json.Obj(st, "resource"), "current"), "averageUtilization") is { } u
+        statuses[i] is JsonObject st && JsonRead.LongOrNull(JsonRead.Obj(JsonRead.Obj(st, "resource"), "current"), "averageUtilization") is { } u
             ? u + "%"
             : null;
 
     private static string FormatMetric(JsonObject spec, JsonObject? status)
     {
         const string unknown = HumanDuration.Unknown;
-        switch (Json.Str(spec, "type"))
+        switch (JsonRead.Str(spec, "type"))
         {
             case "External":
             case "Object":
             {
-                string field = Json.Str(spec, "type") == "External" ? "external" : "object";
-                var target = Json.Obj(Json.Obj(spec, field), "target");
-                var current = Json.Obj(Json.Obj(status, field), "current");
-                if (Json.Scalar(target, "averageValue") is { } avg)
+                string field = JsonRead.Str(spec, "type") == "External" ? "external" : "object";
+                var target = JsonRead.Obj(JsonRead.Obj(spec, field), "target");
+                var current = JsonRead.Obj(JsonRead.Obj(status, field), "current");
+                if (JsonRead.Scalar(target, "averageValue") is { } avg)
                 {
-                    return (Json.Scalar(current, "averageValue") ?? unknown) + "/" + avg + " (avg)";
+                    return (JsonRead.Scalar(current, "averageValue") ?? unknown) + "/" + avg + " (avg)";
                 }
-                string cur = Json.Obj(status, field) is null ? unknown : Json.Scalar(current, "value") ?? "0";
-                return cur + "/" + (Json.Scalar(target, "value") ?? "0");
+                string cur = JsonRead.Obj(status, field) is null ? unknown : JsonRead.Scalar(current, "value") ?? "0";
+                return cur + "/" + (JsonRead.Scalar(target, "value") ?? "0");
             }
             case "Pods":
             {
-                var target = Json.Obj(Json.Obj(spec, "pods"), "target");
-                string cur = Json.Obj(status, "pods") is null ? unknown
-                    : Json.Scalar(Json.Obj(Json.Obj(status, "pods"), "current"), "averageValue") ?? "0";
-                return cur + "/" + (Json.Scalar(target, "averageValue") ?? "0");
+                var target = JsonRead.Obj(JsonRead.Obj(spec, "pods"), "target");
+                string cur = JsonRead.Obj(status, "pods") is null ? unknown
+                    : JsonRead.Scalar(JsonRead.Obj(JsonRead.Obj(status, "pods"), "current"), "averageValue") ?? "0";
+                return cur + "/" + (JsonRead.Scalar(target, "averageValue") ?? "0");
             }
             case "Resource":
             case "ContainerResource":
             {
-                string field = Json.Str(spec, "type") == "Resource" ? "resource" : "containerResource";
-                var source = Json.Obj(spec, field);
-                string name = Json.Str(source, "name");
-                var target = Json.Obj(source, "target");
-                var statusSource = Json.Obj(status, field);
-                var current = Json.Obj(statusSource, "current");
-                if (Json.Scalar(target, "averageValue") is { } avg)
+                string field = JsonRead.Str(spec, "type") == "Resource" ? "resource" : "containerResource";
+                var source = JsonRead.Obj(spec, field);
+                string name = JsonRead.Str(source, "name");
+                var target = JsonRead.Obj(source, "target");
+                var statusSource = JsonRead.Obj(status, field);
+                var current = JsonRead.Obj(statusSource, "current");
+                if (JsonRead.Scalar(target, "averageValue") is { } avg)
                 {
-                    string cur = statusSource is null ? unknown : Json.Scalar(current, "averageValue") ?? "0";
+                    string cur = statusSource is null ? unknown : JsonRead.Scalar(current, "averageValue") ?? "0";
                     return name + ": " + cur + "/" + avg;
                 }
-                string curUtil = Json.LongOrNull(current, "averageUtilization") is { } u ? u + "%" : unknown;
-                string targetUtil = Json.LongOrNull(target, "averageUtilization") is { } t ? t + "%" : "<auto>";
+                string curUtil = JsonRead.LongOrNull(current, "averageUtilization") is { } u ? u + "%" : unknown;
+                string targetUtil = JsonRead.LongOrNull(target, "averageUtilization") is { } t ? t + "%" : "<auto>";
                 return name + ": " + curUtil + "/" + targetUtil;
             }
             default:

@@ -28,15 +28,15 @@ internal static class NetworkingTables
         Col.Name(),
         Col.Str("Pod-Selector", ColumnDocs.NetworkPolicyPodSelector),
         Col.Age(),
-    ], (np, now) => [Json.Name(np), CellFormat.LabelSelector(Json.Obj(np["spec"], "podSelector")), Json.Age(np, now)]);
+    ], (np, now) => [JsonRead.Name(np), CellFormat.LabelSelector(JsonRead.Obj(np["spec"], "podSelector")), JsonRead.Age(np, now)]);
 
     private static object?[] IngressCells(JsonObject ing, DateTimeOffset now)
     {
         var spec = ing["spec"];
-        string className = Json.StrOrNull(spec, "ingressClassName") ?? CellFormat.None;
-        string ports = Json.Count(spec, "tls") > 0 ? "80, 443" : "80";
-        string address = string.Join(",", ServiceTables.LoadBalancerIngress(Json.Obj(ing["status"], "loadBalancer")));
-        return [Json.Name(ing), className, Hosts(Json.Arr(spec, "rules")), address, ports, Json.Age(ing, now)];
+        string className = JsonRead.StrOrNull(spec, "ingressClassName") ?? CellFormat.None;
+        string ports = JsonRead.Count(spec, "tls") > 0 ? "80, 443" : "80";
+        string address = string.Join(",", ServiceTables.LoadBalancerIngress(JsonRead.Obj(ing["status"], "loadBalancer")));
+        return [JsonRead.Name(ing), className, Hosts(JsonRead.Arr(spec, "rules")), address, ports, JsonRead.Age(ing, now)];
     }
 
     private static string Hosts(JsonArray? rules)
@@ -44,13 +44,13 @@ internal static class NetworkingTables
         const int max = 3;
         var list = new List<string>(max);
         bool more = false;
-        foreach (var rule in Json.Objects(rules))
+        foreach (var rule in JsonRead.Objects(rules))
         {
             if (list.Count == max)
             {
                 more = true;
             }
-            if (!more && Json.Str(rule, "host") is { Length: > 0 } host)
+            if (!more && JsonRead.Str(rule, "host") is { Length: > 0 } host)
             {
                 list.Add(host);
             }
@@ -67,15 +67,15 @@ internal static class NetworkingTables
     {
         var spec = ic["spec"];
         string parameters = CellFormat.None;
-        if (Json.Obj(spec, "parameters") is { } p)
+        if (JsonRead.Obj(spec, "parameters") is { } p)
         {
-            parameters = Json.Str(p, "kind");
-            if (Json.StrOrNull(p, "apiGroup") is { } group)
+            parameters = JsonRead.Str(p, "kind");
+            if (JsonRead.StrOrNull(p, "apiGroup") is { } group)
             {
                 parameters += "." + group;
             }
-            parameters += "/" + Json.Str(p, "name");
+            parameters += "/" + JsonRead.Str(p, "name");
         }
-        return [Json.Name(ic), Json.Str(spec, "controller"), parameters, Json.Age(ic, now)];
+        return [JsonRead.Name(ic), JsonRead.Str(spec, "controller"), parameters, JsonRead.Age(ic, now)];
     }
 }

@@ -25,36 +25,36 @@ internal static class NodeTable
     private static object?[] Cells(JsonObject node, DateTimeOffset now)
     {
         var status = node["status"];
-        var info = Json.Obj(status, "nodeInfo");
+        var info = JsonRead.Obj(status, "nodeInfo");
 
         string state = "Unknown";
-        foreach (var cond in Json.Objects(Json.Arr(status, "conditions")))
+        foreach (var cond in JsonRead.Objects(JsonRead.Arr(status, "conditions")))
         {
             // Only Ready is reported; with duplicates the last one wins, as in the map the printer builds.
-            if (Json.Str(cond, "type") == "Ready")
+            if (JsonRead.Str(cond, "type") == "Ready")
             {
-                state = Json.Str(cond, "status") == "True" ? "Ready" : "NotReady";
+                state = JsonRead.Str(cond, "status") == "True" ? "Ready" : "NotReady";
             }
         }
-        if (Json.Bool(node["spec"], "unschedulable"))
+        if (JsonRead.Bool(node["spec"], "unschedulable"))
         {
             state += ",SchedulingDisabled";
         }
 
-        string roles = string.Join(",", Roles(Json.Obj(node["metadata"], "labels")));
+        string roles = string.Join(",", Roles(JsonRead.Obj(node["metadata"], "labels")));
 
         return
         [
-            Json.Name(node),
+            JsonRead.Name(node),
             state,
             roles.Length == 0 ? CellFormat.None : roles,
-            Json.Age(node, now),
-            Json.Str(info, "kubeletVersion"),
+            JsonRead.Age(node, now),
+            JsonRead.Str(info, "kubeletVersion"),
             Address(status, "InternalIP"),
             Address(status, "ExternalIP"),
-            OrUnknown(Json.Str(info, "osImage")),
-            OrUnknown(Json.Str(info, "kernelVersion")),
-            OrUnknown(Json.Str(info, "containerRuntimeVersion")),
+            OrUnknown(JsonRead.Str(info, "osImage")),
+            OrUnknown(JsonRead.Str(info, "kernelVersion")),
+            OrUnknown(JsonRead.Str(info, "containerRuntimeVersion")),
         ];
     }
 
@@ -76,7 +76,7 @@ internal static class NodeTable
                     roles.Add(role);
                 }
             }
-            else if (key == LegacyRoleLabel && Json.Str(labels, key) is { Length: > 0 } value)
+            else if (key == LegacyRoleLabel && JsonRead.Str(labels, key) is { Length: > 0 } value)
             {
                 roles.Add(value);
             }
@@ -86,11 +86,11 @@ internal static class NodeTable
 
     private static string Address(JsonNode? status, string type)
     {
-        foreach (var a in Json.Objects(Json.Arr(status, "addresses")))
+        foreach (var a in JsonRead.Objects(JsonRead.Arr(status, "addresses")))
         {
-            if (Json.Str(a, "type") == type)
+            if (JsonRead.Str(a, "type") == type)
             {
-                return Json.Str(a, "address");
+                return JsonRead.Str(a, "address");
             }
         }
         return CellFormat.None;

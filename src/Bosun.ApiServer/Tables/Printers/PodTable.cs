@@ -26,7 +26,7 @@ internal static class PodTable
         Col.Str("Readiness Gates", ColumnDocs.PodReadinessGates, 1),
     ], Cells, Condition);
 
-    private static TableRowCondition? Condition(JsonObject pod) => Json.Str(pod["status"], "phase") switch
+    private static TableRowCondition? Condition(JsonObject pod) => JsonRead.Str(pod["status"], "phase") switch
     {
         "Succeeded" => Succeeded,
         "Failed" => Failed,
@@ -39,28 +39,28 @@ internal static class PodTable
         var spec = pod["spec"];
         var status = pod["status"];
 
-        var initSpecs = Json.Arr(spec, "initContainers");
+        var initSpecs = JsonRead.Arr(spec, "initContainers");
         int initCount = initSpecs?.Count ?? 0;
-        long total = Json.Count(spec, "containers");
+        long total = JsonRead.Count(spec, "containers");
         HashSet<string>? restartableInit = null;
-        foreach (var c in Json.Objects(initSpecs))
+        foreach (var c in JsonRead.Objects(initSpecs))
         {
             // Sidecars (init containers with restartPolicy Always) run alongside the app containers and count as such.
-            if (Json.Str(c, "restartPolicy") == "Always")
+            if (JsonRead.Str(c, "restartPolicy") == "Always")
             {
-                (restartableInit ??= new HashSet<string>(StringComparer.Ordinal)).Add(Json.Str(c, "name"));
+                (restartableInit ??= new HashSet<string>(StringComparer.Ordinal)).Add(JsonRead.Str(c, "name"));
                 total++;
             }
         }
 
-        string phase = Json.Str(status, "phase");
-        string statusReason = Json.Str(status, "reason");
+        string phase = JsonRead.Str(status, "phase");
+        string statusReason = JsonRead.Str(status, "reason");
         string reason = statusReason.Length > 0 ? statusReason : phase;
 
-        var conditions = Json.Arr(status, "conditions");
-        foreach (var cond in Json.Objects(conditions))
+        var conditions = JsonRead.Arr(status, "conditions");
+        foreach (var cond in JsonRead.Objects(conditions))
         {
-            if (Json.Str(cond, "type") == "PodScheduled" && Json.Str(cond, "reason") == "SchedulingGated")
+            if (JsonRead.Str(cond, "type") == "PodScheduled" && JsonRead.Str(cond, "reason") == "SchedulingGated")
             {
                 reason = "SchedulingGated";
             }
@@ -73,15 +73,15 @@ internal static class PodTable
         DateTimeOffset? lastSidecarRestart = null;
         bool initializing = false;
 
-        var initStatuses = Json.Arr(status, "initContainerStatuses");
+        var initStatuses = JsonRead.Arr(status, "initContainerStatuses");
         int i = 0;
-        foreach (var c in Json.Objects(initStatuses))
+        foreach (var c in JsonRead.Objects(initStatuses))
         {
-            long count = Json.Long(c, "restartCount");
+            long count = JsonRead.Long(c, "restartCount");
             restarts += count;
             var finished = LastTerminated(c);
             lastRestart = Later(lastRestart, finished);
-            bool sidecar = restartableInit is not null && restartableInit.Contains(Json.Str(c, "name"));
+            bool sidecar = restartableInit is not null && restartableInit.Contains(JsonRead.Str(c, "name"));
             if (sidecar)
             {
                 sidecarRestarts += count;
@@ -89,16 +89,16 @@ internal static class PodTable
             }
 
             var state = c["state"];
-            var terminated = Json.Obj(state, "terminated");
-            var waiting = Json.Obj(state, "waiting");
-            if (terminated is not null && Json.Long(terminated, "exitCode") == 0)
+            var terminated = JsonRead.Obj(state, "terminated");
+            var waiting = JsonRead.Obj(state, "waiting");
+            if (terminated is not null && JsonRead.Long(terminated, "exitCode") == 0)
             {
                 i++;
                 continue;
             }
-            if (sidecar && Json.Bool(c, "started"))
+            if (sidecar && JsonRead.Bool(c, "started"))
             {
-                if (Json.Bool(c, "ready"))
+                if (JsonRead.Bool(c, "ready"))
                 {
                     ready++;
                 }
@@ -107,18 +107,18 @@ internal static class PodTable
             }
             if (terminated is not null)
             {
-                string r = Json.Str(terminated, "reason");
+                string r = JsonRead.Str(terminated, "reason");
                 if (r.Length > 0)
                 {
                     reason = "Init:" + r;
                 }
                 else
                 {
-                    long signal = Json.Long(terminated, "signal");
-                    reason = signal != 0 ? "Init:Signal:" + signal : "Init:ExitCode:" + Json.Long(terminated, "exitCode");
+                    long signal = JsonRead.Long(terminated, "signal");
+                    reason = signal != 0 ? "Init:Signal:" + signal : "Init:ExitCode:" + JsonRead.Long(terminated, "exitCode");
                 }
             }
-            else if (waiting is not null && Json.Str(waiting, "reason") is { Length: > 0 } w && w != "PodInitializing")
+            else if (waiting is not null && JsonRead.Str(waiting, "reason") is { Length: > 0 } w && w != "PodInitializing")
             {
                 reason = "Init:" + w;
             }
@@ -135,33 +135,33 @@ internal static class PodTable
             restarts = sidecarRestarts;
             lastRestart = lastSidecarRestart;
             bool hasRunning = false;
-            var statuses = Json.Arr(status, "containerStatuses");
+            var statuses = JsonRead.Arr(status, "containerStatuses");
             for (int k = (statuses?.Count ?? 0) - 1; k >= 0; k--)
             {
                 if (statuses![k] is not JsonObject c)
                 {
                     continue;
                 }
-                restarts += Json.Long(c, "restartCount");
+                restarts += JsonRead.Long(c, "restartCount");
                 lastRestart = Later(lastRestart, LastTerminated(c));
 
                 var state = c["state"];
-                var waiting = Json.Obj(state, "waiting");
-                var terminated = Json.Obj(state, "terminated");
-                if (waiting is not null && Json.Str(waiting, "reason") is { Length: > 0 } w)
+                var waiting = JsonRead.Obj(state, "waiting");
+                var terminated = JsonRead.Obj(state, "terminated");
+                if (waiting is not null && JsonRead.Str(waiting, "reason") is { Length: > 0 } w)
                 {
                     reason = w;
                 }
-                else if (terminated is not null && Json.Str(terminated, "reason") is { Length: > 0 } t)
+                else if (terminated is not null && JsonRead.Str(terminated, "reason") is { Length: > 0 } t)
                 {
                     reason = t;
                 }
                 else if (terminated is not null)
                 {
-                    long signal = Json.Long(terminated, "signal");
-                    reason = signal != 0 ? "Signal:" + signal : "ExitCode:" + Json.Long(terminated, "exitCode");
+                    long signal = JsonRead.Long(terminated, "signal");
+                    reason = signal != 0 ? "Signal:" + signal : "ExitCode:" + JsonRead.Long(terminated, "exitCode");
                 }
-                else if (Json.Bool(c, "ready") && Json.Obj(state, "running") is not null)
+                else if (JsonRead.Bool(c, "ready") && JsonRead.Obj(state, "running") is not null)
                 {
                     hasRunning = true;
                     ready++;
@@ -175,7 +175,7 @@ internal static class PodTable
             }
         }
 
-        bool deleting = Json.StrOrNull(metadata, "deletionTimestamp") is { Length: > 0 };
+        bool deleting = JsonRead.StrOrNull(metadata, "deletionTimestamp") is { Length: > 0 };
         if (deleting && statusReason == NodeUnreachablePodReason)
         {
             reason = "Unknown";
@@ -190,27 +190,27 @@ internal static class PodTable
             : restarts.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         string ip = "";
-        if (Json.Arr(status, "podIPs") is { Count: > 0 } ips && ips[0] is JsonObject first)
+        if (JsonRead.Arr(status, "podIPs") is { Count: > 0 } ips && ips[0] is JsonObject first)
         {
-            ip = Json.Str(first, "ip");
+            ip = JsonRead.Str(first, "ip");
         }
         if (ip.Length == 0)
         {
             // The v1 conversion fills podIPs from podIP; a stored object may only have the latter.
-            ip = Json.Str(status, "podIP");
+            ip = JsonRead.Str(status, "podIP");
         }
 
         return
         [
-            Json.Name(pod),
+            JsonRead.Name(pod),
             CellFormat.Ratio(ready, total),
             reason,
             restartsCell,
-            Json.Age(pod, now),
+            JsonRead.Age(pod, now),
             OrNone(ip),
-            OrNone(Json.Str(spec, "nodeName")),
-            OrNone(Json.Str(status, "nominatedNodeName")),
-            ReadinessGates(Json.Arr(spec, "readinessGates"), conditions),
+            OrNone(JsonRead.Str(spec, "nodeName")),
+            OrNone(JsonRead.Str(status, "nominatedNodeName")),
+            ReadinessGates(JsonRead.Arr(spec, "readinessGates"), conditions),
         ];
     }
 
@@ -221,14 +221,14 @@ internal static class PodTable
             return CellFormat.None;
         }
         int trueCount = 0;
-        foreach (var gate in Json.Objects(gates))
+        foreach (var gate in JsonRead.Objects(gates))
         {
-            string type = Json.Str(gate, "conditionType");
-            foreach (var cond in Json.Objects(conditions))
+            string type = JsonRead.Str(gate, "conditionType");
+            foreach (var cond in JsonRead.Objects(conditions))
             {
-                if (Json.Str(cond, "type") == type)
+                if (JsonRead.Str(cond, "type") == type)
                 {
-                    if (Json.Str(cond, "status") == "True")
+                    if (JsonRead.Str(cond, "status") == "True")
                     {
                         trueCount++;
                     }
@@ -241,9 +241,9 @@ internal static class PodTable
 
     private static bool HasTrueCondition(JsonArray? conditions, string type)
     {
-        foreach (var cond in Json.Objects(conditions))
+        foreach (var cond in JsonRead.Objects(conditions))
         {
-            if (Json.Str(cond, "type") == type && Json.Str(cond, "status") == "True")
+            if (JsonRead.Str(cond, "type") == type && JsonRead.Str(cond, "status") == "True")
             {
                 return true;
             }
@@ -252,7 +252,7 @@ internal static class PodTable
     }
 
     private static DateTimeOffset? LastTerminated(JsonObject containerStatus) =>
-        Json.Time(Json.Obj(Json.Obj(containerStatus, "lastState"), "terminated"), "finishedAt");
+        JsonRead.Time(JsonRead.Obj(JsonRead.Obj(containerStatus, "lastState"), "terminated"), "finishedAt");
 
     private static DateTimeOffset? Later(DateTimeOffset? current, DateTimeOffset? candidate) =>
         candidate is { } c && (current is null || current.Value < c) ? c : current;

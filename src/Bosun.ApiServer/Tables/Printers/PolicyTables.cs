@@ -14,11 +14,11 @@ internal static class PolicyTables
         Col.Age(),
     ], (pdb, now) =>
     [
-        Json.Name(pdb),
-        Json.Scalar(pdb["spec"], "minAvailable") ?? "N/A",
-        Json.Scalar(pdb["spec"], "maxUnavailable") ?? "N/A",
-        Json.Long(pdb["status"], "disruptionsAllowed"),
-        Json.Age(pdb, now),
+        JsonRead.Name(pdb),
+        JsonRead.Scalar(pdb["spec"], "minAvailable") ?? "N/A",
+        JsonRead.Scalar(pdb["spec"], "maxUnavailable") ?? "N/A",
+        JsonRead.Long(pdb["status"], "disruptionsAllowed"),
+        JsonRead.Age(pdb, now),
     ]);
 
     public static readonly TableConvertor Leases = new(
@@ -26,7 +26,7 @@ internal static class PolicyTables
         Col.Name(),
         Col.Str("Holder", ColumnDocs.LeaseHolder),
         Col.Age(),
-    ], (l, now) => [Json.Name(l), Json.Str(l["spec"], "holderIdentity"), Json.Age(l, now)]);
+    ], (l, now) => [JsonRead.Name(l), JsonRead.Str(l["spec"], "holderIdentity"), JsonRead.Age(l, now)]);
 
     public static readonly TableConvertor PriorityClasses = new(
     [
@@ -35,14 +35,14 @@ internal static class PolicyTables
         Col.Bool("Global-Default", ColumnDocs.PriorityGlobalDefault),
         Col.Age(),
         Col.Str("PreemptionPolicy", ColumnDocs.PriorityPreemption),
-    ], (pc, now) => [Json.Name(pc), Json.Long(pc, "value"), Json.Bool(pc, "globalDefault"), Json.Age(pc, now), Json.StrOrNull(pc, "preemptionPolicy") ?? "PreemptLowerPriority"]);
+    ], (pc, now) => [JsonRead.Name(pc), JsonRead.Long(pc, "value"), JsonRead.Bool(pc, "globalDefault"), JsonRead.Age(pc, now), JsonRead.StrOrNull(pc, "preemptionPolicy") ?? "PreemptLowerPriority"]);
 
     public static readonly TableConvertor RuntimeClasses = new(
     [
         Col.Name(),
         Col.Str("Handler", ""),
         Col.Age(),
-    ], (rc, now) => [Json.Name(rc), Json.Str(rc, "handler"), Json.Age(rc, now)]);
+    ], (rc, now) => [JsonRead.Name(rc), JsonRead.Str(rc, "handler"), JsonRead.Age(rc, now)]);
 
     public static readonly TableConvertor RoleBindings = Bindings(ColumnDocs.RoleBindingRoleRef, "roleBinding");
 
@@ -53,7 +53,7 @@ internal static class PolicyTables
         Col.Name(),
         Col.Int("Webhooks", "Webhooks indicates the number of webhooks registered in this configuration"),
         Col.Age(),
-    ], (w, now) => [Json.Name(w), (long)Json.Count(w, "webhooks"), Json.Age(w, now)]);
+    ], (w, now) => [JsonRead.Name(w), (long)JsonRead.Count(w, "webhooks"), JsonRead.Age(w, now)]);
 
     private static TableConvertor Bindings(string roleRefDoc, string noun) => new(
     [
@@ -71,26 +71,26 @@ internal static class PolicyTables
         var users = new List<string>();
         var groups = new List<string>();
         var serviceAccounts = new List<string>();
-        foreach (var s in Json.Objects(Json.Arr(binding, "subjects")))
+        foreach (var s in JsonRead.Objects(JsonRead.Arr(binding, "subjects")))
         {
-            switch (Json.Str(s, "kind"))
+            switch (JsonRead.Str(s, "kind"))
             {
                 case "User":
-                    users.Add(Json.Str(s, "name"));
+                    users.Add(JsonRead.Str(s, "name"));
                     break;
                 case "Group":
-                    groups.Add(Json.Str(s, "name"));
+                    groups.Add(JsonRead.Str(s, "name"));
                     break;
                 case "ServiceAccount":
-                    serviceAccounts.Add(Json.Str(s, "namespace") + ":" + Json.Str(s, "name"));
+                    serviceAccounts.Add(JsonRead.Str(s, "namespace") + ":" + JsonRead.Str(s, "name"));
                     break;
             }
         }
         return
         [
-            Json.Name(binding),
-            Json.Str(roleRef, "kind") + "/" + Json.Str(roleRef, "name"),
-            Json.Age(binding, now),
+            JsonRead.Name(binding),
+            JsonRead.Str(roleRef, "kind") + "/" + JsonRead.Str(roleRef, "name"),
+            JsonRead.Age(binding, now),
             string.Join(", ", users),
             string.Join(", ", groups),
             string.Join(", ", serviceAccounts),

@@ -22,7 +22,7 @@ internal static class ServiceTables
         Col.Name(),
         Col.Str("Endpoints", ColumnDocs.EndpointsSubsets),
         Col.Age(),
-    ], (e, now) => [Json.Name(e), FormatEndpoints(Json.Arr(e, "subsets")), Json.Age(e, now)]);
+    ], (e, now) => [JsonRead.Name(e), FormatEndpoints(JsonRead.Arr(e, "subsets")), JsonRead.Age(e, now)]);
 
     public static readonly TableConvertor EndpointSlices = new(
     [
@@ -31,41 +31,41 @@ internal static class ServiceTables
         Col.Str("Ports", ColumnDocs.SlicePorts),
         Col.Str("Endpoints", ColumnDocs.SliceEndpoints),
         Col.Age(),
-    ], (s, now) => [Json.Name(s), Json.Str(s, "addressType"), SlicePorts(Json.Arr(s, "ports")), SliceEndpoints(Json.Arr(s, "endpoints")), Json.Age(s, now)]);
+    ], (s, now) => [JsonRead.Name(s), JsonRead.Str(s, "addressType"), SlicePorts(JsonRead.Arr(s, "ports")), SliceEndpoints(JsonRead.Arr(s, "endpoints")), JsonRead.Age(s, now)]);
 
     private static object?[] ServiceCells(JsonObject svc, DateTimeOffset now)
     {
         var spec = svc["spec"];
         // Defaulting makes every served Service ClusterIP when no type was given.
-        string type = Json.StrOrNull(spec, "type") is { Length: > 0 } t ? t : "ClusterIP";
+        string type = JsonRead.StrOrNull(spec, "type") is { Length: > 0 } t ? t : "ClusterIP";
 
         string clusterIP = CellFormat.None;
-        if (Json.Arr(spec, "clusterIPs") is { Count: > 0 } ips && ips[0] is JsonValue v && v.TryGetValue(out string? ip0))
+        if (JsonRead.Arr(spec, "clusterIPs") is { Count: > 0 } ips && ips[0] is JsonValue v && v.TryGetValue(out string? ip0))
         {
             clusterIP = ip0;
         }
-        else if (Json.Str(spec, "clusterIP") is { Length: > 0 } ip)
+        else if (JsonRead.Str(spec, "clusterIP") is { Length: > 0 } ip)
         {
             clusterIP = ip;
         }
 
-        string ports = PortString(Json.Arr(spec, "ports"));
+        string ports = PortString(JsonRead.Arr(spec, "ports"));
         return
         [
-            Json.Name(svc),
+            JsonRead.Name(svc),
             type,
             clusterIP,
             ExternalIP(type, spec, svc["status"]),
             ports.Length == 0 ? CellFormat.None : ports,
-            Json.Age(svc, now),
-            CellFormat.Labels(Json.Obj(spec, "selector")),
+            JsonRead.Age(svc, now),
+            CellFormat.Labels(JsonRead.Obj(spec, "selector")),
         ];
     }
 
     /// <summary>External-IP: spec.externalIPs, load-balancer ingress for LoadBalancer (<c>&lt;pending&gt;</c> until assigned), externalName for ExternalName.</summary>
     private static string ExternalIP(string type, JsonNode? spec, JsonNode? status)
     {
-        var external = Json.Strings(Json.Arr(spec, "externalIPs")).ToList();
+        var external = JsonRead.Strings(JsonRead.Arr(spec, "externalIPs")).ToList();
         switch (type)
         {
             case "ClusterIP":
@@ -73,14 +73,14 @@ internal static class ServiceTables
                 return external.Count > 0 ? string.Join(",", external) : CellFormat.None;
             case "LoadBalancer":
                 // The server prints wide, so the load-balancer list is not clipped.
-                var lb = LoadBalancerIngress(Json.Obj(status, "loadBalancer"));
+                var lb = LoadBalancerIngress(JsonRead.Obj(status, "loadBalancer"));
                 if (external.Count > 0)
                 {
                     return string.Join(",", lb.Concat(external));
                 }
                 return lb.Count > 0 ? string.Join(",", lb) : "<pending>";
             case "ExternalName":
-                return Json.Str(spec, "externalName");
+                return JsonRead.Str(spec, "externalName");
             default:
                 return HumanDuration.Unknown;
         }
@@ -90,13 +90,13 @@ internal static class ServiceTables
     internal static List<string> LoadBalancerIngress(JsonObject? loadBalancer)
     {
         var set = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var ing in Json.Objects(Json.Arr(loadBalancer, "ingress")))
+        foreach (var ing in JsonRead.Objects(JsonRead.Arr(loadBalancer, "ingress")))
         {
-            if (Json.Str(ing, "ip") is { Length: > 0 } ip)
+            if (JsonRead.Str(ing, "ip") is { Length: > 0 } ip)
             {
                 set.Add(ip);
             }
-            else if (Json.Str(ing, "hostname") is { Length: > 0 } host)
+            else if (JsonRead.Str(ing, "hostname") is { Length: > 0 } host)
             {
                 set.Add(host);
             }
@@ -108,19 +108,19 @@ internal static class ServiceTables
     internal static string PortString(JsonArray? ports)
     {
         var sb = new StringBuilder();
-        foreach (var p in Json.Objects(ports))
+        foreach (var p in JsonRead.Objects(ports))
         {
             if (sb.Length > 0)
             {
                 sb.Append(',');
             }
-            sb.Append(Json.Long(p, "port"));
-            long nodePort = Json.Long(p, "nodePort");
+            sb.Append(JsonRead.Long(p, "port"));
+            long nodePort = JsonRead.Long(p, "nodePort");
             if (nodePort > 0)
             {
                 sb.Append(':').Append(nodePort);
             }
-            string protocol = Json.StrOrNull(p, "protocol") is { Length: > 0 } pr ? pr : "TCP";
+            string protocol = JsonRead.StrOrNull(p, "protocol") is { Length: > 0 } pr ? pr : "TCP";
             sb.Append('/').Append(protocol);
         }
         return sb.ToString();
@@ -137,10 +137,10 @@ internal static class ServiceTables
         var list = new List<string>(max);
         bool more = false;
         int count = 0;
-        foreach (var ss in Json.Objects(subsets))
+        foreach (var ss in JsonRead.Objects(subsets))
         {
-            var addresses = Json.Objects(Json.Arr(ss, "addresses")).Select(a => Json.Str(a, "ip")).ToList();
-            var ports = Json.Arr(ss, "ports");
+            var addresses = JsonRead.Objects(JsonRead.Arr(ss, "addresses")).Select(a => JsonRead.Str(a, "ip")).ToList();
+            var ports = JsonRead.Arr(ss, "ports");
             if (ports is not { Count: > 0 })
             {
                 // Headless services without ports list bare addresses.
@@ -156,7 +156,7 @@ internal static class ServiceTables
                 }
                 continue;
             }
-            foreach (var port in Json.Objects(ports))
+            foreach (var port in JsonRead.Objects(ports))
             {
                 count += addresses.Count;
                 foreach (var ip in addresses)
@@ -166,7 +166,7 @@ internal static class ServiceTables
                         more = true;
                         break;
                     }
-                    list.Add(JoinHostPort(ip, Json.Long(port, "port")));
+                    list.Add(JoinHostPort(ip, JsonRead.Long(port, "port")));
                 }
             }
         }
@@ -183,12 +183,12 @@ internal static class ServiceTables
         var list = new List<string>(max);
         bool more = false;
         int count = 0;
-        foreach (var p in Json.Objects(ports))
+        foreach (var p in JsonRead.Objects(ports))
         {
             if (list.Count < max)
             {
-                string num = Json.LongOrNull(p, "port") is { } n ? n.ToString(System.Globalization.CultureInfo.InvariantCulture)
-                    : Json.StrOrNull(p, "name") ?? "*";
+                string num = JsonRead.LongOrNull(p, "port") is { } n ? n.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    : JsonRead.StrOrNull(p, "name") ?? "*";
                 list.Add(num);
             }
             else if (list.Count == max)
@@ -206,9 +206,9 @@ internal static class ServiceTables
         var list = new List<string>(max);
         bool more = false;
         int count = 0;
-        foreach (var ep in Json.Objects(endpoints))
+        foreach (var ep in JsonRead.Objects(endpoints))
         {
-            foreach (var address in Json.Strings(Json.Arr(ep, "addresses")))
+            foreach (var address in JsonRead.Strings(JsonRead.Arr(ep, "addresses")))
             {
                 if (list.Count < max)
                 {

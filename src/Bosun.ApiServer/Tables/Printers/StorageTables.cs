@@ -49,26 +49,26 @@ internal static class StorageTables
     {
         var spec = pv["spec"];
         string claim = "";
-        if (Json.Obj(spec, "claimRef") is { } claimRef)
+        if (JsonRead.Obj(spec, "claimRef") is { } claimRef)
         {
-            claim = Json.Str(claimRef, "namespace") + "/" + Json.Str(claimRef, "name");
+            claim = JsonRead.Str(claimRef, "namespace") + "/" + JsonRead.Str(claimRef, "name");
         }
-        string storageClass = Json.Str(Json.Obj(pv["metadata"], "annotations"), BetaStorageClassAnnotation) is { Length: > 0 } beta
+        string storageClass = JsonRead.Str(JsonRead.Obj(pv["metadata"], "annotations"), BetaStorageClassAnnotation) is { Length: > 0 } beta
             ? beta
-            : Json.Str(spec, "storageClassName");
+            : JsonRead.Str(spec, "storageClassName");
         return
         [
-            Json.Name(pv),
-            Json.Scalar(Json.Obj(spec, "capacity"), "storage") ?? "0",
-            AccessModes(Json.Arr(spec, "accessModes")),
-            Json.Str(spec, "persistentVolumeReclaimPolicy"),
+            JsonRead.Name(pv),
+            JsonRead.Scalar(JsonRead.Obj(spec, "capacity"), "storage") ?? "0",
+            AccessModes(JsonRead.Arr(spec, "accessModes")),
+            JsonRead.Str(spec, "persistentVolumeReclaimPolicy"),
             Phase(pv),
             claim,
             storageClass,
-            Json.StrOrNull(spec, "volumeAttributesClassName") ?? CellFormat.Unset,
-            Json.Str(pv["status"], "reason"),
-            Json.Age(pv, now),
-            Json.StrOrNull(spec, "volumeMode") ?? CellFormat.Unset,
+            JsonRead.StrOrNull(spec, "volumeAttributesClassName") ?? CellFormat.Unset,
+            JsonRead.Str(pv["status"], "reason"),
+            JsonRead.Age(pv, now),
+            JsonRead.StrOrNull(spec, "volumeMode") ?? CellFormat.Unset,
         ];
     }
 
@@ -76,59 +76,59 @@ internal static class StorageTables
     {
         var spec = pvc["spec"];
         var status = pvc["status"];
-        string volume = Json.Str(spec, "volumeName");
+        string volume = JsonRead.Str(spec, "volumeName");
         string capacity = "";
         string accessModes = "";
         if (volume.Length > 0)
         {
             // Capacity and modes are only meaningful once the claim is bound to a volume.
-            accessModes = AccessModes(Json.Arr(status, "accessModes"));
-            capacity = Json.Scalar(Json.Obj(status, "capacity"), "storage") ?? "0";
+            accessModes = AccessModes(JsonRead.Arr(status, "accessModes"));
+            capacity = JsonRead.Scalar(JsonRead.Obj(status, "capacity"), "storage") ?? "0";
         }
-        string storageClass = Json.Str(Json.Obj(pvc["metadata"], "annotations"), BetaStorageClassAnnotation) is { Length: > 0 } beta
+        string storageClass = JsonRead.Str(JsonRead.Obj(pvc["metadata"], "annotations"), BetaStorageClassAnnotation) is { Length: > 0 } beta
             ? beta
-            : Json.Str(spec, "storageClassName");
+            : JsonRead.Str(spec, "storageClassName");
         return
         [
-            Json.Name(pvc),
+            JsonRead.Name(pvc),
             Phase(pvc),
             volume,
             capacity,
             accessModes,
             storageClass,
-            Json.StrOrNull(spec, "volumeAttributesClassName") ?? CellFormat.Unset,
-            Json.Age(pvc, now),
-            Json.StrOrNull(spec, "volumeMode") ?? CellFormat.Unset,
+            JsonRead.StrOrNull(spec, "volumeAttributesClassName") ?? CellFormat.Unset,
+            JsonRead.Age(pvc, now),
+            JsonRead.StrOrNull(spec, "volumeMode") ?? CellFormat.Unset,
         ];
     }
 
     private static object?[] StorageClassCells(JsonObject sc, DateTimeOffset now)
     {
-        var annotations = Json.Obj(sc["metadata"], "annotations");
-        string name = Json.Name(sc);
-        if (Json.Str(annotations, "storageclass.kubernetes.io/is-default-class") == "true"
-            || Json.Str(annotations, "storageclass.beta.kubernetes.io/is-default-class") == "true")
+        var annotations = JsonRead.Obj(sc["metadata"], "annotations");
+        string name = JsonRead.Name(sc);
+        if (JsonRead.Str(annotations, "storageclass.kubernetes.io/is-default-class") == "true"
+            || JsonRead.Str(annotations, "storageclass.beta.kubernetes.io/is-default-class") == "true")
         {
             name += " (default)";
         }
         return
         [
             name,
-            Json.Str(sc, "provisioner"),
-            Json.StrOrNull(sc, "reclaimPolicy") ?? "Delete",
-            Json.StrOrNull(sc, "volumeBindingMode") ?? "Immediate",
-            Json.Bool(sc, "allowVolumeExpansion"),
-            Json.Age(sc, now),
+            JsonRead.Str(sc, "provisioner"),
+            JsonRead.StrOrNull(sc, "reclaimPolicy") ?? "Delete",
+            JsonRead.StrOrNull(sc, "volumeBindingMode") ?? "Immediate",
+            JsonRead.Bool(sc, "allowVolumeExpansion"),
+            JsonRead.Age(sc, now),
         ];
     }
 
     private static string Phase(JsonObject obj) =>
-        Json.StrOrNull(obj["metadata"], "deletionTimestamp") is { Length: > 0 } ? "Terminating" : Json.Str(obj["status"], "phase");
+        JsonRead.StrOrNull(obj["metadata"], "deletionTimestamp") is { Length: > 0 } ? "Terminating" : JsonRead.Str(obj["status"], "phase");
 
     /// <summary><c>GetAccessModesAsString</c>: RWO, ROX, RWX, RWOP in that fixed order.</summary>
     private static string AccessModes(JsonArray? modes)
     {
-        var set = Json.Strings(modes).ToHashSet(StringComparer.Ordinal);
+        var set = JsonRead.Strings(modes).ToHashSet(StringComparer.Ordinal);
         var parts = new List<string>(4);
         if (set.Contains("ReadWriteOnce"))
         {

@@ -18,11 +18,11 @@ internal static class WorkloadTables
     ], (rc, now) =>
     {
         var spec = rc["spec"];
-        var (names, images) = CellFormat.Containers(Json.Arr(Json.Obj(Json.Obj(spec, "template"), "spec"), "containers"));
+        var (names, images) = CellFormat.Containers(JsonRead.Arr(JsonRead.Obj(JsonRead.Obj(spec, "template"), "spec"), "containers"));
         return
         [
-            Json.Name(rc), DesiredReplicas(spec), Json.Long(rc["status"], "replicas"), Json.Long(rc["status"], "readyReplicas"),
-            Json.Age(rc, now), names, images, CellFormat.Labels(Json.Obj(spec, "selector")),
+            JsonRead.Name(rc), DesiredReplicas(spec), JsonRead.Long(rc["status"], "replicas"), JsonRead.Long(rc["status"], "readyReplicas"),
+            JsonRead.Age(rc, now), names, images, CellFormat.Labels(JsonRead.Obj(spec, "selector")),
         ];
     });
 
@@ -42,8 +42,8 @@ internal static class WorkloadTables
         var (names, images) = TemplateContainers(spec);
         return
         [
-            Json.Name(rs), DesiredReplicas(spec), Json.Long(rs["status"], "replicas"), Json.Long(rs["status"], "readyReplicas"),
-            Json.Age(rs, now), names, images, CellFormat.LabelSelector(Json.Obj(spec, "selector")),
+            JsonRead.Name(rs), DesiredReplicas(spec), JsonRead.Long(rs["status"], "replicas"), JsonRead.Long(rs["status"], "readyReplicas"),
+            JsonRead.Age(rs, now), names, images, CellFormat.LabelSelector(JsonRead.Obj(spec, "selector")),
         ];
     });
 
@@ -64,10 +64,10 @@ internal static class WorkloadTables
         var (names, images) = TemplateContainers(spec);
         return
         [
-            Json.Name(d), CellFormat.Ratio(Json.Long(status, "readyReplicas"), DesiredReplicas(spec)),
-            Json.Long(status, "updatedReplicas"), Json.Long(status, "availableReplicas"), Json.Age(d, now),
+            JsonRead.Name(d), CellFormat.Ratio(JsonRead.Long(status, "readyReplicas"), DesiredReplicas(spec)),
+            JsonRead.Long(status, "updatedReplicas"), JsonRead.Long(status, "availableReplicas"), JsonRead.Age(d, now),
             // Deployments print the bare selector string, without the <none> placeholder other kinds use.
-            names, images, CellFormat.SelectorString(Json.Obj(spec, "selector")),
+            names, images, CellFormat.SelectorString(JsonRead.Obj(spec, "selector")),
         ];
     });
 
@@ -82,7 +82,7 @@ internal static class WorkloadTables
     {
         var spec = s["spec"];
         var (names, images) = TemplateContainers(spec);
-        return [Json.Name(s), CellFormat.Ratio(Json.Long(s["status"], "readyReplicas"), DesiredReplicas(spec)), Json.Age(s, now), names, images];
+        return [JsonRead.Name(s), CellFormat.Ratio(JsonRead.Long(s["status"], "readyReplicas"), DesiredReplicas(spec)), JsonRead.Age(s, now), names, images];
     });
 
     public static readonly TableConvertor DaemonSets = new(
@@ -102,14 +102,14 @@ internal static class WorkloadTables
     {
         var spec = ds["spec"];
         var status = ds["status"];
-        var podSpec = Json.Obj(Json.Obj(spec, "template"), "spec");
-        var (names, images) = CellFormat.Containers(Json.Arr(podSpec, "containers"));
+        var podSpec = JsonRead.Obj(JsonRead.Obj(spec, "template"), "spec");
+        var (names, images) = CellFormat.Containers(JsonRead.Arr(podSpec, "containers"));
         return
         [
-            Json.Name(ds), Json.Long(status, "desiredNumberScheduled"), Json.Long(status, "currentNumberScheduled"),
-            Json.Long(status, "numberReady"), Json.Long(status, "updatedNumberScheduled"), Json.Long(status, "numberAvailable"),
-            CellFormat.Labels(Json.Obj(podSpec, "nodeSelector")), Json.Age(ds, now),
-            names, images, CellFormat.LabelSelector(Json.Obj(spec, "selector")),
+            JsonRead.Name(ds), JsonRead.Long(status, "desiredNumberScheduled"), JsonRead.Long(status, "currentNumberScheduled"),
+            JsonRead.Long(status, "numberReady"), JsonRead.Long(status, "updatedNumberScheduled"), JsonRead.Long(status, "numberAvailable"),
+            CellFormat.Labels(JsonRead.Obj(podSpec, "nodeSelector")), JsonRead.Age(ds, now),
+            names, images, CellFormat.LabelSelector(JsonRead.Obj(spec, "selector")),
         ];
     });
 
@@ -121,9 +121,9 @@ internal static class WorkloadTables
         Col.Str("Pod Labels", "The labels for the pod template."),
     ], (pt, _) =>
     {
-        var template = Json.Obj(pt, "template");
-        var (names, images) = CellFormat.Containers(Json.Arr(Json.Obj(template, "spec"), "containers"));
-        return [Json.Name(pt), names, images, CellFormat.Labels(Json.Obj(Json.Obj(template, "metadata"), "labels"))];
+        var template = JsonRead.Obj(pt, "template");
+        var (names, images) = CellFormat.Containers(JsonRead.Arr(JsonRead.Obj(template, "spec"), "containers"));
+        return [JsonRead.Name(pt), names, images, CellFormat.Labels(JsonRead.Obj(JsonRead.Obj(template, "metadata"), "labels"))];
     });
 
     public static readonly TableConvertor ControllerRevisions = new(
@@ -132,22 +132,22 @@ internal static class WorkloadTables
         Col.Str("Controller", "Controller of the object"),
         Col.Str("Revision", ColumnDocs.RevisionRevision),
         Col.Age(),
-    ], (cr, now) => [Json.Name(cr), ControllerName(cr), Json.Long(cr, "revision"), Json.Age(cr, now)]);
+    ], (cr, now) => [JsonRead.Name(cr), ControllerName(cr), JsonRead.Long(cr, "revision"), JsonRead.Age(cr, now)]);
 
     /// <summary>The controlling owner as <c>kind.group/name</c> lower-cased (<c>statefulset.apps/web</c>), or <c>&lt;none&gt;</c>.</summary>
     private static string ControllerName(JsonObject obj)
     {
-        foreach (var owner in Json.Objects(Json.Arr(obj["metadata"], "ownerReferences")))
+        foreach (var owner in JsonRead.Objects(JsonRead.Arr(obj["metadata"], "ownerReferences")))
         {
-            if (!Json.Bool(owner, "controller"))
+            if (!JsonRead.Bool(owner, "controller"))
             {
                 continue;
             }
-            string kind = Json.Str(owner, "kind");
-            string apiVersion = Json.Str(owner, "apiVersion");
+            string kind = JsonRead.Str(owner, "kind");
+            string apiVersion = JsonRead.Str(owner, "apiVersion");
             int slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
             string group = slash < 0 ? "" : apiVersion[..slash];
-            string name = Json.Str(owner, "name");
+            string name = JsonRead.Str(owner, "name");
             if (kind.Length == 0 && group.Length == 0)
             {
                 return name;
@@ -159,8 +159,8 @@ internal static class WorkloadTables
     }
 
     /// <summary>spec.replicas, which defaulting sets to 1 when a client leaves it out.</summary>
-    internal static long DesiredReplicas(JsonNode? spec) => Json.Long(spec, "replicas", 1);
+    internal static long DesiredReplicas(JsonNode? spec) => JsonRead.Long(spec, "replicas", 1);
 
     internal static (string Names, string Images) TemplateContainers(JsonNode? spec) =>
-        CellFormat.Containers(Json.Arr(Json.Obj(Json.Obj(spec, "template"), "spec"), "containers"));
+        CellFormat.Containers(JsonRead.Arr(JsonRead.Obj(JsonRead.Obj(spec, "template"), "spec"), "containers"));
 }

@@ -9,7 +9,7 @@ namespace Bosun.ApiServer.Tables;
 /// deserialising typed models because this runs once per row on every <c>kubectl get</c> and watch event.
 /// A missing or mistyped field reads as the Go zero value, as it would after decoding into a Go struct.
 /// </summary>
-internal static class Json
+internal static class JsonRead
 {
     public static JsonObject? Obj(JsonNode? node, string name) => node is JsonObject o ? o[name] as JsonObject : null;
 
