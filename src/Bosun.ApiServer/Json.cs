@@ -46,6 +46,12 @@ internal static class Json
         return created;
     }
 
-    public static long? Long(this JsonObject? o, string name) =>
-        o is not null && o.TryGetPropertyValue(name, out var v) && v is JsonValue jv && jv.TryGetValue<long>(out var l) ? l : null;
+    /// <summary>An integer member, whether it came from parsed JSON (long) or was set in code (int).</summary>
+    public static long? Long(this JsonObject? o, string name)
+    {
+        if (o is null || !o.TryGetPropertyValue(name, out var v) || v is not JsonValue jv) return null;
+        if (jv.TryGetValue<long>(out var l)) return l;
+        if (jv.TryGetValue<int>(out var i)) return i;
+        return jv.TryGetValue<JsonElement>(out var e) && e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out l) ? l : null;
+    }
 }

@@ -52,10 +52,12 @@ internal static class JsonPatch
         return path[1..].Split('/').Select(t => t.Replace("~1", "/").Replace("~0", "~")).ToArray();
     }
 
-    private static JsonNode? Get(JsonNode doc, string path)
+    private static JsonNode? Get(JsonNode doc, string path) => Get(doc, Tokens(path), path);
+
+    private static JsonNode? Get(JsonNode doc, IEnumerable<string> tokens, string path)
     {
         JsonNode? node = doc;
-        foreach (var t in Tokens(path))
+        foreach (var t in tokens)
         {
             node = node switch
             {
@@ -71,7 +73,7 @@ internal static class JsonPatch
     {
         var tokens = Tokens(path);
         if (tokens.Length == 0) return value ?? throw Bad("cannot replace the whole document with null");
-        var parent = Get(doc, "/" + string.Join('/', tokens[..^1].Select(Escape)));
+        var parent = Get(doc, tokens[..^1], path);
         var last = tokens[^1];
         switch (parent)
         {
@@ -86,7 +88,7 @@ internal static class JsonPatch
     {
         var tokens = Tokens(path);
         if (tokens.Length == 0) throw Bad("cannot remove the whole document");
-        var parent = Get(doc, "/" + string.Join('/', tokens[..^1].Select(Escape)));
+        var parent = Get(doc, tokens[..^1], path);
         var last = tokens[^1];
         switch (parent)
         {
@@ -109,8 +111,6 @@ internal static class JsonPatch
             throw Bad($"array index \"{token}\" is out of range");
         return i;
     }
-
-    private static string Escape(string token) => token.Replace("~", "~0").Replace("/", "~1");
 
     private static ApiException Bad(string message) => new(422, "Invalid", $"the server rejected our request due to an error in our request: {message}")
     {
