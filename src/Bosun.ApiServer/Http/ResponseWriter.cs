@@ -27,8 +27,8 @@ internal sealed class ResponseWriter(TimeProvider time)
     public Task ObjectOrTableAsync(HttpContext ctx, ResourceRegistration reg, JsonObject obj, int code)
     {
         if (!WantsTable(ctx.Request)) return ObjectAsync(ctx, obj, code);
-        var table = TableWriter.Write(TableConvertors.For(reg.Group, reg.Resource), [obj], IncludeObject(ctx),
-            obj.Obj("metadata").Str("resourceVersion") ?? "", null, null, includeColumns: true, time.GetUtcNow());
+        var table = TableWriter.Write(TableConvertors.For(reg.Group, reg.Resource), [obj],
+            new TableListMeta(obj.Obj("metadata").Str("resourceVersion")), IncludeObject(ctx), time.GetUtcNow());
         return BytesAsync(ctx, table, code, TableContentType);
     }
 
@@ -37,8 +37,8 @@ internal sealed class ResponseWriter(TimeProvider time)
         var rv = ObjectCodec.FormatRevision(list.Revision);
         if (WantsTable(ctx.Request))
         {
-            var table = TableWriter.Write(TableConvertors.For(reg.Group, reg.Resource), list.Items, IncludeObject(ctx),
-                rv, list.Continue, list.RemainingItemCount, includeColumns: true, time.GetUtcNow());
+            var table = TableWriter.Write(TableConvertors.For(reg.Group, reg.Resource), list.Items,
+                new TableListMeta(rv, list.Continue, list.RemainingItemCount), IncludeObject(ctx), time.GetUtcNow());
             return BytesAsync(ctx, table, 200, TableContentType);
         }
         return BytesAsync(ctx, WriteList(reg, list, rv), 200);

@@ -121,7 +121,9 @@ internal sealed class WatchStreamer(WatchCache cache, IKeyValueStore storage, Ti
         {
             var obj = (JsonObject)JsonNode.Parse(objectJson)!;
             var rv = obj.Obj("metadata").Str("resourceVersion") ?? "";
-            var bytes = TableWriter.Write(table!, [obj], include, rv, null, null, includeColumns: !columnsSent, time.GetUtcNow());
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+            TableWriter.Write(buffer, table!, [obj], new TableListMeta(rv), include, time.GetUtcNow(), includeColumns: !columnsSent);
+            var bytes = buffer.WrittenSpan.ToArray();
             columnsSent = true;
             return bytes;
         }
