@@ -12,7 +12,7 @@ public sealed class JsonTimeTests
     [InlineData("2024-02-29T00:00:00Z", "2024-02-29T00:00:00.0000000+00:00")]
     public void Time_Rfc3339Value_ParsesToInstant(string text, string expected)
     {
-        var value = Json.Time(Parse($$"""{"t":"{{text}}"}"""), "t");
+        var value = Bosun.ApiServer.Tables.Json.Time(Parse($$"""{"t":"{{text}}"}"""), "t");
 
         Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), value);
     }
@@ -25,6 +25,6 @@ public sealed class JsonTimeTests
     [InlineData("""{}""")]
     public void Time_MissingOrInvalidValue_IsNull(string json)
     {
-        Assert.Null(Json.Time(Parse(json), "t"));
+        Assert.Null(Bosun.ApiServer.Tables.Json.Time(Parse(json), "t"));
     }
 }
