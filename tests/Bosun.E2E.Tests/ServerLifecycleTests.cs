@@ -43,6 +43,23 @@ public sealed class ServerLifecycleTests : IDisposable
     }
 
     [Fact]
+    public async Task Sigterm_WithOpenWatch_EndsWatchAndExitsZero()
+    {
+        await using var server = await BosunProcess.StartAsync(DataDir);
+        var kubectl = KubectlFor(server);
+        (await kubectl.RunWithInputAsync(Manifests.PodDemo("default"), "create", "-f", "-")).Ok();
+        using var watch = kubectl.Start("get", "pods", "-n", "default", "-w");
+        await watch.WaitForLineAsync(@"^pod-demo\s+0/2\s+Pending\s+", TimeSpan.FromSeconds(20));
+
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var exitCode = await server.TerminateAsync();
+
+        // A watch must not hold shutdown up: the server ends it (clients re-watch) instead of being killed mid-stop.
+        Assert.True(exitCode == 0, $"exit code {exitCode} after {stopwatch.ElapsedMilliseconds} ms; server log:\n{server.Log}");
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), $"shutdown took {stopwatch.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
     public async Task Sigkill_AfterAcknowledgedWrites_RestartKeepsEveryObject()
     {
         const int count = 5;
