@@ -181,6 +181,21 @@ public sealed class PodCommandsTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     [Fact]
+    public async Task DescribePod_WithEventForPod_ShowsEventsSection()
+    {
+        var ns = await CreatePodDemoAsync("describe-events");
+        var uid = (await _kubectl.RunAsync("get", "pod", "pod-demo", "-n", ns, "-o", "jsonpath={.metadata.uid}")).Ok().Stdout;
+        (await _kubectl.RunWithInputAsync(Manifests.Event(ns, "pod-demo.scheduled", "pod-demo", uid), "create", "-f", "-")).Ok();
+
+        var result = (await _kubectl.RunAsync("describe", "pod", "pod-demo", "-n", ns)).Ok();
+
+        Assert.Matches(new Regex(@"^Events:\n  Type\s+Reason\s+Age\s+From\s+Message\n  ----", RegexOptions.Multiline), result.Stdout);
+        Assert.Matches(
+            new Regex($@"^  Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned {ns}/pod-demo to node-e2e$", RegexOptions.Multiline),
+            result.Stdout);
+    }
+
+    [Fact]
     public async Task ReplaceFromFile_StaleResourceVersion_FailsWithConflict()
     {
         var ns = await CreatePodDemoAsync("replace");

@@ -43,7 +43,7 @@ internal static class Manifests
             image: busybox:latest
         """;
 
-    public static string Event(string ns, string name, string podName) => $"""
+    public static string Event(string ns, string name, string podName, string podUid = "") => $"""
         apiVersion: v1
         kind: Event
         metadata:
@@ -54,6 +54,7 @@ internal static class Manifests
           kind: Pod
           name: {podName}
           namespace: {ns}
+          uid: "{podUid}"
         reason: Scheduled
         message: Successfully assigned {ns}/{podName} to node-e2e
         type: Normal
