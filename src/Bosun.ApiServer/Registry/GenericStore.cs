@@ -177,6 +177,7 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
 
     public async Task<DeleteResult> DeleteAsync(string? ns, string name, DeleteOptions options, CancellationToken ct)
     {
+        reg.Strategy.ValidateDelete(name);
         var key = reg.Key(ns, name);
         var kv = await storage.GetAsync(key, ct) ?? throw NotFound(name);
         while (true)
