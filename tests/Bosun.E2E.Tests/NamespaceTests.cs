@@ -44,6 +44,20 @@ public sealed class NamespaceTests(ServerFixture fixture) : IClassFixture<Server
         Assert.Equal($"No resources found in {ns} namespace.", pods.Stderr.Trim());
     }
 
+    [Theory]
+    [InlineData("default")]
+    [InlineData("kube-system")]
+    [InlineData("kube-public")]
+    public async Task DeleteNamespace_Immortal_IsForbiddenAndStaysActive(string ns)
+    {
+        var result = await fixture.Kubectl.RunAsync("delete", "namespace", ns);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains($"Error from server (Forbidden): namespaces \"{ns}\" is forbidden: this namespace may not be deleted", result.Stderr);
+        var get = (await fixture.Kubectl.RunAsync("get", "ns", ns)).Ok();
+        Assert.Matches($@"^{ns}\s+Active\s+", get.Lines[1]);
+    }
+
     [Fact]
     public async Task GetEvents_AfterCreateFromFile_ListsEvent()
     {
