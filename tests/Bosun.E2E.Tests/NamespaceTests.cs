@@ -44,6 +44,32 @@ public sealed class NamespaceTests(ServerFixture fixture) : IClassFixture<Server
         Assert.Equal($"No resources found in {ns} namespace.", pods.Stderr.Trim());
     }
 
+    [Fact]
+    public async Task DeleteNamespace_HeldByFinalizer_StaysTerminatingAndRefusesNewPods()
+    {
+        var kubectl = fixture.Kubectl;
+        var ns = $"held-{Guid.NewGuid():N}"[..13];
+        (await kubectl.RunWithInputAsync(Manifests.Namespace(ns, finalizer: "e2e.bosun.io/hold"), "create", "-f", "-")).Ok();
+        (await kubectl.RunWithInputAsync(Manifests.PodDemo(ns), "create", "-f", "-")).Ok();
+
+        (await kubectl.RunAsync("delete", "namespace", ns, "--wait=false")).Ok();
+
+        await Poll.UntilAsync(async () => (await kubectl.RunAsync("get", "pods", "-n", ns)).Stdout.Length == 0,
+            DeletionTimeout, $"the pods in {ns} to be deleted");
+        var terminating = (await kubectl.RunAsync("get", "ns", ns)).Ok();
+        Assert.Matches($@"^{ns}\s+Terminating\s+", terminating.Lines[1]);
+        var refused = await kubectl.RunWithInputAsync(Manifests.PodDemo(ns, "pod-late"), "create", "-f", "-");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains(
+            $"Error from server (Forbidden): error when creating \"STDIN\": pods \"pod-late\" is forbidden: " +
+            $"unable to create new content in namespace {ns} because it is being terminated",
+            refused.Stderr);
+
+        (await kubectl.RunAsync("patch", "namespace", ns, "--type=merge", "-p", """{"metadata":{"finalizers":null}}""")).Ok();
+        await Poll.UntilAsync(async () => (await kubectl.RunAsync("get", "ns", ns)).ExitCode != 0,
+            DeletionTimeout, $"namespace {ns} to go once its finalizer is removed");
+    }
+
     [Theory]
     [InlineData("default")]
     [InlineData("kube-system")]

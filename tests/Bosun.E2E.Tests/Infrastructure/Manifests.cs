@@ -23,11 +23,12 @@ internal static class Manifests
     /// A Namespace manifest. Tests create namespaces with <c>create -f</c> rather than <c>kubectl create namespace</c>:
     /// kubectl 1.32 sends a protobuf body for the latter, which the server does not decode yet (415).
     /// </summary>
-    public static string Namespace(string name) => $"""
+    public static string Namespace(string name, string? finalizer = null) => $"""
         apiVersion: v1
         kind: Namespace
         metadata:
           name: {name}
+          finalizers: [{finalizer}]
         """;
 
     public static string Pod(string ns, string name, IReadOnlyDictionary<string, string> labels) => $"""
