@@ -56,7 +56,8 @@ public sealed class ServerLifecycleTests : IDisposable
 
         // A watch must not hold shutdown up: the server ends it (clients re-watch) instead of being killed mid-stop.
         Assert.True(exitCode == 0, $"exit code {exitCode} after {stopwatch.ElapsedMilliseconds} ms; server log:\n{server.Log}");
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), $"shutdown took {stopwatch.ElapsedMilliseconds} ms");
+        // Kestrel would otherwise wait out its 30 s drain timeout for the watch.
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"shutdown took {stopwatch.ElapsedMilliseconds} ms");
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace Bosun.E2E.Tests;
 [Trait("Category", "E2E")]
 public sealed class WatchTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
-    private static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task GetPodsWatch_CreateLabelDelete_PrintsAddedModifiedDeletedRows()
