@@ -149,12 +149,15 @@ public sealed class PodCommandsTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     [Fact]
-    public async Task AnnotatePod_NewKey_ShowsInDescribeAndJson()
+    public async Task AnnotatePod_NewThenExistingKey_StoresValueAndNeedsOverwriteToChange()
     {
         var ns = await CreatePodDemoAsync("annotate");
 
         var annotated = (await _kubectl.RunAsync("annotate", "pods", "pod-demo", "bosun.io/created-by=e2e", "-n", ns)).Ok();
         Assert.Equal("pod/pod-demo annotated", annotated.Stdout.Trim());
+        var clash = await _kubectl.RunAsync("annotate", "pods", "pod-demo", "bosun.io/created-by=other", "-n", ns);
+        Assert.NotEqual(0, clash.ExitCode);
+        Assert.Contains("error: --overwrite is false but found the following declared annotation(s): 'bosun.io/created-by' already has a value (e2e)", clash.Stderr);
 
         var value = (await _kubectl.RunAsync("get", "pod", "pod-demo", "-n", ns, "-o", "jsonpath={.metadata.annotations.bosun\\.io/created-by}")).Ok();
         Assert.Equal("e2e", value.Stdout);
