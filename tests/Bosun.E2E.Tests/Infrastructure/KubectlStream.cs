@@ -58,7 +58,7 @@ internal sealed class KubectlStream : IDisposable
     {
         try
         {
-            if (!_process.HasExited) _process.Kill();
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);   // the kubectl dispatcher may run the versioned kubectl as a child
             _process.WaitForExit(5000);
         }
         catch (InvalidOperationException) { }
