@@ -5,4 +5,6 @@ var root = new RootCommand("Bosun: a small Kubernetes in one binary.")
 {
     ServerCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+// ServerHost handles SIGTERM/SIGINT itself and stops in order. With System.CommandLine's default 2 s termination
+// timeout, a shutdown that took longer (open requests draining, a loaded machine) returned 143 mid-stop instead.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -66,6 +66,13 @@ internal sealed class ApiException(int code, string reason, string message) : Ex
 
     public static ApiException Forbidden(string message) => new(403, "Forbidden", message);
 
+    /// <summary>403 in <c>errors.NewForbidden</c>'s format: <c>pods "x" is forbidden: why</c>.</summary>
+    public static ApiException Forbidden(string group, string resource, string name, string why) =>
+        new(403, "Forbidden", name.Length == 0
+            ? $"{Qualified(group, resource)} is forbidden: {why}"
+            : $"{Qualified(group, resource)} \"{name}\" is forbidden: {why}")
+        { DetailsName = name, DetailsGroup = group, DetailsKind = resource };
+
     public static ApiException ServiceUnavailable(string message) => new(503, "ServiceUnavailable", message);
 
     public static ApiException Internal(string message) => new(500, "InternalError", message);

@@ -7,6 +7,8 @@ using Bosun.ApiServer.Tables;
 using Bosun.ApiServer.Watch;
 using Bosun.Storage;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Bosun.ApiServer.Http;
 
@@ -27,7 +29,9 @@ internal sealed class WatchStreamer(WatchCache cache, IKeyValueStore storage, Ti
         if (name is not null) options = options with { Filter = SelectorFilter.WithName(reg, options.Filter, name) };
         var bookmarks = query.Bool("allowWatchBookmarks");
         var timeout = query.Long("timeoutSeconds") is > 0 and long t ? TimeSpan.FromSeconds(t) : Timeout.InfiniteTimeSpan;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // Shutdown ends watches cleanly (clients re-watch) instead of waiting for them to drain.
+        var stopping = ctx.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, stopping);
         if (timeout != Timeout.InfiniteTimeSpan) deadline.CancelAfter(timeout);
 
         var sink = new WatchSink(ctx, ResponseWriter.WantsTable(ctx.Request) ? TableConvertors.For(reg.Group, reg.Resource) : null,
@@ -53,7 +57,7 @@ internal sealed class WatchStreamer(WatchCache cache, IKeyValueStore storage, Ti
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            // timeoutSeconds elapsed: a clean end of stream tells the client to re-watch from its last revision.
+            // timeoutSeconds elapsed or the server is stopping: a clean end of stream tells the client to re-watch from its last revision.
         }
         catch (StorageException e) when (e.Kind == StorageErrorKind.Compacted)
         {

@@ -55,7 +55,7 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
         reg.Strategy.PrepareForCreate(obj);
         var name = obj.Obj("metadata").Str("name") ?? "";
         Validate(obj, name, MetadataValidation.Validate(obj, reg).Concat(reg.Strategy.Validate(obj)));
-        if (reg.Namespaced) await namespaces.EnsureWritableAsync(ns!, ct);
+        if (reg.Namespaced) await namespaces.EnsureWritableAsync(ns!, reg, name, ct);
         if (options.DryRun) return obj;
 
         try
@@ -177,6 +177,7 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
 
     public async Task<DeleteResult> DeleteAsync(string? ns, string name, DeleteOptions options, CancellationToken ct)
     {
+        reg.Strategy.ValidateDelete(name);
         var key = reg.Key(ns, name);
         var kv = await storage.GetAsync(key, ct) ?? throw NotFound(name);
         while (true)

@@ -33,6 +33,9 @@ internal interface IResourceStrategy
     /// <summary>Kind-specific finalization that keeps a deleted object around (a namespace's <c>spec.finalizers</c>).</summary>
     bool BlocksDeletion(JsonObject obj) => false;
 
+    /// <summary>Refuses a delete before anything is read (NamespaceLifecycle's immortal namespaces).</summary>
+    void ValidateDelete(string name) { }
+
     /// <summary>Marks an object whose deletion has begun (a namespace becomes Terminating).</summary>
     void PrepareForDelete(JsonObject obj) { }
 }

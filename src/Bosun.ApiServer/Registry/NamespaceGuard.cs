@@ -9,12 +9,14 @@ namespace Bosun.ApiServer.Registry;
 /// </summary>
 internal sealed class NamespaceGuard(IKeyValueStore storage)
 {
-    public async Task EnsureWritableAsync(string ns, CancellationToken ct)
+    /// <summary>Throws 404 for a missing namespace and 403 (<c>pods "x" is forbidden: …</c>) for a terminating one.</summary>
+    public async Task EnsureWritableAsync(string ns, ResourceRegistration reg, string name, CancellationToken ct)
     {
         var kv = await storage.GetAsync("/registry/namespaces/" + ns, ct)
             ?? throw ApiException.NotFound("", "namespaces", ns);
         var obj = Json.ParseObject(kv.Value.Span);
         if (obj.Obj("metadata")?["deletionTimestamp"] is not null)
-            throw ApiException.Forbidden($"unable to create new content in namespace {ns} because it is being terminated");
+            throw ApiException.Forbidden(reg.Group, reg.Resource, name,
+                $"unable to create new content in namespace {ns} because it is being terminated");
     }
 }

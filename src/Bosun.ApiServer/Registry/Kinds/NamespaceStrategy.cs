@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Bosun.ApiServer.Errors;
 
 namespace Bosun.ApiServer.Registry.Kinds;
 
@@ -27,6 +28,13 @@ internal sealed class NamespaceStrategy : IResourceStrategy
     }
 
     public bool BlocksDeletion(JsonObject obj) => obj.Obj("spec").Arr("finalizers") is { Count: > 0 };
+
+    /// <summary>NamespaceLifecycle admission: default, kube-system and kube-public may not be deleted.</summary>
+    public void ValidateDelete(string name)
+    {
+        if (name is "default" or "kube-system" or "kube-public")
+            throw ApiException.Forbidden("", "namespaces", name, "this namespace may not be deleted");
+    }
 
     public void PrepareForDelete(JsonObject obj) => obj.Ensure("status")["phase"] = "Terminating";
 
