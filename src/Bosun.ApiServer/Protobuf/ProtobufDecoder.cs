@@ -46,6 +46,7 @@ internal static class ProtobufDecoder
         if (!body.StartsWith(Magic)) throw ProtoReader.Malformed("the body does not start with the k8s protobuf prefix");
         string apiVersion = "", kind = "", encoding = "";
         ReadOnlySpan<byte> raw = default;
+        var hasRaw = false;
         var r = new ProtoReader(body[Magic.Length..]);
         while (!r.End)
         {
@@ -66,13 +67,18 @@ internal static class ProtobufDecoder
                         else meta.Skip(w);
                     }
                     break;
-                case 2: raw = r.ReadLengthDelimited(); break;
+                case 2:
+                    raw = r.ReadLengthDelimited();
+                    hasRaw = true;
+                    break;
                 case 3: encoding = Encoding.UTF8.GetString(r.ReadLengthDelimited()); break;
                 default: r.Skip(wire); break;
             }
         }
         if (kind.Length == 0 || apiVersion.Length == 0)
             throw ApiException.BadRequest("error decoding protobuf request body: the object has no apiVersion or kind");
+        if (!hasRaw)
+            throw ApiException.BadRequest("error decoding protobuf request body: the envelope holds no object");
         if (encoding.Length != 0)
             throw ApiException.BadRequest($"error decoding protobuf request body: content encoding {encoding} is not supported");
         var message = ProtoSchema.Instance.ForKind(apiVersion, kind)
