@@ -54,7 +54,8 @@ for imp,(pp,repo,d) in PKGS.items():
                 else: gname,gtype=toks[0],toks[1]
                 jname = js.group(1).split(",")[0] if js else None
                 inline = not jname
-                fields.append(dict(num=num, json=jname, type=gtype, inline=inline, imports=imports, wire=parts[0]))
+                always = bool(js) and "omitempty" not in js.group(1) and "omitzero" not in js.group(1)
+                fields.append(dict(num=num, json=jname, type=gtype, inline=inline, imports=imports, wire=parts[0], always=always))
             structs[(imp,name)] = fields
         for m in re.finditer(r'^type (\w+) ([\w\.\[\]\*]+)\s*$', src, re.M):
             if m.group(2)!="struct": named[(imp,m.group(1))]=(m.group(2),imports,imp)
@@ -106,7 +107,9 @@ while queue:
                 else: [walk(x) for x in k[1:]]
         walk(k)
         jn = "~" if f["inline"] else f["json"]
-        lines.append("  %d %s %s%s" % (f["num"], jn, "*" if ptr else "", tstr(k)))
+        # "!": a non-pointer number or bool that Go's JSON always writes (no omitempty), so its zero is a real value.
+        keep = "*" if ptr else "!" if f["always"] and k in ("int32", "int64", "bool", "double") else ""
+        lines.append("  %d %s %s%s" % (f["num"], jn, keep, tstr(k)))
     out.append("\n".join(lines))
 HEADER = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "kube-protobuf-schema.header")).read()
 def check(schema):
@@ -127,7 +130,7 @@ def check(schema):
         num, js, t = line.split(); fields += 1
         p = protos.get(cur, {}).get(int(num))
         if p is None: print("not in generated.proto:", cur, num, js, file=sys.stderr); problems += 1; continue
-        base = t.lstrip("*")
+        base = t.lstrip("*!")
         rep = p[1] == "repeated" or p[1].startswith("map")
         if rep != (base.startswith("[]") or base.startswith("{")) and base != "bytes":
             print("repeated differs:", cur, num, js, t, p, file=sys.stderr); problems += 1

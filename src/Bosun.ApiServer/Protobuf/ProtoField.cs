@@ -14,6 +14,12 @@ internal sealed class ProtoField
     /// <summary>The Go field is a pointer: a zero value on the wire was set on purpose and is kept.</summary>
     public bool Pointer { get; init; }
 
+    /// <summary>A non-pointer number or bool without <c>omitempty</c>: Go's JSON always writes it, so a zero is a real value and is kept.</summary>
+    public bool AlwaysWritten { get; init; }
+
+    /// <summary>Whether a zero value that arrives on the wire is kept (pointer or always-written field) rather than dropped as unset.</summary>
+    public bool KeepsZero => Pointer || AlwaysWritten;
+
     public bool Repeated { get; init; }
 
     /// <summary>A <c>map&lt;K,V&gt;</c>; <see cref="MapKey"/> is the key type and <see cref="Type"/> the value type.</summary>

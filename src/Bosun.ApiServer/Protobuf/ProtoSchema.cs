@@ -91,7 +91,8 @@ internal sealed class ProtoSchema
     private static ProtoField ParseField(int number, string json, string type, int lineNo)
     {
         var pointer = type.StartsWith('*');
-        if (pointer) type = type[1..];
+        var always = type.StartsWith('!');
+        if (pointer || always) type = type[1..];
         var repeated = type.StartsWith("[]", StringComparison.Ordinal);
         if (repeated) type = type[2..];
         ProtoType? key = null;
@@ -108,6 +109,7 @@ internal sealed class ProtoSchema
             JsonName = json == "~" ? null : json,
             Type = ParseType(type),
             Pointer = pointer,
+            AlwaysWritten = always,
             Repeated = repeated,
             MapKey = key,
         };

@@ -10,7 +10,8 @@ namespace Bosun.ApiServer.Protobuf;
 /// Decodes Kubernetes protobuf request bodies (<c>application/vnd.kubernetes.protobuf</c>, the <c>k8s\0</c> envelope around a
 /// <c>runtime.Unknown</c>) into the JSON tree the server stores, driven by <see cref="ProtoSchema"/>.
 /// Go encodes every non-pointer field, zeros included; those zeros are dropped (treated as unset, so defaulting applies),
-/// while zeros of pointer fields are kept. Unknown field numbers are skipped; malformed input is a 400.
+/// while zeros of pointer fields, and of numbers and bools that Go's JSON always writes (no omitempty, e.g. a PriorityClass
+/// <c>value</c> or a PDB's status counters), are kept. Unknown field numbers are skipped; malformed input is a 400.
 /// </summary>
 internal static class ProtobufDecoder
 {
@@ -125,7 +126,7 @@ internal static class ProtobufDecoder
             }
             else
             {
-                var value = ReadValue(ref r, wire, message, field, field.Pointer, depth);
+                var value = ReadValue(ref r, wire, message, field, field.KeepsZero, depth);
                 if (value is null) obj.Remove(field.JsonName!);
                 else obj[field.JsonName!] = value;
             }

@@ -32,10 +32,7 @@ public sealed class ProtobufDecoderTests
     {
         var (apiVersion, kind, obj) = ProtobufDecoder.Decode(ProtoFixtures.Body(name));
 
-        // Go's JSON prints the all-zero status of a new object (pdb, hpa); the decoder drops zero values, so status goes.
-        Assert.False(obj.ContainsKey("status"));
         var expected = ProtoFixtures.Normalize(ProtoFixtures.Json(name))!.AsObject();
-        expected.Remove("status");
         Assert.Equal(expected["apiVersion"]!.GetValue<string>(), apiVersion);
         Assert.Equal(expected["kind"]!.GetValue<string>(), kind);
         var actual = ProtoFixtures.Normalize(obj)!;
@@ -102,7 +99,7 @@ public sealed class ProtobufDecoderTests
         Assert.Equal("list", attributes["verb"]!.GetValue<string>());
         Assert.Equal("pods", attributes["resource"]!.GetValue<string>());
         Assert.Equal("kube-system", attributes["namespace"]!.GetValue<string>());
-        Assert.False(obj.ContainsKey("status"));
+        Assert.Equal("""{"allowed":false}""", obj["status"]!.ToJsonString());
     }
 
     [Fact]
@@ -124,6 +121,26 @@ public sealed class ProtobufDecoderTests
         var obj = ProtobufDecoder.Decode(body).Object;
 
         Assert.Equal("""{"replicas":0}""", obj["spec"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void Decode_PriorityClassValueZero_IsKeptBecauseGoJsonAlwaysWritesIt()
+    {
+        var body = ProtoWriter.Envelope("scheduling.k8s.io/v1", "PriorityClass",
+            new ProtoWriter().Message(1, new ProtoWriter().String(1, "zero")).Varint(2, 0).Varint(3, 0));
+
+        var obj = ProtobufDecoder.Decode(body).Object;
+
+        Assert.Equal(0, obj["value"]!.GetValue<int>());
+        Assert.False(obj.ContainsKey("globalDefault"));
+    }
+
+    [Fact]
+    public void Decode_PdbStatusCounters_AreKeptAsGoJsonWritesThem()
+    {
+        var obj = ProtobufDecoder.Decode(ProtoFixtures.Body("pdb")).Object;
+
+        Assert.Equal("""{"disruptionsAllowed":0,"currentHealthy":0,"desiredHealthy":0,"expectedPods":0}""", obj["status"]!.ToJsonString());
     }
 
     [Fact]
