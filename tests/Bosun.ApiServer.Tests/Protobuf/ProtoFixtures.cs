@@ -13,10 +13,13 @@ internal static class ProtoFixtures
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
         {
             var candidate = Path.Combine(d.FullName, "testdata", "protobuf");
-            if (Directory.Exists(candidate)) return candidate;
+            if (System.IO.Directory.Exists(candidate)) return candidate;
         }
         throw new DirectoryNotFoundException("testdata/protobuf not found above " + AppContext.BaseDirectory);
     });
+
+    /// <summary>The testdata/protobuf folder.</summary>
+    public static string Directory => Dir.Value;
 
     public static byte[] Body(string name) => File.ReadAllBytes(Path.Combine(Dir.Value, name + ".pb"));
 
