@@ -93,6 +93,8 @@ roots += [("batch/v1","Job"),("batch/v1","CronJob"),("autoscaling/v1","Horizonta
   ("storage/v1","StorageClass"),("scheduling/v1","PriorityClass"),("authentication/v1","TokenRequest"),("authorization/v1","SelfSubjectAccessReview"),
   ("authorization/v1","SubjectAccessReview"),("authorization/v1","LocalSubjectAccessReview"),("authorization/v1","SelfSubjectRulesReview")]
 out=[]; seen=set(); queue=[("k8s.io/api/"+d,n) for d,n in roots]
+# Option bodies typed clients send (a delete's DeleteOptions is encoded like any object body).
+queue += [("k8s.io/apimachinery/pkg/apis/meta/v1", "DeleteOptions")]
 while queue:
     key=queue.pop(0)
     if key in seen: continue

@@ -25,13 +25,16 @@ internal sealed class ProtoSchema
 
     public ProtoMessage? Message(string name) => _messages.GetValueOrDefault(name);
 
-    /// <summary>The message for a top-level object: <c>apps/v1</c> + <c>Deployment</c> → <c>apps.v1.Deployment</c>.</summary>
+    /// <summary>
+    /// The message for a top-level object: <c>apps/v1</c> + <c>Deployment</c> → <c>apps.v1.Deployment</c>. Kinds of
+    /// meta.k8s.io (DeleteOptions), which every group version serves, fall back to <c>meta.v1.&lt;Kind&gt;</c>.
+    /// </summary>
     public ProtoMessage? ForKind(string apiVersion, string kind)
     {
         lock (_gvkLock)
         {
             if (_byGvk.TryGetValue((apiVersion, kind), out var cached)) return cached;
-            var message = Message($"{PackageOf(apiVersion)}.{kind}");
+            var message = Message($"{PackageOf(apiVersion)}.{kind}") ?? Message($"meta.v1.{kind}");
             if (_byGvk.Count < 1024) _byGvk[(apiVersion, kind)] = message;
             return message;
         }

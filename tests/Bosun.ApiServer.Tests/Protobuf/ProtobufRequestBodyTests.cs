@@ -34,6 +34,21 @@ public sealed class ProtobufRequestBodyTests
     }
 
     [Fact]
+    public async Task DeleteOptionsReadAsync_ProtobufWithZeroGrace_KeepsZeroAndPolicy()
+    {
+        var options = new ProtoWriter().Varint(1, 0).String(4, "Foreground");
+        var ctx = new DefaultHttpContext();
+        var body = ProtoWriter.Envelope("v1", "DeleteOptions", options);
+        ctx.Request.ContentType = "application/vnd.kubernetes.protobuf";
+        ctx.Request.Body = new MemoryStream(body);
+
+        var parsed = await DeleteOptionsParser.ReadAsync(ctx, CancellationToken.None);
+
+        Assert.Equal(0, parsed.GracePeriodSeconds);
+        Assert.Equal("Foreground", parsed.PropagationPolicy);
+    }
+
+    [Fact]
     public async Task TypeMeta_ProtobufKindOfAnotherEndpoint_ThrowsBadRequest()
     {
         var obj = await RequestBody.ReadObjectAsync(Request(ProtoFixtures.Body("deployment")), CancellationToken.None);
