@@ -220,12 +220,18 @@ public sealed class ProtobufDecoderTests
         }
     }
 
-    [Fact]
-    public void Decode_RandomCorruption_EitherDecodesOrThrowsBadRequest()
+    [Theory]
+    [InlineData("deployment")]
+    [InlineData("service")]
+    [InlineData("ingress")]
+    [InlineData("quota")]
+    [InlineData("cronjob")]
+    [InlineData("ssar")]
+    public void Decode_RandomCorruption_EitherDecodesOrThrowsBadRequest(string name)
     {
-        var original = ProtoFixtures.Body("deployment");
+        var original = ProtoFixtures.Body(name);
         var random = new Random(1234);
-        for (var i = 0; i < 5000; i++)
+        for (var i = 0; i < 3000; i++)
         {
             var body = (byte[])original.Clone();
             for (var flips = random.Next(1, 4); flips > 0; flips--) body[random.Next(4, body.Length)] = (byte)random.Next(256);
