@@ -1,18 +1,21 @@
 using System.Text.Json.Nodes;
 using Bosun.ApiServer.Errors;
+using Bosun.ApiServer.Protobuf;
 using Bosun.ApiServer.Registry;
 using Microsoft.AspNetCore.Http;
 
 namespace Bosun.ApiServer.Http;
 
-/// <summary>Reads <c>DeleteOptions</c> from the body (what kubectl sends) and the query (what curl users send).</summary>
+/// <summary>Reads <c>DeleteOptions</c> from the body (what kubectl sends, JSON or protobuf) and the query (what curl users send).</summary>
 internal static class DeleteOptionsParser
 {
     public static async Task<DeleteOptions> ReadAsync(HttpContext ctx, CancellationToken ct)
     {
         var query = ctx.Request.Query;
         var bytes = await RequestBody.ReadBytesAsync(ctx.Request, ct);
-        JsonObject? body = bytes.Length == 0 ? null : RequestBody.ParseJsonObject(bytes);
+        JsonObject? body = bytes.Length == 0 ? null
+            : RequestBody.MediaType(ctx.Request) == ProtobufDecoder.MediaType ? ProtobufDecoder.Decode(bytes).Object
+            : RequestBody.ParseJsonObject(bytes);
         var kind = body.Str("kind");
         if (kind is not (null or "DeleteOptions"))
             throw ApiException.BadRequest($"expected a DeleteOptions body, got kind \"{kind}\"");

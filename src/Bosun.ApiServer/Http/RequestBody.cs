@@ -2,11 +2,12 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bosun.ApiServer.Errors;
+using Bosun.ApiServer.Protobuf;
 using Microsoft.AspNetCore.Http;
 
 namespace Bosun.ApiServer.Http;
 
-/// <summary>Reads request bodies: at most 3 MiB (kube-apiserver's limit), JSON or YAML, always into a JSON tree.</summary>
+/// <summary>Reads request bodies: at most 3 MiB (kube-apiserver's limit), JSON, YAML or Kubernetes protobuf, always into a JSON tree.</summary>
 internal static class RequestBody
 {
     public const int MaxBytes = 3 * 1024 * 1024;
@@ -36,7 +37,7 @@ internal static class RequestBody
         return (semi < 0 ? ct : ct[..semi]).Trim().ToLowerInvariant();
     }
 
-    /// <summary>An object body (create, update), as JSON or YAML; 415 for anything else.</summary>
+    /// <summary>An object body (create, update), as JSON, YAML or Kubernetes protobuf; 415 for anything else.</summary>
     public static async Task<JsonObject> ReadObjectAsync(HttpRequest request, CancellationToken ct)
     {
         var media = MediaType(request);
@@ -45,8 +46,7 @@ internal static class RequestBody
         {
             "application/json" or "*/*" => ParseJsonObject(bytes),
             "application/yaml" or "application/x-yaml" or "text/yaml" => YamlToJson.ParseObject(bytes),
-            "application/vnd.kubernetes.protobuf" => throw new ApiException(415, "UnsupportedMediaType",
-                "protobuf request bodies are not implemented yet; send application/json"),
+            ProtobufDecoder.MediaType => ProtobufDecoder.Decode(bytes).Object,
             _ => throw ApiException.UnsupportedMediaType(media),
         };
     }
