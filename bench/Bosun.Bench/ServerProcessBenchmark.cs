@@ -1,0 +1,2 @@
+namespace Bosun.Bench;
+internal static class ServerProcessBenchmark { public static Task<List<SummaryRow>> RunAsync(TimeSpan d) => Task.FromResult(new List<SummaryRow>()); }
