@@ -146,3 +146,29 @@ internal static class Stats
 
 /// <summary>One line of the final summary: a target, the median measured, and whether it is met.</summary>
 internal sealed record SummaryRow(string Target, string Measured, string Limit, bool Pass, string Detail = "");
+
+/// <summary>
+/// Server-side timings from the in-process server's Prometheus histograms (same process): mean request time as Kestrel's
+/// pipeline sees it and mean storage time, to tell server work from queueing in TLS/HTTP/2 and the client.
+/// </summary>
+internal readonly record struct ServerTimes(double RequestSum, double RequestCount, double StorageSum, double StorageCount)
+{
+    public static ServerTimes Now()
+    {
+        double rs = 0, rc = 0, ss = 0, sc = 0;
+        foreach (var verb in new[] { "create", "update" })
+        {
+            var r = Bosun.ApiServer.Metrics.RequestDuration.WithLabels(verb, "", "configmaps");
+            rs += r.Sum;
+            rc += r.Count;
+            var s = Bosun.ApiServer.Metrics.StorageDuration.WithLabels(verb);
+            ss += s.Sum;
+            sc += s.Count;
+        }
+        return new ServerTimes(rs, rc, ss, sc);
+    }
+
+    public string Since(ServerTimes before) =>
+        $"server mean {1000 * (RequestSum - before.RequestSum) / Math.Max(1, RequestCount - before.RequestCount):0.00} ms, " +
+        $"storage mean {1000 * (StorageSum - before.StorageSum) / Math.Max(1, StorageCount - before.StorageCount):0.00} ms";
+}

@@ -75,6 +75,7 @@ internal static class ApiWriteBenchmark
         {
             // Open every connection (TLS handshake) before the clock starts.
             await Task.WhenAll(clients.Select(c => c.GetAsync("/readyz")));
+            var server0 = ServerTimes.Now();
             var start = Stopwatch.GetTimestamp();
             var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
             var latencies = await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
@@ -98,7 +99,10 @@ internal static class ApiWriteBenchmark
             })));
             var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
             var all = latencies.SelectMany(l => l).Select(Stats.Ms).Order().ToArray();
-            return new Result(all.Length / elapsed, Stats.Percentile(all, 0.50), Stats.Percentile(all, 0.99));
+            var result = new Result(all.Length / elapsed, Stats.Percentile(all, 0.50), Stats.Percentile(all, 0.99));
+            if (Stats.Verbose)
+                Console.WriteLine($"    {writers} writers/{connections} conn: client mean {all.Average():0.00} ms p50 {result.P50:0.00} p99 {result.P99:0.00}; {ServerTimes.Now().Since(server0)}");
+            return result;
         }
         finally
         {

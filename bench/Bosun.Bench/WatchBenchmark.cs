@@ -27,6 +27,7 @@ internal static class WatchBenchmark
         var p50s = new List<double>();
         var p99s = new List<double>();
         var ackP99s = new List<double>();
+        var cpus = new List<double>();
         var allOk = true;
         for (var round = 0; round < Rounds; round++)
         {
@@ -34,26 +35,28 @@ internal static class WatchBenchmark
             p50s.Add(r.P50);
             p99s.Add(r.P99);
             ackP99s.Add(r.AckP99);
+            cpus.Add(r.CpuMicrosPerDelivery);
             allOk &= r.Complete;
             Console.WriteLine($"  round {round + 1}: {Watchers} watchers × {Events} events: p50 {r.P50,6:0.0} ms  p99 {r.P99,6:0.0} ms  max {r.Max,6:0.0} ms" +
-                $"  (from ack: p99 {r.AckP99,6:0.0} ms)  connect {r.ConnectSeconds:0.0} s  complete+ordered: {(r.Complete ? "yes" : "NO — " + r.Problem)}");
+                $"  (from ack: p99 {r.AckP99,6:0.0} ms)  CPU {r.CpuMicrosPerDelivery:0.0} µs/delivery (server+client)  reads/event {r.ReadsPerEvent:0.00}  connect {r.ConnectSeconds:0.0} s  complete+ordered: {(r.Complete ? "yes" : "NO — " + r.Problem)}");
         }
         var p99 = Stats.Median(p99s);
         Console.WriteLine($"watch: medians of {Rounds} rounds: p50 {Stats.Median(p50s):0.0} ms, p99 {p99:0.0} ms, all delivered exactly once in order: {allOk}");
         return
         [
             new($"3. watch delivery p99, {Watchers} watchers", $"{p99:0.0} ms (p50 {Stats.Median(p50s):0.0} ms)", "≤ 100 ms", p99 <= 100 && allOk,
-                $"{Events} creates at {Rate:0}/s, one connection per watcher; latency from send timestamp (from ack: p99 {Stats.Median(ackP99s):0.0} ms); every event exactly once in order: {(allOk ? "yes" : "NO")}"),
+                $"{Events} creates at {Rate:0}/s, one connection per watcher; latency from send timestamp (from ack: p99 {Stats.Median(ackP99s):0.0} ms); {Stats.Median(cpus):0} µs CPU per delivery; every event exactly once in order: {(allOk ? "yes" : "NO")}"),
         ];
     }
 
-    private readonly record struct RoundResult(double P50, double P99, double Max, double AckP99, double ConnectSeconds, bool Complete, string Problem);
+    private readonly record struct RoundResult(double P50, double P99, double Max, double AckP99, double ConnectSeconds, bool Complete, string Problem, double CpuMicrosPerDelivery, double ReadsPerEvent);
 
     private sealed class Watcher
     {
         public readonly int[] Index = new int[Events + 16];
         public readonly long[] Received = new long[Events + 16];
         public int Count;
+        public long Reads;
         public string? Problem;
     }
 
@@ -92,6 +95,8 @@ internal static class WatchBenchmark
         var sent = new long[Events];
         var acked = new long[Events];
         var interval = (long)(Stopwatch.Frequency / Rate);
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var alloc0 = GC.GetTotalAllocatedBytes();
         var start = Stopwatch.GetTimestamp();
         for (var e = 0; e < Events; e++)
         {
@@ -105,6 +110,8 @@ internal static class WatchBenchmark
         var drain = Stopwatch.StartNew();
         while (watchers.Any(w => Volatile.Read(ref w.Count) < Events && w.Problem is null) && drain.Elapsed < TimeSpan.FromSeconds(30))
             await Task.Delay(20);
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMicroseconds;
+        var allocated = GC.GetTotalAllocatedBytes() - alloc0;
         await Task.Delay(200);   // catch duplicates that would arrive late
         await stop.CancelAsync();
         await Task.WhenAll(readers).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -124,10 +131,14 @@ internal static class WatchBenchmark
                 fromAck.Add(Math.Max(0, Stats.Ms(w.Received[k] - acked[k])));
             }
         }
+        var deliveries = watchers.Sum(w => (long)w.Count);
+        var cpuPerDelivery = cpu / Math.Max(1, deliveries);
+        var readsPerEvent = watchers.Sum(w => (double)w.Reads) / Math.Max(1, deliveries);
+        if (Stats.Verbose) Console.WriteLine($"    allocated {allocated / (double)Math.Max(1, deliveries):0} B per delivery (server+client)");
         var s = fromSend.Order().ToArray();
         var a = fromAck.Order().ToArray();
         return new RoundResult(Stats.Percentile(s, 0.5), Stats.Percentile(s, 0.99), s.Length > 0 ? s[^1] : double.NaN,
-            Stats.Percentile(a, 0.99), connectSeconds, problem is null, problem ?? "");
+            Stats.Percentile(a, 0.99), connectSeconds, problem is null, problem ?? "", cpuPerDelivery, readsPerEvent);
     }
 
     /// <summary>Reads one watch stream: each line's object name gives the event index; the receipt time is taken per read.</summary>
@@ -147,6 +158,7 @@ internal static class WatchBenchmark
                 var n = await stream.ReadAsync(buffer.AsMemory(filled), ct);
                 if (n == 0) { w.Problem ??= w.Count < Events ? "stream ended early" : null; return; }
                 var now = Stopwatch.GetTimestamp();
+                w.Reads++;
                 filled += n;
                 var consumed = 0;
                 int nl;
