@@ -30,13 +30,21 @@ internal static class ApiWriteBenchmark
 
         var raw = new List<double>();
         var api = new List<double>();
+        var apiCpu = new List<double>();
+        var rawCpu = new List<double>();
         var own = new List<Result>();
         var shared = new List<Result>();
         for (var round = 0; round < Rounds; round++)
         {
+            var rawCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             raw.Add(RawSqlite.MeasureCommitsPerSecond(directory.File($"raw-{round}.db"), duration));
+            rawCpu.Add((Process.GetCurrentProcess().TotalProcessorTime - rawCpu0).TotalMicroseconds / (raw[^1] * duration.TotalSeconds));
             await using (var server = await InProcessServer.StartAsync(state, Db()))
-                api.Add((await RunWritersAsync(server, Creators, CreatorConnections, duration, update: false, "c")).PerSecond);
+            {
+                var r = await RunWritersAsync(server, Creators, CreatorConnections, duration, update: false, "c");
+                api.Add(r.PerSecond);
+                apiCpu.Add(r.CpuMicros);
+            }
             await using (var server = await InProcessServer.StartAsync(state, Db()))
                 own.Add(await RunWritersAsync(server, Clients, Clients, duration, update: true, "o"));
             await using (var server = await InProcessServer.StartAsync(state, Db()))
@@ -56,13 +64,13 @@ internal static class ApiWriteBenchmark
         return
         [
             new("1. API creates/s ÷ raw SQLite commits/s", $"{ratio:0.000} ({Stats.Median(api):N0} / {Stats.Median(raw):N0})", "≥ 0.5", ratio >= 0.5,
-                $"{Creators} creators over {CreatorConnections} HTTP/2 connections; median of per-round ratios"),
+                $"{Creators} creators over {CreatorConnections} HTTP/2 connections; median of per-round ratios; {Stats.Median(apiCpu):0} µs CPU per create (client+server, one process) vs {Stats.Median(rawCpu):0} µs per raw commit"),
             new($"2. mutating p99, {Clients} concurrent clients", $"{p99:0.0} ms (p50 {Stats.Median(own.Select(r => r.P50)):0.0} ms)", "≤ 20 ms", p99 <= 20,
-                $"one connection per client, create+update closed loop, {Stats.Median(own.Select(r => r.PerSecond)):N0} req/s; shared connection: p99 {Stats.Median(shared.Select(r => r.P99)):0.0} ms"),
+                $"one connection per client, create+update closed loop, {Stats.Median(own.Select(r => r.PerSecond)):N0} req/s, {Stats.Median(own.Select(r => r.CpuMicros)):0} µs CPU/request; shared connection: p99 {Stats.Median(shared.Select(r => r.P99)):0.0} ms"),
         ];
     }
 
-    internal readonly record struct Result(double PerSecond, double P50, double P99);
+    internal readonly record struct Result(double PerSecond, double P50, double P99, double CpuMicros);
 
     /// <summary>
     /// <paramref name="writers"/> closed-loop writers spread over <paramref name="connections"/> HttpClients. Each creates a
@@ -76,6 +84,7 @@ internal static class ApiWriteBenchmark
             // Open every connection (TLS handshake) before the clock starts.
             await Task.WhenAll(clients.Select(c => c.GetAsync("/readyz")));
             var server0 = ServerTimes.Now();
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var start = Stopwatch.GetTimestamp();
             var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
             var latencies = await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
@@ -98,10 +107,11 @@ internal static class ApiWriteBenchmark
                 return times;
             })));
             var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMicroseconds;
             var all = latencies.SelectMany(l => l).Select(Stats.Ms).Order().ToArray();
-            var result = new Result(all.Length / elapsed, Stats.Percentile(all, 0.50), Stats.Percentile(all, 0.99));
+            var result = new Result(all.Length / elapsed, Stats.Percentile(all, 0.50), Stats.Percentile(all, 0.99), cpu / Math.Max(1, all.Length));
             if (Stats.Verbose)
-                Console.WriteLine($"    {writers} writers/{connections} conn: client mean {all.Average():0.00} ms p50 {result.P50:0.00} p99 {result.P99:0.00}; {ServerTimes.Now().Since(server0)}");
+                Console.WriteLine($"    {writers} writers/{connections} conn: client mean {all.Average():0.00} ms p50 {result.P50:0.00} p99 {result.P99:0.00}; CPU {result.CpuMicros:0} µs/request (client+server); {ServerTimes.Now().Since(server0)}");
             return result;
         }
         finally

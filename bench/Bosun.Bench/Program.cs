@@ -19,6 +19,7 @@ var seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCultu
 var selected = args[0].Equals("all", StringComparison.OrdinalIgnoreCase)
     ? ["api-write", "watch", "server"]
     : new[] { args[0] };
+var loadBefore = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 var rows = new List<SummaryRow>();
 foreach (var name in selected)
 {
@@ -28,7 +29,7 @@ foreach (var name in selected)
 if (rows.Count == 0) return 0;
 
 Console.WriteLine();
-Console.WriteLine($"## Bosun benchmarks — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+Console.WriteLine($"## Bosun benchmarks — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, load average {loadBefore} before / {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")} after");
 Console.WriteLine();
 Console.WriteLine("| target | measured (median) | limit | result | notes |");
 Console.WriteLine("|---|---|---|---|---|");
