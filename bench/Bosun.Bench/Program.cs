@@ -1,17 +1,39 @@
+using System.Globalization;
 using Bosun.Bench;
 
 // Usage: Bosun.Bench <benchmark> [seconds per run]
-var benchmarks = new Dictionary<string, Func<TimeSpan, Task>>(StringComparer.OrdinalIgnoreCase)
+var benchmarks = new Dictionary<string, Func<TimeSpan, Task<List<SummaryRow>>>>(StringComparer.OrdinalIgnoreCase)
 {
-    ["sqlite"] = SqliteBenchmark.RunAsync,
-    ["proto"] = ProtobufBenchmark.RunAsync,
+    ["sqlite"] = async d => { await SqliteBenchmark.RunAsync(d); return []; },
+    ["api-write"] = ApiWriteBenchmark.RunAsync,
+    ["watch"] = WatchBenchmark.RunAsync,
+    ["server"] = ServerProcessBenchmark.RunAsync,
+    ["proto"] = async d => { await ProtobufBenchmark.RunAsync(d); return []; },
 };
 
-if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
+if (args.Length == 0 || !(args[0].Equals("all", StringComparison.OrdinalIgnoreCase) || benchmarks.ContainsKey(args[0])))
 {
-    Console.Error.WriteLine($"usage: Bosun.Bench <{string.Join('|', benchmarks.Keys)}> [seconds per run, default 3]");
+    Console.Error.WriteLine($"usage: Bosun.Bench <all|{string.Join('|', benchmarks.Keys)}> [seconds per run, default 3]");
     return 2;
 }
-var seconds = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3;
-await run(TimeSpan.FromSeconds(seconds));
-return 0;
+var seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 3;
+var selected = args[0].Equals("all", StringComparison.OrdinalIgnoreCase)
+    ? ["api-write", "watch", "server", "proto"]
+    : new[] { args[0] };
+var loadBefore = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+var rows = new List<SummaryRow>();
+foreach (var name in selected)
+{
+    Console.WriteLine($"== {name}");
+    rows.AddRange(await benchmarks[name](TimeSpan.FromSeconds(seconds)));
+}
+if (rows.Count == 0) return 0;
+
+Console.WriteLine();
+Console.WriteLine($"## Bosun benchmarks — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, load average {loadBefore} before / {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")} after");
+Console.WriteLine();
+Console.WriteLine("| target | measured (median) | limit | result | notes |");
+Console.WriteLine("|---|---|---|---|---|");
+foreach (var r in rows)
+    Console.WriteLine($"| {r.Target} | {r.Measured} | {r.Limit} | {(r.Pass ? "PASS" : "**FAIL**")} | {r.Detail} |");
+return rows.All(r => r.Pass) ? 0 : 1;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -103,13 +104,24 @@ internal sealed class WatchStreamer(WatchCache cache, IKeyValueStore storage, Ti
     private static byte[] Bookmark(ResourceRegistration reg, long revision) =>
         Encoding.UTF8.GetBytes($"{{\"kind\":\"{reg.Kind}\",\"apiVersion\":\"{reg.ApiVersion}\",\"metadata\":{{\"resourceVersion\":\"{revision}\"}}}}");
 
-    /// <summary>Writes event lines to the response, as JSON objects or as one-row Tables.</summary>
+    /// <summary>
+    /// Writes event lines to the response, as JSON objects or as one-row Tables. Lines are buffered in the response pipe
+    /// and sent by <see cref="FlushAsync"/> (or once <see cref="FlushThreshold"/> bytes are pending), so an event is one
+    /// HTTP/2 DATA frame and one TLS record rather than one per fragment: <c>PipeWriter.WriteAsync</c> flushes each call.
+    /// </summary>
     private sealed class WatchSink(HttpContext ctx, TableConvertor? table, IncludeObjectPolicy include, TimeProvider time)
     {
-        private static readonly byte[] Newline = "\n"u8.ToArray();
+        private const int FlushThreshold = 64 * 1024;
+        private static readonly byte[] Suffix = "}\n"u8.ToArray();
+        private static readonly byte[] Added = Prefix("ADDED");
+        private static readonly byte[] Modified = Prefix("MODIFIED");
+        private static readonly byte[] Deleted = Prefix("DELETED");
         private readonly TableWatchEncoder? encoder = table is null ? null : new TableWatchEncoder(table, include);
+        private long pending;
 
         public string ContentType => "application/json";
+
+        private static byte[] Prefix(string type) => Encoding.UTF8.GetBytes($"{{\"type\":\"{type}\",\"object\":");
 
         public async Task WriteAsync(string type, byte[] objectJson, CancellationToken ct)
         {
@@ -117,16 +129,26 @@ internal sealed class WatchStreamer(WatchCache cache, IKeyValueStore storage, Ti
             if (encoder is not null && type is not ("BOOKMARK" or "ERROR"))
             {
                 // Each watcher parses its own copy: cached events are shared and JsonNode is not thread-safe.
-                await body.WriteAsync(encoder.Encode(type, Json.ParseObject(objectJson), time.GetUtcNow()), ct);
-                return;
+                var row = encoder.Encode(type, Json.ParseObject(objectJson), time.GetUtcNow());
+                body.Write(row);
+                pending += row.Length;
             }
-            await body.WriteAsync(Encoding.UTF8.GetBytes($"{{\"type\":\"{type}\",\"object\":"), ct);
-            await body.WriteAsync(objectJson, ct);
-            await body.WriteAsync("}"u8.ToArray(), ct);
-            await body.WriteAsync(Newline, ct);
+            else
+            {
+                var prefix = type switch { "ADDED" => Added, "MODIFIED" => Modified, "DELETED" => Deleted, _ => Prefix(type) };
+                body.Write(prefix);
+                body.Write(objectJson);
+                body.Write(Suffix);
+                pending += prefix.Length + objectJson.Length + Suffix.Length;
+            }
+            if (pending >= FlushThreshold) await FlushAsync(ct);
         }
 
-        public async Task FlushAsync(CancellationToken ct) => await ctx.Response.BodyWriter.FlushAsync(ct);
+        public async Task FlushAsync(CancellationToken ct)
+        {
+            pending = 0;
+            await ctx.Response.BodyWriter.FlushAsync(ct);
+        }
 
         public async Task ErrorAsync(ApiException e, CancellationToken ct)
         {

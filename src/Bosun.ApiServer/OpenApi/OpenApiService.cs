@@ -44,7 +44,7 @@ internal sealed class OpenApiService
     public bool TryGetV3(string groupVersionPath, out OpenApiDocument document) =>
         _v3.Value.Documents.TryGetValue(groupVersionPath.Trim('/'), out document!);
 
-    /// <summary>Builds every document now, e.g. at startup, so the first kubectl call does not pay for it.</summary>
+    /// <summary>Builds every document now (tests); the server builds them on first request instead, to keep idle memory low.</summary>
     public void Warm()
     {
         _ = _v3.Value;

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Bosun.ApiServer;
+using Bosun.Storage.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Bosun.Bench;
+
+/// <summary>
+/// An API server started in this process on a fresh SQLite file (the same store and settings <c>bosun server</c> uses),
+/// listening on 127.0.0.1 with a free port. The PKI in <paramref name="stateDirectory"/> is reused between instances.
+/// </summary>
+internal sealed class InProcessServer : IAsyncDisposable
+{
+    private readonly SqliteStore store;
+    private readonly ApiServerHost host;
+
+    private InProcessServer(SqliteStore store, ApiServerHost host)
+    {
+        this.store = store;
+        this.host = host;
+    }
+
+    public Uri Url => host.Url;
+    public string Token => host.AdminToken;
+
+    public static async Task<InProcessServer> StartAsync(string stateDirectory, string databasePath)
+    {
+        var store = await SqliteStore.OpenAsync(databasePath);
+        var host = await ApiServerHost.StartAsync(
+            new ApiServerConfig { StateDirectory = stateDirectory, BindAddress = IPAddress.Loopback, Port = 0 },
+            store, NullLoggerFactory.Instance, TimeProvider.System, CancellationToken.None);
+        return new InProcessServer(store, host);
+    }
+
+    /// <summary>A client with its own connection pool: one HTTP/2 connection unless <paramref name="multipleConnections"/>.</summary>
+    public HttpClient NewClient(bool multipleConnections = false) => ApiClient.Create(Url, Token, multipleConnections);
+
+    public async ValueTask DisposeAsync()
+    {
+        await host.DisposeAsync();
+        await store.DisposeAsync();
+    }
+}
+
+/// <summary>Low-allocation helpers for talking to the API server over HTTPS/HTTP2 with the admin token.</summary>
+internal static class ApiClient
+{
+    private static readonly MediaTypeHeaderValue JsonType = new("application/json");
+
+    public static HttpClient Create(Uri url, string token, bool multipleConnections = false)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            // Loopback benchmark against a throw-away CA: skip verification rather than install the CA.
+            SslOptions = { RemoteCertificateValidationCallback = static (_, _, _, _) => true },
+            EnableMultipleHttp2Connections = multipleConnections,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            UseProxy = false,
+            AutomaticDecompression = DecompressionMethods.None,
+        };
+        var client = new HttpClient(handler)
+        {
+            BaseAddress = url,
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>A ConfigMap whose JSON is about <see cref="RawSqlite.ValueSize"/> bytes, like the raw SQLite rows.</summary>
+    public static byte[] ConfigMap(string name, string? resourceVersion = null, string? ts = null)
+    {
+        var rv = resourceVersion is null ? "" : $",\"resourceVersion\":\"{resourceVersion}\"";
+        var t = ts is null ? "" : $"\"ts\":\"{ts}\",";
+        return Encoding.UTF8.GetBytes(
+            $"{{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{{\"name\":\"{name}\"{rv}}},\"data\":{{{t}\"payload\":\"{Payload}\"}}}}");
+    }
+
+    private static readonly string Payload = new('x', 700);
+
+    public static ByteArrayContent Json(byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = JsonType;
+        return content;
+    }
+
+    /// <summary>POSTs and returns the response body; throws on anything but <paramref name="expected"/>.</summary>
+    public static async Task<byte[]> SendAsync(HttpClient client, HttpMethod method, string path, byte[]? body, HttpStatusCode expected, CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null) request.Content = Json(body);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+        var bytes = await response.Content.ReadAsByteArrayAsync(ct);
+        if (response.StatusCode != expected)
+            throw new InvalidOperationException($"{method} {path}: {(int)response.StatusCode} {Encoding.UTF8.GetString(bytes)}");
+        return bytes;
+    }
+
+    /// <summary>The first <c>"resourceVersion":"…"</c> value in a JSON body (the object's or the list's).</summary>
+    public static string ResourceVersion(ReadOnlySpan<byte> json)
+    {
+        var marker = "\"resourceVersion\":\""u8;
+        var at = json.IndexOf(marker);
+        if (at < 0) throw new InvalidOperationException("no resourceVersion in response");
+        var rest = json[(at + marker.Length)..];
+        return Encoding.ASCII.GetString(rest[..rest.IndexOf((byte)'"')]);
+    }
+
+    public static async Task EnsureNamespaceAsync(HttpClient client, string name)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/namespaces")
+        {
+            Content = Json(Encoding.UTF8.GetBytes($"{{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{{\"name\":\"{name}\"}}}}")),
+        };
+        using var response = await client.SendAsync(request);
+        if (response.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.Conflict))
+            throw new InvalidOperationException($"create namespace {name}: {(int)response.StatusCode}");
+    }
+}
+
+/// <summary>Percentiles, medians and the summary table shared by the benchmarks.</summary>
+internal static class Stats
+{
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        if (sorted.Length == 0) return double.NaN;
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    /// <summary>Nearest-rank percentile of already sorted values.</summary>
+    public static double Percentile(double[] sorted, double q) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    public static double Ms(long stopwatchTicks) => stopwatchTicks * 1000.0 / Stopwatch.Frequency;
+
+    public static bool Verbose => Environment.GetEnvironmentVariable("BOSUN_BENCH_VERBOSE") == "1";
+}
+
+/// <summary>One line of the final summary: a target, the median measured, and whether it is met.</summary>
+internal sealed record SummaryRow(string Target, string Measured, string Limit, bool Pass, string Detail = "");
+
+/// <summary>
+/// Server-side timings from the in-process server's Prometheus histograms (same process): mean request time as Kestrel's
+/// pipeline sees it and mean storage time, to tell server work from queueing in TLS/HTTP/2 and the client.
+/// </summary>
+internal readonly record struct ServerTimes(double RequestSum, double RequestCount, double StorageSum, double StorageCount)
+{
+    public static ServerTimes Now()
+    {
+        double rs = 0, rc = 0, ss = 0, sc = 0;
+        foreach (var verb in new[] { "create", "update" })
+        {
+            var r = Bosun.ApiServer.Metrics.RequestDuration.WithLabels(verb, "", "configmaps");
+            rs += r.Sum;
+            rc += r.Count;
+            var s = Bosun.ApiServer.Metrics.StorageDuration.WithLabels(verb);
+            ss += s.Sum;
+            sc += s.Count;
+        }
+        return new ServerTimes(rs, rc, ss, sc);
+    }
+
+    public string Since(ServerTimes before) =>
+        $"server mean {1000 * (RequestSum - before.RequestSum) / Math.Max(1, RequestCount - before.RequestCount):0.00} ms, " +
+        $"storage mean {1000 * (StorageSum - before.StorageSum) / Math.Max(1, StorageCount - before.StorageCount):0.00} ms";
+}

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Bosun.Bench;
+
+/// <summary>
+/// Target 4: starts the real Release binary (<c>dotnet bosun.dll server … --disable-agent</c>) on a fresh data dir, times
+/// process start → first 200 from <c>/readyz</c> (polled every 10 ms), then reads VmRSS after a few idle seconds.
+/// </summary>
+internal static class ServerProcessBenchmark
+{
+    private const int Runs = 5;
+    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(30);
+
+    public static async Task<List<SummaryRow>> RunAsync(TimeSpan _)
+    {
+        var dll = FindServerDll();
+        var ready = new List<double>();
+        var rss = new List<double>();
+        for (var run = 0; run < Runs; run++)
+        {
+            var (r, m) = await MeasureOnceAsync(dll);
+            ready.Add(r);
+            rss.Add(m);
+            Console.WriteLine($"  run {run + 1}: start → /readyz 200 {r,7:N0} ms   idle RSS {m,6:0.0} MB");
+        }
+        var readyMs = Stats.Median(ready);
+        var rssMb = Stats.Median(rss);
+        Console.WriteLine($"server: medians of {Runs} runs: ready {readyMs:N0} ms, idle RSS {rssMb:0.0} MB ({dll})");
+        return
+        [
+            new("4a. idle `bosun server` RSS", $"{rssMb:0.0} MB", "≤ 100 MB", rssMb <= 100, $"VmRSS {Idle.TotalSeconds:0} s after ready, fresh data dir"),
+            new("4b. `bosun server` start → /readyz ok", $"{readyMs:N0} ms", "≤ 2 s", readyMs <= 2000,
+                $"process start to first 200, 10 ms polling, fresh data dir (PKI generated), warm build; min {ready.Min():N0} ms"),
+        ];
+    }
+
+    private static string FindServerDll()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "src", "Bosun.Server", "bin", "Release", "net10.0", "bosun.dll");
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new FileNotFoundException("src/Bosun.Server/bin/Release/net10.0/bosun.dll not found: build src/Bosun.Server in Release first (bench/run does)");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<(double ReadyMs, double RssMb)> MeasureOnceAsync(string dll)
+    {
+        using var dataDir = new BenchDirectory();
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { dll, "server", "--data-dir", dataDir.Path, "--https-listen-port", port.ToString(), "--bind-address", "127.0.0.1", "--disable-agent" })
+            info.ArgumentList.Add(a);
+        using var http = new HttpClient(new SocketsHttpHandler
+        {
+            SslOptions = { RemoteCertificateValidationCallback = static (_, _, _, _) => true },
+            ConnectTimeout = TimeSpan.FromSeconds(1),
+            UseProxy = false,
+        }) { Timeout = TimeSpan.FromSeconds(2) };
+        var url = $"https://127.0.0.1:{port}/readyz";
+
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start dotnet");
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            double readyMs;
+            while (true)
+            {
+                if (process.HasExited) throw new InvalidOperationException($"bosun server exited with {process.ExitCode}:\n{output}");
+                if (clock.Elapsed > StartLimit) throw new TimeoutException($"bosun server not ready after {StartLimit}:\n{output}");
+                try
+                {
+                    using var response = await http.GetAsync(url);
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        readyMs = clock.Elapsed.TotalMilliseconds;
+                        break;
+                    }
+                }
+                catch (HttpRequestException) { }
+                catch (TaskCanceledException) { }
+                await Task.Delay(10);
+            }
+            await Task.Delay(Idle);
+            return (readyMs, ReadRssMb(process.Id));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();   // this process only, by its handle
+                await process.WaitForExitAsync();
+            }
+        }
+    }
+
+    private static double ReadRssMb(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (!line.StartsWith("VmRSS:", StringComparison.Ordinal)) continue;
+            var kb = long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0]);
+            return kb / 1024.0;
+        }
+        throw new InvalidOperationException("no VmRSS");
+    }
+}
