@@ -115,6 +115,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             KubeconfigWriter.Write(kubeconfig, url.ToString().TrimEnd('/'), pki.CaPem, pki.AdminCertificatePem, pki.AdminKeyPem);
 
         var loops = new BackgroundLoops(loggers.CreateLogger<BackgroundLoops>());
+        loops.Start("namespace-cache", t => catalog.Namespaces.FollowAsync(cache, catalog.Get("", "v1", "namespaces").Registration, t));
         loops.Start("namespace-finalizer", t => new NamespaceFinalizer(catalog, cache, loggers.CreateLogger<NamespaceFinalizer>(), time).RunAsync(t));
         loops.Start("compactor", t => new Compactor(storage, config.CompactionInterval, time, loggers.CreateLogger<Compactor>()).RunAsync(t));
         endpoints.Ready = true;

@@ -23,10 +23,18 @@ internal static class ObjectCodec
 
     public static byte[] Encode(ResourceRegistration reg, JsonObject obj)
     {
-        var copy = obj.DeepClone().AsObject();
-        if (copy.Obj("metadata") is { } meta) meta.Remove("resourceVersion");
-        if (reg.Converter is { } converter) copy = converter.ToStored(copy);
-        return Json.ToBytes(copy);
+        // Take resourceVersion out for the write and put it back, rather than copying the whole object.
+        var meta = obj.Obj("metadata");
+        var rv = meta?["resourceVersion"];
+        meta?.Remove("resourceVersion");
+        try
+        {
+            return Json.ToBytes(reg.Converter is { } converter ? converter.ToStored(obj) : obj);
+        }
+        finally
+        {
+            if (rv is not null) meta!["resourceVersion"] = rv;
+        }
     }
 
     /// <summary>apiVersion and kind first, as Go writes them; kubectl does not need the order but humans reading dumps do.</summary>

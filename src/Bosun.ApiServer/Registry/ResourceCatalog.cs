@@ -9,7 +9,7 @@ internal sealed class ResourceCatalog
 
     public ResourceCatalog(IEnumerable<ResourceRegistration> registrations, IKeyValueStore storage, TimeProvider time)
     {
-        var guard = new NamespaceGuard(storage);
+        var guard = Namespaces = new NamespaceGuard(storage);
         foreach (var reg in registrations)
         {
             var store = new GenericStore(reg, storage, guard, time);
@@ -17,6 +17,9 @@ internal sealed class ResourceCatalog
             All.Add(store);
         }
     }
+
+    /// <summary>The namespace lifecycle check every namespaced create goes through.</summary>
+    public NamespaceGuard Namespaces { get; }
 
     /// <summary>In registration (= discovery) order.</summary>
     public List<GenericStore> All { get; } = [];
