@@ -25,7 +25,7 @@ public sealed class TestServer : IAsyncDisposable
         Store = store;
         Host = host;
         Client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(config.KubeconfigPath!));
-        Http = NewHttpClient(host.Url, File.ReadAllText(Path.Combine(config.StateDirectory, "token")).Trim());
+        Http = NewHttpClient(host.Url, host.AdminToken);
     }
 
     public string Directory { get; }
@@ -72,7 +72,7 @@ public sealed class TestServer : IAsyncDisposable
         Store = await SqliteStore.OpenAsync(DatabasePath);
         Host = await ApiServerHost.StartAsync(Config, Store, NullLoggerFactory.Instance, TimeProvider.System, CancellationToken.None);
         Client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Config.KubeconfigPath!));
-        Http = NewHttpClient(Host.Url, File.ReadAllText(Path.Combine(Config.StateDirectory, "token")).Trim());
+        Http = NewHttpClient(Host.Url, Host.AdminToken);
     }
 
     public static HttpClient NewHttpClient(Uri baseAddress, string? token, TimeSpan? timeout = null)
