@@ -36,9 +36,12 @@ internal sealed class ApiException(int code, string reason, string message) : Ex
         new(409, "Conflict", $"Operation cannot be fulfilled on {Qualified(group, resource)} \"{name}\": {why}")
         { DetailsName = name, DetailsGroup = group, DetailsKind = resource };
 
-    /// <summary>422, in <c>errors.NewInvalid</c>'s format: one error inline, several in brackets.</summary>
+    /// <summary>
+    /// 422, in <c>errors.NewInvalid</c>'s format: the group-qualified kind (<c>Deployment.apps</c>), one error inline,
+    /// several in brackets.
+    /// </summary>
     public static ApiException Invalid(string group, string kind, string name, IReadOnlyList<FieldError> errors) =>
-        new(422, "Invalid", $"{kind} \"{name}\" is invalid: {FieldError.Join(errors)}")
+        new(422, "Invalid", $"{Qualified(group, kind)} \"{name}\" is invalid: {FieldError.Join(errors)}")
         {
             DetailsName = name,
             DetailsGroup = group,
