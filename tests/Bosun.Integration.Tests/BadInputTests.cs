@@ -72,7 +72,7 @@ public sealed class BadInputFixture : IAsyncLifetime
 }
 
 [Trait("Category", "Integration")]
-public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadInputFixture>
+public sealed class BadInputTests(BadInputFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<BadInputFixture>
 {
     private static readonly JsonSerializerOptions Options = new() { PropertyNameCaseInsensitive = true };
 
@@ -111,6 +111,7 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
         using var response = await http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         var code = (int)response.StatusCode;
+        output.WriteLine($"{c.Method} {c.Path} -> {code} {text}");
         Assert.True(code != 500, $"500 for {name}: {text}");
         Assert.True(code == c.Code, $"{name}: expected {c.Code}, got {code}: {text}");
         Assert.StartsWith("application/json", response.Content.Headers.ContentType?.MediaType);
