@@ -49,6 +49,9 @@ internal sealed class ApiException(int code, string reason, string message) : Ex
             Causes = errors.Select(e => new StatusCause(e.Reason, e.Body, e.Field)).ToList(),
         };
 
+    /// <summary>A query option kube-apiserver rejects in ValidateCreateOptions and friends: <c>CreateOptions.meta.k8s.io "" is invalid: …</c>.</summary>
+    public static ApiException InvalidOptions(string optionsKind, FieldError error) => Invalid("meta.k8s.io", optionsKind, "", [error]);
+
     public static ApiException BadRequest(string message) => new(400, "BadRequest", message);
 
     public static ApiException MethodNotAllowed(string verb, string resource) =>

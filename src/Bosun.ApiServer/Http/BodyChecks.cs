@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Bosun.Api;
 using Bosun.ApiServer.Errors;
 using Bosun.ApiServer.Registry;
 using Microsoft.AspNetCore.Http;
@@ -40,11 +41,12 @@ internal static class BodyChecks
     /// <c>fieldValidation</c>: Strict → 400 on unknown fields, Warn (the default for clients that do not say) →
     /// warnings, Ignore → nothing.
     /// </summary>
-    public static IReadOnlyList<string> FieldValidation(HttpContext ctx, JsonObject body, ResourceRegistration reg)
+    public static IReadOnlyList<string> FieldValidation(HttpContext ctx, JsonObject body, ResourceRegistration reg, string optionsKind)
     {
         var mode = ctx.Request.Query.Get("fieldValidation") ?? "Warn";
+        if (mode.Length == 0) mode = "Warn";
         if (mode is not ("Strict" or "Warn" or "Ignore"))
-            throw ApiException.BadRequest($"fieldValidation must be one of \"Ignore\", \"Warn\" or \"Strict\", got \"{mode}\"");
+            throw ApiException.InvalidOptions(optionsKind, FieldError.NotSupported("fieldValidation", mode, ["", "Ignore", "Strict", "Warn"]));
         if (mode == "Ignore") return [];
         var unknown = OpenApi.UnknownFields.Find(body, reg.ModelType);
         if (unknown.Count == 0) return [];

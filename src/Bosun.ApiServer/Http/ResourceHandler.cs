@@ -74,9 +74,9 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
         if (info.Name is not null) throw ApiException.MethodNotAllowed("create", reg.Resource);
         var body = await RequestBody.ReadObjectAsync(ctx.Request, ct);
         BodyChecks.TypeMeta(body, reg);
-        var warnings = BodyChecks.FieldValidation(ctx, body, reg);
+        var warnings = BodyChecks.FieldValidation(ctx, body, reg, "CreateOptions");
         var ns = BodyChecks.Namespace(body, reg, info.Namespace);
-        var created = await store.CreateAsync(ns, body, WriteOptions(ctx), ct);
+        var created = await store.CreateAsync(ns, body, WriteOptions(ctx, "CreateOptions"), ct);
         responses.AddWarnings(ctx, warnings);
         await responses.ObjectAsync(ctx, created, 201);
     }
@@ -86,10 +86,10 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
         var reg = store.Registration;
         var body = await RequestBody.ReadObjectAsync(ctx.Request, ct);
         BodyChecks.TypeMeta(body, reg);
-        var warnings = BodyChecks.FieldValidation(ctx, body, reg);
+        var warnings = BodyChecks.FieldValidation(ctx, body, reg, "UpdateOptions");
         BodyChecks.Namespace(body, reg, info.Namespace);
         var kind = info.Subresource == "status" ? UpdateKind.Status : UpdateKind.Main;
-        var updated = await store.UpdateAsync(ns, info.Name!, kind, _ => body.DeepClone().AsObject(), WriteOptions(ctx), ct);
+        var updated = await store.UpdateAsync(ns, info.Name!, kind, _ => body.DeepClone().AsObject(), WriteOptions(ctx, "UpdateOptions"), ct);
         responses.AddWarnings(ctx, warnings);
         await responses.ObjectAsync(ctx, updated, 200);
     }
@@ -115,7 +115,7 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
                 ?? throw ApiException.BadRequest("the patched object must be a JSON object");
             BodyChecks.TypeMeta(patched, reg);
             return patched;
-        }, WriteOptions(ctx), ct);
+        }, WriteOptions(ctx, "PatchOptions"), ct);
         await responses.ObjectAsync(ctx, updated, 200);
     }
 
@@ -150,9 +150,9 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
         await responses.ListOrTableAsync(ctx, store.Registration, new ListResult(deleted, list.Revision, null, null));
     }
 
-    private static WriteOptions WriteOptions(HttpContext ctx) => new()
+    private static WriteOptions WriteOptions(HttpContext ctx, string optionsKind) => new()
     {
-        DryRun = ctx.Request.Query.DryRun(),
+        DryRun = ctx.Request.Query.DryRun(optionsKind),
         FieldManager = ctx.Request.Query.Get("fieldManager"),
     };
 }
