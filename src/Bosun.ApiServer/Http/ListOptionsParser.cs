@@ -1,3 +1,4 @@
+using Bosun.Api;
 using Bosun.ApiServer.Errors;
 using Bosun.ApiServer.Registry;
 using Microsoft.AspNetCore.Http;
@@ -13,11 +14,14 @@ internal static class ListOptionsParser
         if (limit < 0) throw ApiException.BadRequest($"limit must not be negative, got {limit}");
         var rv = Revision.Parse(query.Get("resourceVersion"));
         var match = query.Get("resourceVersionMatch");
-        if (match is not (null or "" or "Exact" or "NotOlderThan"))
-            throw ApiException.BadRequest($"resourceVersionMatch: Unsupported value: \"{match}\": supported values: \"Exact\", \"NotOlderThan\"");
-        if (!string.IsNullOrEmpty(match) && rv is null)
-            throw ApiException.BadRequest("resourceVersionMatch is forbidden unless resourceVersion is provided");
         var cont = query.Get("continue");
+        // kube-apiserver's ValidateListOptions: a 422 on ListOptions.meta.k8s.io.
+        if (match is not (null or "" or "Exact" or "NotOlderThan"))
+            throw ApiException.InvalidOptions("ListOptions", FieldError.NotSupported("resourceVersionMatch", match, ["Exact", "NotOlderThan", ""]));
+        if (!string.IsNullOrEmpty(match) && rv is null)
+            throw ApiException.InvalidOptions("ListOptions", FieldError.Forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"));
+        if (!string.IsNullOrEmpty(match) && !string.IsNullOrEmpty(cont))
+            throw ApiException.InvalidOptions("ListOptions", FieldError.Forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"));
         if (!string.IsNullOrEmpty(cont) && rv is not null && rv != 0)
             throw ApiException.BadRequest("specifying resource version is not allowed when using continue");
         return new ListOptions
