@@ -66,6 +66,14 @@ internal sealed class ApiException(int code, string reason, string message) : Ex
     public static ApiException TooLarge() =>
         new(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728");
 
+    /// <summary>storage.NewTooLargeResourceVersionError: a read asked for a revision the store has not reached.</summary>
+    public static ApiException TooLargeResourceVersion(long requested, long current) =>
+        new(504, "Timeout", $"Timeout: Too large resource version: {requested}, current: {current}")
+        {
+            RetryAfterSeconds = 1,
+            Causes = [new StatusCause("ResourceVersionTooLarge", "Too large resource version", null)],
+        };
+
     public static ApiException Expired(string message) => new(410, "Expired", message);
 
     public static ApiException Gone(string message) => new(410, "Gone", message);
