@@ -23,6 +23,18 @@ internal static class BodyChecks
         ObjectCodec.SetTypeMeta(body, reg);
     }
 
+    /// <summary>An update's body names the object of its URL (kube-apiserver's checkName): an empty name does not match.</summary>
+    public static void NameAndNamespaceMatchUrl(JsonObject body, ResourceRegistration reg, string name, string? urlNamespace)
+    {
+        var meta = body.Obj("metadata");
+        var bodyName = meta.Str("name") ?? "";
+        if (bodyName != name)
+            throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
+        var bodyNs = meta.Str("namespace");
+        if (reg.Namespaced && !string.IsNullOrEmpty(urlNamespace) && !string.IsNullOrEmpty(bodyNs) && bodyNs != urlNamespace)
+            throw ApiException.BadRequest($"the namespace of the object ({bodyNs}) does not match the namespace on the URL ({urlNamespace})");
+    }
+
     /// <summary>The body's namespace must match the URL's; the URL's wins when the body has none.</summary>
     public static string? Namespace(JsonObject body, ResourceRegistration reg, string? urlNamespace)
     {

@@ -87,9 +87,19 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
         var body = await RequestBody.ReadObjectAsync(ctx.Request, ct);
         BodyChecks.TypeMeta(body, reg);
         var warnings = BodyChecks.FieldValidation(ctx, body, reg, "UpdateOptions");
+        BodyChecks.NameAndNamespaceMatchUrl(body, reg, info.Name!, info.Namespace);
         BodyChecks.Namespace(body, reg, info.Namespace);
         var kind = info.Subresource == "status" ? UpdateKind.Status : UpdateKind.Main;
-        var updated = await store.UpdateAsync(ns, info.Name!, kind, _ => body.DeepClone().AsObject(), WriteOptions(ctx, "UpdateOptions"), ct);
+        // A uid in the body is a precondition (rest.DefaultUpdatedObjectInfo.Preconditions).
+        var uid = body.Obj("metadata").Str("uid");
+        var updated = await store.UpdateAsync(ns, info.Name!, kind, current =>
+        {
+            var currentUid = current.Obj("metadata").Str("uid");
+            if (!string.IsNullOrEmpty(uid) && uid != currentUid)
+                throw ApiException.Conflict(reg.Group, reg.Resource, info.Name!,
+                    $"Precondition failed: UID in precondition: {uid}, UID in object meta: {currentUid}");
+            return body.DeepClone().AsObject();
+        }, WriteOptions(ctx, "UpdateOptions"), ct);
         responses.AddWarnings(ctx, warnings);
         await responses.ObjectAsync(ctx, updated, 200);
     }
