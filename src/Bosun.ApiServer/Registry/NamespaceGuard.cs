@@ -9,12 +9,23 @@ namespace Bosun.ApiServer.Registry;
 /// </summary>
 internal sealed class NamespaceGuard(IKeyValueStore storage)
 {
-    public async Task EnsureWritableAsync(string ns, CancellationToken ct)
+    /// <summary>
+    /// 404 for a missing namespace; 403 for a terminating one, worded like the NamespaceLifecycle admission plugin
+    /// (<c>configmaps "x" is forbidden: unable to create new content in namespace …</c>, cause NamespaceTerminating).
+    /// </summary>
+    public async Task EnsureWritableAsync(string ns, string group, string resource, string name, CancellationToken ct)
     {
         var kv = await storage.GetAsync("/registry/namespaces/" + ns, ct)
             ?? throw ApiException.NotFound("", "namespaces", ns);
         var obj = Json.ParseObject(kv.Value.Span);
         if (obj.Obj("metadata")?["deletionTimestamp"] is not null)
-            throw ApiException.Forbidden($"unable to create new content in namespace {ns} because it is being terminated");
+            throw new ApiException(403, "Forbidden",
+                $"{ApiException.Qualified(group, resource)} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated")
+            {
+                DetailsName = name,
+                DetailsGroup = group,
+                DetailsKind = resource,
+                Causes = [new StatusCause("NamespaceTerminating", $"namespace {ns} is being terminated", "metadata.namespace")],
+            };
     }
 }
