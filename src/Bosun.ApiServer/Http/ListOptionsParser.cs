@@ -8,7 +8,7 @@ namespace Bosun.ApiServer.Http;
 /// <summary>Reads list and watch query options: selectors, limit, continue, resourceVersion(+Match).</summary>
 internal static class ListOptionsParser
 {
-    public static ListOptions Parse(IQueryCollection query, ResourceRegistration reg)
+    public static ListOptions Parse(IQueryCollection query, ResourceRegistration reg, bool watch = false)
     {
         var limit = query.Long("limit") ?? 0;
         if (limit < 0) throw ApiException.BadRequest($"limit must not be negative, got {limit}");
@@ -16,6 +16,13 @@ internal static class ListOptionsParser
         var match = query.Get("resourceVersionMatch");
         var cont = query.Get("continue");
         // kube-apiserver's ValidateListOptions: a 422 on ListOptions.meta.k8s.io.
+        if (watch && !string.IsNullOrEmpty(match))
+        {
+            // Bosun does not serve sendInitialEvents, so a watch never takes resourceVersionMatch.
+            List<FieldError> errors = [FieldError.Forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided")];
+            if (match != "NotOlderThan") errors.Add(FieldError.NotSupported("resourceVersionMatch", match, ["NotOlderThan"]));
+            throw ApiException.Invalid("meta.k8s.io", "ListOptions", "", errors);
+        }
         if (match is not (null or "" or "Exact" or "NotOlderThan"))
             throw ApiException.InvalidOptions("ListOptions", FieldError.NotSupported("resourceVersionMatch", match, ["Exact", "NotOlderThan", ""]));
         if (!string.IsNullOrEmpty(match) && rv is null)
