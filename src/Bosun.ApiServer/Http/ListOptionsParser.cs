@@ -34,7 +34,8 @@ internal static class ListOptionsParser
         return new ListOptions
         {
             Filter = SelectorFilter.Build(reg, query.Get("labelSelector"), query.Get("fieldSelector")),
-            Limit = (int)Math.Min(limit, int.MaxValue),
+            // resourceVersion=0 is served whole from the watch cache in kube-apiserver 1.32, which ignores limit there.
+            Limit = rv == 0 && !watch && string.IsNullOrEmpty(cont) ? 0 : (int)Math.Min(limit, int.MaxValue),
             Continue = string.IsNullOrEmpty(cont) ? null : cont,
             ResourceVersion = rv,
             Exact = match == "Exact" && rv is > 0,
