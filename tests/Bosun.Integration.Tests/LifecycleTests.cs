@@ -196,3 +196,42 @@ public sealed class LifecycleTests(ServerFixture fixture)
         Assert.True(await watch.IsQuietAsync(TimeSpan.FromMilliseconds(300)));
     }
 }
+
+[Collection("server")]
+[Trait("Category", "Integration")]
+public sealed class DeletionPolicyTests(ServerFixture fixture)
+{
+    private readonly TestServer server = fixture.Server;
+
+    [Fact]
+    public async Task ConfigMap_SecondDeleteWithForeground_AddsForegroundFinalizer()
+    {
+        var ns = await server.NewNamespaceAsync("fg");
+        var c = server.Client;
+        await c.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
+        {
+            Metadata = new V1ObjectMeta { Name = "held", Finalizers = ["example.com/hold"] },
+        }, ns);
+        await c.CoreV1.DeleteNamespacedConfigMapAsync("held", ns);
+        var first = await c.CoreV1.ReadNamespacedConfigMapAsync("held", ns);
+        Assert.Equal(["example.com/hold"], first.Metadata.Finalizers);
+        await c.CoreV1.DeleteNamespacedConfigMapAsync("held", ns, propagationPolicy: "Foreground");
+        var second = await c.CoreV1.ReadNamespacedConfigMapAsync("held", ns);
+        Assert.Equal(["example.com/hold", "foregroundDeletion"], second.Metadata.Finalizers);
+        Assert.Equal(first.Metadata.DeletionTimestamp, second.Metadata.DeletionTimestamp);
+    }
+
+    [Fact]
+    public async Task List_ResourceVersionZeroWithLimit_IgnoresLimitLikeTheWatchCache()
+    {
+        var ns = await server.NewNamespaceAsync("rv0");
+        for (var i = 0; i < 5; i++)
+            await server.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"c{i}" } }, ns);
+        var list = await server.Client.CoreV1.ListNamespacedConfigMapAsync(ns, resourceVersion: "0", limit: 2);
+        Assert.Equal(5, list.Items.Count);
+        Assert.True(string.IsNullOrEmpty(list.Metadata.ContinueProperty));
+        var paged = await server.Client.CoreV1.ListNamespacedConfigMapAsync(ns, limit: 2);
+        Assert.Equal(2, paged.Items.Count);
+        Assert.False(string.IsNullOrEmpty(paged.Metadata.ContinueProperty));
+    }
+}
