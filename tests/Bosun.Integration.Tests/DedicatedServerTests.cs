@@ -76,6 +76,24 @@ public sealed class DedicatedServerTests
     }
 
     [Fact]
+    public async Task List_ContinueTokenAfterCompaction_Returns410Expired()
+    {
+        await using var server = await TestServer.StartAsync(watchCacheSize: 8);
+        var ns = await server.NewNamespaceAsync("c");
+        for (var i = 0; i < 6; i++) await server.Client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap($"a-{i}"), ns);
+        var first = await server.Client.CoreV1.ListNamespacedConfigMapAsync(ns, limit: 2);
+        Assert.False(string.IsNullOrEmpty(first.Metadata.ContinueProperty));
+        await server.Client.CoreV1.DeleteNamespacedConfigMapAsync("a-5", ns);
+        await server.Store.CompactAsync(await server.Store.CurrentRevisionAsync(CancellationToken.None), CancellationToken.None);
+
+        var (code, status) = await Errors.FailsAsync(() =>
+            server.Client.CoreV1.ListNamespacedConfigMapAsync(ns, limit: 2, continueParameter: first.Metadata.ContinueProperty));
+        Assert.Equal(System.Net.HttpStatusCode.Gone, code);
+        Assert.Equal("Expired", (string?)status["reason"]);
+        Assert.StartsWith("The provided continue parameter is too old to display a consistent list result.", (string?)status["message"]);
+    }
+
+    [Fact]
     public async Task Compactor_ShortInterval_OldWatchResourceVersionExpires()
     {
         await using var server = await TestServer.StartAsync(compactionInterval: TimeSpan.FromMilliseconds(200), watchCacheSize: 8);
