@@ -124,6 +124,7 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
             var patched = apply(current, patch) as JsonObject
                 ?? throw ApiException.BadRequest("the patched object must be a JSON object");
             BodyChecks.TypeMeta(patched, reg);
+            BodyChecks.NameAndNamespaceMatchUrl(patched, reg, info.Name!, info.Namespace);
             return patched;
         }, WriteOptions(ctx, "PatchOptions"), ct);
         await responses.ObjectAsync(ctx, updated, 200);
