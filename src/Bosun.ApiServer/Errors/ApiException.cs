@@ -36,15 +36,21 @@ internal sealed class ApiException(int code, string reason, string message) : Ex
         new(409, "Conflict", $"Operation cannot be fulfilled on {Qualified(group, resource)} \"{name}\": {why}")
         { DetailsName = name, DetailsGroup = group, DetailsKind = resource };
 
-    /// <summary>422, in <c>errors.NewInvalid</c>'s format: one error inline, several in brackets.</summary>
+    /// <summary>
+    /// 422, in <c>errors.NewInvalid</c>'s format: the group-qualified kind (<c>Deployment.apps</c>), one error inline,
+    /// several in brackets.
+    /// </summary>
     public static ApiException Invalid(string group, string kind, string name, IReadOnlyList<FieldError> errors) =>
-        new(422, "Invalid", $"{kind} \"{name}\" is invalid: {FieldError.Join(errors)}")
+        new(422, "Invalid", $"{Qualified(group, kind)} \"{name}\" is invalid: {FieldError.Join(errors)}")
         {
             DetailsName = name,
             DetailsGroup = group,
             DetailsKind = kind,
             Causes = errors.Select(e => new StatusCause(e.Reason, e.Body, e.Field)).ToList(),
         };
+
+    /// <summary>A query option kube-apiserver rejects in ValidateCreateOptions and friends: <c>CreateOptions.meta.k8s.io "" is invalid: …</c>.</summary>
+    public static ApiException InvalidOptions(string optionsKind, FieldError error) => Invalid("meta.k8s.io", optionsKind, "", [error]);
 
     public static ApiException BadRequest(string message) => new(400, "BadRequest", message);
 
@@ -59,6 +65,14 @@ internal sealed class ApiException(int code, string reason, string message) : Ex
 
     public static ApiException TooLarge() =>
         new(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728");
+
+    /// <summary>storage.NewTooLargeResourceVersionError: a read asked for a revision the store has not reached.</summary>
+    public static ApiException TooLargeResourceVersion(long requested, long current) =>
+        new(504, "Timeout", $"Timeout: Too large resource version: {requested}, current: {current}")
+        {
+            RetryAfterSeconds = 1,
+            Causes = [new StatusCause("ResourceVersionTooLarge", "Too large resource version", null)],
+        };
 
     public static ApiException Expired(string message) => new(410, "Expired", message);
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Bosun.Api;
 using Bosun.ApiServer.Errors;
 using Bosun.ApiServer.Registry;
 using Microsoft.AspNetCore.Http;
@@ -22,6 +23,18 @@ internal static class BodyChecks
         ObjectCodec.SetTypeMeta(body, reg);
     }
 
+    /// <summary>An update's body names the object of its URL (kube-apiserver's checkName): an empty name does not match.</summary>
+    public static void NameAndNamespaceMatchUrl(JsonObject body, ResourceRegistration reg, string name, string? urlNamespace)
+    {
+        var meta = body.Obj("metadata");
+        var bodyName = meta.Str("name") ?? "";
+        if (bodyName != name)
+            throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
+        var bodyNs = meta.Str("namespace");
+        if (reg.Namespaced && !string.IsNullOrEmpty(urlNamespace) && !string.IsNullOrEmpty(bodyNs) && bodyNs != urlNamespace)
+            throw ApiException.BadRequest($"the namespace of the object ({bodyNs}) does not match the namespace on the URL ({urlNamespace})");
+    }
+
     /// <summary>The body's namespace must match the URL's; the URL's wins when the body has none.</summary>
     public static string? Namespace(JsonObject body, ResourceRegistration reg, string? urlNamespace)
     {
@@ -40,11 +53,12 @@ internal static class BodyChecks
     /// <c>fieldValidation</c>: Strict → 400 on unknown fields, Warn (the default for clients that do not say) →
     /// warnings, Ignore → nothing.
     /// </summary>
-    public static IReadOnlyList<string> FieldValidation(HttpContext ctx, JsonObject body, ResourceRegistration reg)
+    public static IReadOnlyList<string> FieldValidation(HttpContext ctx, JsonObject body, ResourceRegistration reg, string optionsKind)
     {
         var mode = ctx.Request.Query.Get("fieldValidation") ?? "Warn";
+        if (mode.Length == 0) mode = "Warn";
         if (mode is not ("Strict" or "Warn" or "Ignore"))
-            throw ApiException.BadRequest($"fieldValidation must be one of \"Ignore\", \"Warn\" or \"Strict\", got \"{mode}\"");
+            throw ApiException.InvalidOptions(optionsKind, FieldError.NotSupported("fieldValidation", mode, ["", "Ignore", "Strict", "Warn"]));
         if (mode == "Ignore") return [];
         var unknown = OpenApi.UnknownFields.Find(body, reg.ModelType);
         if (unknown.Count == 0) return [];

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Bosun.Api;
 using Bosun.ApiServer.Errors;
 using Bosun.ApiServer.Protobuf;
 using Bosun.ApiServer.Registry;
@@ -25,8 +26,9 @@ internal static class DeleteOptionsParser
         if (body?["orphanDependents"] is JsonValue orphan && orphan.TryGetValue<bool>(out var o) && policy is null)
             policy = o ? "Orphan" : "Background";
         if (policy is not (null or "" or "Orphan" or "Background" or "Foreground"))
-            throw ApiException.BadRequest($"propagationPolicy: Unsupported value: \"{policy}\": supported values: \"Background\", \"Foreground\", \"Orphan\"");
-        var dryRun = query.DryRun() || body.Arr("dryRun") is { Count: > 0 } d && d.Any(v => v?.ToString() == "All");
+            throw ApiException.InvalidOptions("DeleteOptions",
+                FieldError.NotSupported("propagationPolicy", policy, ["Foreground", "Background", "Orphan", "nil"]));
+        var dryRun = query.DryRun("DeleteOptions") || body.Arr("dryRun") is { Count: > 0 } d && d.Any(v => v?.ToString() == "All");
         var pre = body.Obj("preconditions");
         return new DeleteOptions
         {

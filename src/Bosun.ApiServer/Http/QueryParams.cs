@@ -1,4 +1,5 @@
 using System.Globalization;
+using Bosun.Api;
 using Bosun.ApiServer.Errors;
 using Microsoft.AspNetCore.Http;
 
@@ -31,12 +32,12 @@ internal static class QueryParams
             : throw ApiException.BadRequest($"invalid value for {name}: \"{value}\" is not an integer");
     }
 
-    /// <summary><c>dryRun=All</c> is the only value Kubernetes accepts.</summary>
-    public static bool DryRun(this IQueryCollection q)
+    /// <summary><c>dryRun=All</c> is the only value Kubernetes accepts; others are a 422 on the verb's options kind.</summary>
+    public static bool DryRun(this IQueryCollection q, string optionsKind)
     {
         if (!q.TryGetValue("dryRun", out var values) || values.Count == 0) return false;
-        foreach (var v in values)
-            if (v != "All") throw ApiException.BadRequest($"Invalid dryRun value: \"{v}\": supported values: \"All\"");
+        if (values.Any(v => v != "All"))
+            throw ApiException.InvalidOptions(optionsKind, FieldError.NotSupported("dryRun", values.Select(v => v ?? "").ToList(), ["All"]));
         return true;
     }
 }

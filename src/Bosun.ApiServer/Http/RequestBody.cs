@@ -56,6 +56,7 @@ internal static class RequestBody
         if (bytes.IsEmpty) throw ApiException.BadRequest("the request body is empty; an object is required");
         try
         {
+            CheckMembersAndStrings(bytes);
             return JsonNode.Parse(bytes, documentOptions: Json.DocumentOptions) as JsonObject
                 ?? throw ApiException.BadRequest("the request body must be a JSON object");
         }
@@ -65,10 +66,46 @@ internal static class RequestBody
         }
     }
 
+    /// <summary>
+    /// Rejects what the lazily built JSON tree would otherwise fail on later, as a 500: an object with a member twice,
+    /// and strings that are not valid UTF-16 (a lone surrogate escape).
+    /// </summary>
+    private static void CheckMembersAndStrings(ReadOnlySpan<byte> bytes)
+    {
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = Json.DocumentOptions.MaxDepth });
+        var members = new Stack<HashSet<string>>();
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject: members.Push(new HashSet<string>(StringComparer.Ordinal)); break;
+                case JsonTokenType.EndObject: members.Pop(); break;
+                case JsonTokenType.PropertyName:
+                    var name = ReadString(ref reader);
+                    if (!members.Peek().Add(name)) throw ApiException.BadRequest($"error decoding request body: json: duplicate field \"{name}\"");
+                    break;
+                case JsonTokenType.String: ReadString(ref reader); break;
+            }
+        }
+    }
+
+    private static string ReadString(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw ApiException.BadRequest($"error decoding request body: {e.Message}");
+        }
+    }
+
     public static JsonNode ParseJson(ReadOnlySpan<byte> bytes)
     {
         try
         {
+            CheckMembersAndStrings(bytes);
             return JsonNode.Parse(bytes, documentOptions: Json.DocumentOptions)
                 ?? throw ApiException.BadRequest("the request body must not be null");
         }

@@ -74,9 +74,9 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
         if (info.Name is not null) throw ApiException.MethodNotAllowed("create", reg.Resource);
         var body = await RequestBody.ReadObjectAsync(ctx.Request, ct);
         BodyChecks.TypeMeta(body, reg);
-        var warnings = BodyChecks.FieldValidation(ctx, body, reg);
+        var warnings = BodyChecks.FieldValidation(ctx, body, reg, "CreateOptions");
         var ns = BodyChecks.Namespace(body, reg, info.Namespace);
-        var created = await store.CreateAsync(ns, body, WriteOptions(ctx), ct);
+        var created = await store.CreateAsync(ns, body, WriteOptions(ctx, "CreateOptions"), ct);
         responses.AddWarnings(ctx, warnings);
         await responses.ObjectAsync(ctx, created, 201);
     }
@@ -86,10 +86,20 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
         var reg = store.Registration;
         var body = await RequestBody.ReadObjectAsync(ctx.Request, ct);
         BodyChecks.TypeMeta(body, reg);
-        var warnings = BodyChecks.FieldValidation(ctx, body, reg);
+        var warnings = BodyChecks.FieldValidation(ctx, body, reg, "UpdateOptions");
+        BodyChecks.NameAndNamespaceMatchUrl(body, reg, info.Name!, info.Namespace);
         BodyChecks.Namespace(body, reg, info.Namespace);
         var kind = info.Subresource == "status" ? UpdateKind.Status : UpdateKind.Main;
-        var updated = await store.UpdateAsync(ns, info.Name!, kind, _ => body.DeepClone().AsObject(), WriteOptions(ctx), ct);
+        // A uid in the body is a precondition (rest.DefaultUpdatedObjectInfo.Preconditions).
+        var uid = body.Obj("metadata").Str("uid");
+        var updated = await store.UpdateAsync(ns, info.Name!, kind, current =>
+        {
+            var currentUid = current.Obj("metadata").Str("uid");
+            if (!string.IsNullOrEmpty(uid) && uid != currentUid)
+                throw ApiException.Conflict(reg.Group, reg.Resource, info.Name!,
+                    $"Precondition failed: UID in precondition: {uid}, UID in object meta: {currentUid}");
+            return body.DeepClone().AsObject();
+        }, WriteOptions(ctx, "UpdateOptions"), ct);
         responses.AddWarnings(ctx, warnings);
         await responses.ObjectAsync(ctx, updated, 200);
     }
@@ -114,8 +124,9 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
             var patched = apply(current, patch) as JsonObject
                 ?? throw ApiException.BadRequest("the patched object must be a JSON object");
             BodyChecks.TypeMeta(patched, reg);
+            BodyChecks.NameAndNamespaceMatchUrl(patched, reg, info.Name!, info.Namespace);
             return patched;
-        }, WriteOptions(ctx), ct);
+        }, WriteOptions(ctx, "PatchOptions"), ct);
         await responses.ObjectAsync(ctx, updated, 200);
     }
 
@@ -150,9 +161,9 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
         await responses.ListOrTableAsync(ctx, store.Registration, new ListResult(deleted, list.Revision, null, null));
     }
 
-    private static WriteOptions WriteOptions(HttpContext ctx) => new()
+    private static WriteOptions WriteOptions(HttpContext ctx, string optionsKind) => new()
     {
-        DryRun = ctx.Request.Query.DryRun(),
+        DryRun = ctx.Request.Query.DryRun(optionsKind),
         FieldManager = ctx.Request.Query.Get("fieldManager"),
     };
 }

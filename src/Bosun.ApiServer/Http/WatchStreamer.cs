@@ -26,7 +26,7 @@ internal sealed class WatchStreamer(WatchCache cache, IKeyValueStore storage, Ti
     {
         var reg = store.Registration;
         var query = ctx.Request.Query;
-        var options = ListOptionsParser.Parse(query, reg);
+        var options = ListOptionsParser.Parse(query, reg, watch: true);
         if (name is not null) options = options with { Filter = SelectorFilter.WithName(reg, options.Filter, name) };
         var bookmarks = query.Bool("allowWatchBookmarks");
         var timeout = query.Long("timeoutSeconds") is > 0 and long t ? TimeSpan.FromSeconds(t) : Timeout.InfiniteTimeSpan;

@@ -23,7 +23,10 @@ internal static class Deletion
 
         if (meta["deletionTimestamp"] is not null)
         {
-            // A second delete may only shorten the grace period.
+            // A second delete may still add the finalizer its propagation policy asks for (updateForGracefulDeletionAndFinalizers)…
+            if (finalizers.Count != (meta.Arr("finalizers")?.Count ?? 0))
+                meta["finalizers"] = new JsonArray(finalizers.Select(f => (JsonNode)JsonValue.Create(f)).ToArray());
+            // …and may only shorten the grace period.
             var existing = meta.Long("deletionGracePeriodSeconds") ?? 0;
             if (grace >= existing) return pending;
             if (grace == 0 && !blocked) return null;

@@ -55,7 +55,7 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
         reg.Strategy.PrepareForCreate(obj);
         var name = obj.Obj("metadata").Str("name") ?? "";
         Validate(obj, name, MetadataValidation.Validate(obj, reg).Concat(reg.Strategy.Validate(obj)));
-        if (reg.Namespaced) await namespaces.EnsureWritableAsync(ns!, reg, name, ct);
+        if (reg.Namespaced) await namespaces.EnsureWritableAsync(ns!, reg.Group, reg.Resource, name, ct);
         if (options.DryRun) return obj;
 
         try

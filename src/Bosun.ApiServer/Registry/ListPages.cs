@@ -20,9 +20,12 @@ internal static class ListPages
             (revision, var relative) = ContinueToken.Decode(token);
             start = prefix + relative;
         }
-        else if (options.Exact && options.ResourceVersion is { } exact)
+        else if (options.ResourceVersion is > 0 and var requested)
         {
-            revision = exact;
+            // A list must not be older than the resourceVersion asked for (Exact or NotOlderThan); storage cannot serve the future.
+            var current = await storage.CurrentRevisionAsync(ct);
+            if (requested > current) throw ApiException.TooLargeResourceVersion(requested, current);
+            if (options.Exact) revision = requested;
         }
 
         var items = new List<JsonObject>();

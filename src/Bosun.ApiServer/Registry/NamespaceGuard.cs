@@ -15,8 +15,11 @@ internal sealed class NamespaceGuard(IKeyValueStore storage)
     private const string Prefix = "/registry/namespaces/";
     private readonly ConcurrentDictionary<string, bool> terminating = new();
 
-    /// <summary>Throws 404 for a missing namespace and 403 (<c>pods "x" is forbidden: …</c>) for a terminating one.</summary>
-    public async Task EnsureWritableAsync(string ns, ResourceRegistration reg, string name, CancellationToken ct)
+    /// <summary>
+    /// 404 for a missing namespace; 403 for a terminating one, worded like the NamespaceLifecycle admission plugin
+    /// (<c>configmaps "x" is forbidden: unable to create new content in namespace …</c>, cause NamespaceTerminating).
+    /// </summary>
+    public async Task EnsureWritableAsync(string ns, string group, string resource, string name, CancellationToken ct)
     {
         if (!terminating.TryGetValue(ns, out var isTerminating))
         {
@@ -24,8 +27,14 @@ internal sealed class NamespaceGuard(IKeyValueStore storage)
             isTerminating = IsTerminating(kv.Value.Span);
         }
         if (isTerminating)
-            throw ApiException.Forbidden(reg.Group, reg.Resource, name,
-                $"unable to create new content in namespace {ns} because it is being terminated");
+            throw new ApiException(403, "Forbidden",
+                $"{ApiException.Qualified(group, resource)} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated")
+            {
+                DetailsName = name,
+                DetailsGroup = group,
+                DetailsKind = resource,
+                Causes = [new StatusCause("NamespaceTerminating", $"namespace {ns} is being terminated", "metadata.namespace")],
+            };
     }
 
     /// <summary>Follows namespace changes from the watch cache until <paramref name="ct"/> ends.</summary>

@@ -36,7 +36,8 @@ internal static class BuiltInKinds
         Kind<V1PodTemplate, V1PodTemplateList>("", "v1", "podtemplates", true),
         // apps/v1
         Kind<V1DaemonSet, V1DaemonSetList>("apps", "v1", "daemonsets", true, status: true, shortNames: ["ds"], categories: All, generation: true),
-        Kind<V1Deployment, V1DeploymentList>("apps", "v1", "deployments", true, status: true, scale: true, shortNames: ["deploy"], categories: All, generation: true),
+        Kind<V1Deployment, V1DeploymentList>("apps", "v1", "deployments", true, status: true, scale: true, shortNames: ["deploy"], categories: All, generation: true,
+            strategy: new DeploymentStrategy()),
         Kind<V1ReplicaSet, V1ReplicaSetList>("apps", "v1", "replicasets", true, status: true, scale: true, shortNames: ["rs"], categories: All, generation: true,
             fields: Fields(("status.replicas", o => Path(o, "status", "replicas") ?? "0"))),
         Kind<V1StatefulSet, V1StatefulSetList>("apps", "v1", "statefulsets", true, status: true, scale: true, shortNames: ["sts"], categories: All, generation: true),

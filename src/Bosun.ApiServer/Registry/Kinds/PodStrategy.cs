@@ -31,6 +31,8 @@ internal sealed class PodStrategy : IResourceStrategy
             if (string.IsNullOrEmpty(c.Str("image")))
                 yield return FieldError.Required($"spec.containers[{i}].image");
         }
+        if (obj.Obj("spec").Str("restartPolicy") is { Length: > 0 } policy && policy is not ("Always" or "OnFailure" or "Never"))
+            yield return FieldError.NotSupported("spec.restartPolicy", policy, ["Always", "OnFailure", "Never"]);
     }
 
     /// <summary>
