@@ -19,7 +19,7 @@ internal static class BuiltInKinds
     [
         // core/v1
         Kind<V1Pod, V1PodList>("", "v1", "pods", true, status: true, shortNames: ["po"], categories: All,
-            strategy: new PodStrategy(), returnsDeleted: true, fields: PodFields()),
+            strategy: new PodStrategy(), returnsDeleted: true, fields: PodFields()) with { Evictable = true },
         Kind<V1ReplicationController, V1ReplicationControllerList>("", "v1", "replicationcontrollers", true, status: true, scale: true,
             shortNames: ["rc"], categories: All, generation: true, strategy: Strategies.ReplicationController, fields: Fields(("status.replicas", o => Path(o, "status", "replicas") ?? "0"))),
         Kind<V1Service, V1ServiceList>("", "v1", "services", true, status: true, shortNames: ["svc"], categories: All, returnsDeleted: true,
