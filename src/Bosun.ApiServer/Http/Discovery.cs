@@ -166,8 +166,12 @@ internal sealed class Discovery
                 w.WriteString("name", $"{r.Resource}/{sub}");
                 w.WriteString("singularName", "");
                 w.WriteBoolean("namespaced", r.Namespaced);
-                if (subGroup != r.Group) w.WriteString("group", subGroup);
-                if (subVersion != r.Version) w.WriteString("version", subVersion);
+                // Kubernetes names the group and version together whenever the subresource's group-version differs.
+                if (subGroup != r.Group || subVersion != r.Version)
+                {
+                    w.WriteString("group", subGroup);
+                    w.WriteString("version", subVersion);
+                }
                 w.WriteString("kind", kind);
                 WriteStrings(w, "verbs", verbs);
                 w.WriteEndObject();
