@@ -97,13 +97,23 @@ internal static class KubernetesService
 
     private static async Task UpsertAsync(GenericStore store, JsonObject desired, Func<JsonObject, JsonObject, JsonObject> merge, CancellationToken ct)
     {
+        // Look first: creating the Service again would fail on its own cluster IP (422) before it could fail as existing.
         try
         {
-            await store.CreateAsync(Ns, desired.DeepClone().AsObject(), new WriteOptions(), ct);
+            await store.GetAsync(Ns, Name, ct);
         }
-        catch (ApiException e) when (e.Code == 409)
+        catch (ApiException e) when (e.Code == 404)
         {
-            await store.UpdateAsync(Ns, Name, UpdateKind.Main, current => merge(current, desired), new WriteOptions(), ct);
+            try
+            {
+                await store.CreateAsync(Ns, desired.DeepClone().AsObject(), new WriteOptions(), ct);
+                return;
+            }
+            catch (ApiException exists) when (exists.Code == 409)
+            {
+                // Created meanwhile; fall through to the update.
+            }
         }
+        await store.UpdateAsync(Ns, Name, UpdateKind.Main, current => merge(current, desired), new WriteOptions(), ct);
     }
 }

@@ -288,4 +288,19 @@ public sealed class DefaultingTests : IAsyncLifetime
         Assert.Equal("\"RollingUpdate\"", At(updated, "spec.strategy.type"));
         Assert.Equal(1, updated.Obj("metadata").Long("generation"));   // nothing really changed
     }
+
+    [Fact]
+    public async Task CreateHorizontalPodAutoscalerV1_WithoutTarget_ReadsBackCpu80InBothVersions()
+    {
+        var v1 = f.Catalog.Get("autoscaling", "v1", "horizontalpodautoscalers");
+        var created = await v1.CreateAsync("default", Obj("""
+            {"metadata":{"name":"web"},"spec":{"maxReplicas":5,"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"web"}}}
+            """), new(), Ct);
+
+        var v2 = await f.Catalog.Get("autoscaling", "v2", "horizontalpodautoscalers").GetAsync("default", "web", Ct);
+
+        Assert.Equal(80, created.Obj("spec").Long("targetCPUUtilizationPercentage"));
+        Assert.Equal(1, created.Obj("spec").Long("minReplicas"));
+        Assert.Equal("80", At(v2, "spec.metrics.0.resource.target.averageUtilization"));
+    }
 }

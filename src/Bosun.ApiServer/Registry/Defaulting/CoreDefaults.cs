@@ -57,6 +57,18 @@ internal static class CoreDefaults
         }
     }
 
+    /// <summary>
+    /// autoscaling/v1 as served from the v2 stored form: minReplicas 1, and a missing CPU target reads back as 80%
+    /// in Kubernetes (v2 defaulting adds the metric, conversion shows it as the v1 target), so it is set directly.
+    /// </summary>
+    public static void HorizontalPodAutoscalerV1(JsonObject obj)
+    {
+        var spec = obj.Ensure("spec");
+        Pointer(spec, "minReplicas", 1);
+        var annotations = obj.Obj("metadata").Obj("annotations");
+        if (annotations?.ContainsKey("autoscaling.alpha.kubernetes.io/metrics") != true) Pointer(spec, "targetCPUUtilizationPercentage", 80);
+    }
+
     public static void Endpoints(JsonObject obj)
     {
         foreach (var subset in Items(obj, "subsets"))

@@ -57,7 +57,8 @@ internal static class BuiltInKinds
         Kind<V2HorizontalPodAutoscaler, V2HorizontalPodAutoscalerList>("autoscaling", "v2", "horizontalpodautoscalers", true, status: true,
             shortNames: ["hpa"], categories: All, generation: true, strategy: new KindStrategy { Defaults = CoreDefaults.HorizontalPodAutoscaler }),
         Kind<V1HorizontalPodAutoscaler, V1HorizontalPodAutoscalerList>("autoscaling", "v1", "horizontalpodautoscalers", true, status: true,
-            shortNames: ["hpa"], categories: All, generation: true) with { Converter = new HorizontalPodAutoscalerV1Converter(), Preferred = false },
+            shortNames: ["hpa"], categories: All, generation: true, strategy: new KindStrategy { Defaults = CoreDefaults.HorizontalPodAutoscalerV1 })
+            with { Converter = new HorizontalPodAutoscalerV1Converter(), Preferred = false },
         // batch/v1
         Kind<V1CronJob, V1CronJobList>("batch", "v1", "cronjobs", true, status: true, shortNames: ["cj"], categories: All, generation: true,
             strategy: Strategies.CronJob),
