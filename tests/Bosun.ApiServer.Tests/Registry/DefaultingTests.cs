@@ -303,4 +303,39 @@ public sealed class DefaultingTests : IAsyncLifetime
         Assert.Equal(1, created.Obj("spec").Long("minReplicas"));
         Assert.Equal("80", At(v2, "spec.metrics.0.resource.target.averageUtilization"));
     }
+
+    [Fact]
+    public async Task CreatePod_Bare_GetsAdmissionDefaults()
+    {
+        var pod = await f.CreateAsync("", "pods", """{"metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"i"}]}}""");
+
+        Assert.Equal("\"default\"", At(pod, "spec.serviceAccountName"));
+        Assert.Equal("\"default\"", At(pod, "spec.serviceAccount"));
+        Assert.Equal("0", At(pod, "spec.priority"));
+        Assert.Equal("\"PreemptLowerPriority\"", At(pod, "spec.preemptionPolicy"));
+        Assert.Equal("""[{"key":"node.kubernetes.io/not-ready","operator":"Exists","effect":"NoExecute","tolerationSeconds":300},"""
+            + """{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute","tolerationSeconds":300}]""", At(pod, "spec.tolerations"));
+    }
+
+    [Fact]
+    public async Task CreatePod_ToleratingEverything_GetsNoDefaultTolerations()
+    {
+        var pod = await f.CreateAsync("", "pods", """
+            {"metadata":{"name":"p"},"spec":{"priorityClassName":"system-node-critical","tolerations":[{"operator":"Exists"}],"containers":[{"name":"c","image":"i"}]}}
+            """);
+
+        Assert.Equal("""[{"operator":"Exists"}]""", At(pod, "spec.tolerations"));
+        Assert.Equal("2000001000", At(pod, "spec.priority"));
+    }
+
+    [Fact]
+    public async Task CreatePod_OnlyLimits_IsGuaranteedWithRequestsCopied()
+    {
+        var pod = await f.CreateAsync("", "pods", """
+            {"metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"i","resources":{"limits":{"cpu":"1","memory":"1Gi"}}}]}}
+            """);
+
+        Assert.Equal("\"Guaranteed\"", At(pod, "status.qosClass"));
+        Assert.Equal("""{"cpu":"1","memory":"1Gi"}""", At(pod, "spec.containers.0.resources.requests"));
+    }
 }

@@ -10,6 +10,8 @@ internal sealed class PodStrategy : IResourceStrategy
 {
     public void PrepareForCreate(JsonObject obj)
     {
+        // Admission runs after decoding (defaults) and before validation, on create only.
+        PodAdmissionDefaults.Apply(obj);
         obj["status"] = new JsonObject { ["phase"] = "Pending", ["qosClass"] = QosClass(obj.Obj("spec")) };
     }
 
