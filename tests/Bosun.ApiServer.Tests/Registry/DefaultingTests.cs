@@ -338,4 +338,22 @@ public sealed class DefaultingTests : IAsyncLifetime
         Assert.Equal("\"Guaranteed\"", At(pod, "status.qosClass"));
         Assert.Equal("""{"cpu":"1","memory":"1Gi"}""", At(pod, "spec.containers.0.resources.requests"));
     }
+
+    [Fact]
+    public async Task CreateClusterPolicyKinds_Bare_FillDefaults()
+    {
+        var netpol = await f.CreateAsync("networking.k8s.io", "networkpolicies",
+            """{"metadata":{"name":"np"},"spec":{"podSelector":{},"egress":[{"ports":[{"port":53}]}]}}""");
+        var binding = await f.CreateAsync("rbac.authorization.k8s.io", "rolebindings",
+            """{"metadata":{"name":"rb"},"roleRef":{"kind":"Role","name":"r"},"subjects":[{"kind":"User","name":"u"},{"kind":"ServiceAccount","name":"sa","namespace":"default"}]}""");
+        var sc = await f.Store("storage.k8s.io", "storageclasses").CreateAsync(null, Obj("""{"metadata":{"name":"fast"},"provisioner":"x"}"""), new(), Ct);
+
+        Assert.Equal("""["Ingress","Egress"]""", At(netpol, "spec.policyTypes"));
+        Assert.Equal("\"TCP\"", At(netpol, "spec.egress.0.ports.0.protocol"));
+        Assert.Equal("\"rbac.authorization.k8s.io\"", At(binding, "subjects.0.apiGroup"));
+        Assert.Equal("\"\"", At(binding, "subjects.1.apiGroup"));
+        Assert.Equal("\"rbac.authorization.k8s.io\"", At(binding, "roleRef.apiGroup"));
+        Assert.Equal("\"Delete\"", At(sc, "reclaimPolicy"));
+        Assert.Equal("\"Immediate\"", At(sc, "volumeBindingMode"));
+    }
 }

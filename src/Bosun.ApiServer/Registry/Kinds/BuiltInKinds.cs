@@ -67,18 +67,23 @@ internal static class BuiltInKinds
         // networking.k8s.io/v1
         Kind<V1IngressClass, V1IngressClassList>("networking.k8s.io", "v1", "ingressclasses", false),
         Kind<V1Ingress, V1IngressList>("networking.k8s.io", "v1", "ingresses", true, status: true, shortNames: ["ing"], generation: true),
-        Kind<V1NetworkPolicy, V1NetworkPolicyList>("networking.k8s.io", "v1", "networkpolicies", true, shortNames: ["netpol"], generation: true),
+        Kind<V1NetworkPolicy, V1NetworkPolicyList>("networking.k8s.io", "v1", "networkpolicies", true, shortNames: ["netpol"], generation: true,
+            strategy: new KindStrategy { Defaults = ClusterDefaults.NetworkPolicy }),
         // policy/v1
         Kind<V1PodDisruptionBudget, V1PodDisruptionBudgetList>("policy", "v1", "poddisruptionbudgets", true, status: true, shortNames: ["pdb"], generation: true),
         // rbac.authorization.k8s.io/v1
-        Kind<V1ClusterRoleBinding, V1ClusterRoleBindingList>("rbac.authorization.k8s.io", "v1", "clusterrolebindings", false),
+        Kind<V1ClusterRoleBinding, V1ClusterRoleBindingList>("rbac.authorization.k8s.io", "v1", "clusterrolebindings", false,
+            strategy: new KindStrategy { Defaults = ClusterDefaults.RoleBinding }),
         Kind<V1ClusterRole, V1ClusterRoleList>("rbac.authorization.k8s.io", "v1", "clusterroles", false),
-        Kind<V1RoleBinding, V1RoleBindingList>("rbac.authorization.k8s.io", "v1", "rolebindings", true),
+        Kind<V1RoleBinding, V1RoleBindingList>("rbac.authorization.k8s.io", "v1", "rolebindings", true,
+            strategy: new KindStrategy { Defaults = ClusterDefaults.RoleBinding }),
         Kind<V1Role, V1RoleList>("rbac.authorization.k8s.io", "v1", "roles", true),
         // storage.k8s.io/v1
-        Kind<V1StorageClass, V1StorageClassList>("storage.k8s.io", "v1", "storageclasses", false, shortNames: ["sc"]),
+        Kind<V1StorageClass, V1StorageClassList>("storage.k8s.io", "v1", "storageclasses", false, shortNames: ["sc"],
+            strategy: new KindStrategy { Defaults = ClusterDefaults.StorageClass }),
         // scheduling.k8s.io/v1
-        Kind<V1PriorityClass, V1PriorityClassList>("scheduling.k8s.io", "v1", "priorityclasses", false, shortNames: ["pc"]),
+        Kind<V1PriorityClass, V1PriorityClassList>("scheduling.k8s.io", "v1", "priorityclasses", false, shortNames: ["pc"],
+            strategy: new KindStrategy { Defaults = ClusterDefaults.PriorityClass }),
         // coordination.k8s.io/v1
         Kind<V1Lease, V1LeaseList>("coordination.k8s.io", "v1", "leases", true),
         // discovery.k8s.io/v1
