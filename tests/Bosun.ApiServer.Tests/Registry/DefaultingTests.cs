@@ -206,6 +206,7 @@ public sealed class DefaultingTests : IAsyncLifetime
         Assert.Equal("pi", labels.Str("batch.kubernetes.io/job-name"));
         Assert.Equal("pi", labels.Str("job-name"));
         Assert.Equal($$$"""{"matchLabels":{"batch.kubernetes.io/controller-uid":"{{{uid}}}"}}""", At(job, "spec.selector"));
+        Assert.Equal(labels.ToJsonString(), At(job, "metadata.labels"));
     }
 
     [Theory]

@@ -126,4 +126,18 @@ public sealed class ValidationTests : IAsyncLifetime
 
         Assert.Equal("None", svc.Obj("spec").Str("clusterIP"));
     }
+
+    [Theory]
+    [InlineData("""{"type":"Recreate","rollingUpdate":{}}""", "spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'")]
+    [InlineData("""{"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":"0%","maxSurge":0}}""", "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0%: may not be 0 when `maxSurge` is 0")]
+    [InlineData("""{"type":"Blue"}""", "spec.strategy.type: Unsupported value: \"Blue\": supported values: \"Recreate\", \"RollingUpdate\"")]
+    public async Task CreateDeployment_BadStrategy_ReportsKubernetesMessage(string strategy, string expected)
+    {
+        var e = await Rejected("apps", "deployments", """
+            {"metadata":{"name":"web"},"spec":{"selector":{"matchLabels":{"app":"web"}},"strategy":STRATEGY,
+             "template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"c","image":"i"}]}}}}
+            """.Replace("STRATEGY", strategy, StringComparison.Ordinal));
+
+        Assert.Equal($"Deployment \"web\" is invalid: {expected}", e.Message);
+    }
 }

@@ -28,6 +28,30 @@ internal static class WorkloadChecks
         foreach (var e in Template(spec, selector is null ? null : SelectorMatch.FromLabelSelector(selector), ["Always"], "spec")) yield return e;
     }
 
+    /// <summary>Deployments: the selector rules plus the strategy (type enum, no rollingUpdate with Recreate, not both 0).</summary>
+    public static IEnumerable<FieldError> Deployment(JsonObject obj)
+    {
+        foreach (var e in SelectorWorkload(obj, "deployment", hasReplicas: true)) yield return e;
+        var strategy = obj.Obj("spec").Obj("strategy") ?? new JsonObject();
+        var type = strategy.Str("type") ?? "";
+        string[] types = ["Recreate", "RollingUpdate"];
+        if (!types.Contains(type)) yield return FieldError.NotSupported("spec.strategy.type", type, types);
+        else if (type == "Recreate" && strategy["rollingUpdate"] is not null)
+            yield return FieldError.Forbidden("spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'");
+        else if (type == "RollingUpdate" && strategy.Obj("rollingUpdate") is { } rolling && IsZero(rolling["maxUnavailable"]) && IsZero(rolling["maxSurge"]))
+            yield return FieldError.Invalid("spec.strategy.rollingUpdate.maxUnavailable", GoIntOrString(rolling["maxUnavailable"]), "may not be 0 when `maxSurge` is 0");
+        if (obj.Obj("spec").Long("revisionHistoryLimit") is < 0 and var limit)
+            yield return FieldError.Invalid("spec.revisionHistoryLimit", limit, "must be greater than or equal to 0");
+    }
+
+    /// <summary>An intstr of 0 or "0%".</summary>
+    private static bool IsZero(JsonNode? value) =>
+        value is JsonValue v && (v.TryGetValue<string>(out var s) ? s is "0%" or "0" : v.ToJsonString() == "0");
+
+    /// <summary>An intstr prints through its String method: bare, with no quotes even for "25%".</summary>
+    private static GoValue GoIntOrString(JsonNode? value) =>
+        new(value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value?.ToJsonString() ?? "0");
+
     /// <summary>StatefulSets: as the selector workloads, plus a serviceName-free template check and the pod management enum.</summary>
     public static IEnumerable<FieldError> StatefulSet(JsonObject obj)
     {

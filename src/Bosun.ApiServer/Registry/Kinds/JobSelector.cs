@@ -24,5 +24,9 @@ internal static class JobSelector
             if (!labels.ContainsKey(key)) labels[key] = value;
         var matchLabels = spec.Ensure("selector").Ensure("matchLabels");
         if (!matchLabels.ContainsKey(ControllerUid)) matchLabels[ControllerUid] = uid;
+        // Kubernetes defaults a label-less Job's labels from its template whenever it decodes one, storage reads
+        // included, so clients see the generated labels on the Job at once; Bosun stores them directly.
+        var jobMeta = job.Ensure("metadata");
+        if (jobMeta.Obj("labels") is not { Count: > 0 }) jobMeta["labels"] = labels.DeepClone();
     }
 }

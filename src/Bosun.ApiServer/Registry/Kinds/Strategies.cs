@@ -9,7 +9,7 @@ internal static class Strategies
     public static KindStrategy Deployment => new()
     {
         Defaults = WorkloadDefaults.Deployment,
-        Checks = o => WorkloadChecks.SelectorWorkload(o, "deployment", hasReplicas: true),
+        Checks = WorkloadChecks.Deployment,
         UpdateChecks = WorkloadChecks.SelectorUnchanged,
     };
 
