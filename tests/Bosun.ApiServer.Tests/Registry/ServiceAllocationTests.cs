@@ -279,4 +279,56 @@ public sealed class ServiceAllocationTests : IAsyncLifetime
         Assert.Equal("IPv6", range.Family);
         Assert.True(IPNetwork.Parse("fd00:10:96::/108").Contains(ip));
     }
+
+    [Fact]
+    public async Task Create_TwentyConcurrentForSameIp_OnlyOneWins()
+    {
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                await Create($"s{i}", """{"clusterIP":"10.96.0.77","type":"NodePort","ports":[{"port":80,"nodePort":30077}]}""");
+                return true;
+            }
+            catch (ApiException e) when (e.Code == 422)
+            {
+                return false;
+            }
+        })));
+
+        Assert.Single(attempts, won => won);
+        Assert.Equal(1, f.Services.Ips.Used);
+        Assert.Equal(1, f.Services.NodePorts.Used);
+    }
+
+    [Fact]
+    public async Task Create_RangeFull_IsInternalError()
+    {
+        await using var storage = new MemoryStore();
+        var small = await StartAsync(storage, "10.0.0.0/30");   // two usable addresses
+        await small.CreateAsync("", "services", """{"metadata":{"name":"a"},"spec":{"ports":[{"port":80}]}}""");
+        await small.CreateAsync("", "services", """{"metadata":{"name":"b"},"spec":{"ports":[{"port":80}]}}""");
+
+        var e = await Assert.ThrowsAsync<ApiException>(() =>
+            small.CreateAsync("", "services", """{"metadata":{"name":"c"},"spec":{"ports":[{"port":80}]}}"""));
+
+        Assert.Equal(500, e.Code);
+        Assert.Equal("Internal error occurred: failed to allocate a serviceIP: range is full", e.Message);
+    }
+
+    [Fact]
+    public async Task CreateAndDelete_Interleaved_NeverHandsOutAnIpTwice()
+    {
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(async () =>
+        {
+            await Create($"s{i}");
+            if (i % 2 == 0) await f.Store("", "services").DeleteAsync("default", $"s{i}", new DeleteOptions(), Ct);
+        })));
+
+        var live = await f.Store("", "services").ListAsync("default", new ListOptions(), Ct);
+        var ips = live.Items.Select(Ip).ToList();
+        Assert.Equal(20, ips.Count);
+        Assert.Equal(20, ips.Distinct().Count());
+        Assert.Equal(20, f.Services.Ips.Used);
+    }
 }
