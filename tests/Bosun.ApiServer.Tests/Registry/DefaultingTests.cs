@@ -96,6 +96,7 @@ public sealed class DefaultingTests : IAsyncLifetime
     [InlineData("spec.template.spec.containers.0.imagePullPolicy", "\"IfNotPresent\"")]
     [InlineData("spec.template.spec.containers.0.ports.0.protocol", "\"TCP\"")]
     [InlineData("spec.template.spec.enableServiceLinks", "<missing>")]
+    [InlineData("spec.template.spec.containers.0.resources", "{}")]
     public async Task CreateDeployment_WithEmptyStrategy_FillsDefault(string path, string expected)
     {
         // A protobuf-created Deployment arrives with "strategy": {}.
@@ -123,10 +124,12 @@ public sealed class DefaultingTests : IAsyncLifetime
     [InlineData("spec.revisionHistoryLimit", "10")]
     [InlineData("spec.persistentVolumeClaimRetentionPolicy.whenDeleted", "\"Retain\"")]
     [InlineData("spec.persistentVolumeClaimRetentionPolicy.whenScaled", "\"Retain\"")]
+    [InlineData("spec.volumeClaimTemplates.0.spec.volumeMode", "\"Filesystem\"")]
+    [InlineData("spec.volumeClaimTemplates.0.status.phase", "\"Pending\"")]
     public async Task CreateStatefulSet_Bare_FillsDefault(string path, string expected)
     {
         var s = await f.CreateAsync("apps", "statefulsets",
-            $$$"""{"metadata":{"name":"db"},"spec":{"serviceName":"db","selector":{"matchLabels":{"app":"web"}},{{{Template}}}}}""");
+            $$$"""{"metadata":{"name":"db"},"spec":{"serviceName":"db","selector":{"matchLabels":{"app":"web"}},"volumeClaimTemplates":[{"metadata":{"name":"data"},"spec":{"resources":{"requests":{"storage":"1Gi"} } } }],{{{Template}}}}}""");
 
         Assert.Equal(expected, At(s, path));
     }
@@ -234,6 +237,7 @@ public sealed class DefaultingTests : IAsyncLifetime
     [InlineData("spec.ipFamilyPolicy", "\"SingleStack\"")]
     [InlineData("spec.internalTrafficPolicy", "\"Cluster\"")]
     [InlineData("spec.externalTrafficPolicy", "<missing>")]
+    [InlineData("status", "{\"loadBalancer\":{}}")]
     public async Task CreateService_Bare_FillsDefault(string path, string expected)
     {
         var svc = await f.CreateAsync("", "services", """{"metadata":{"name":"web"},"spec":{"selector":{"app":"web"},"ports":[{"port":80}]}}""");
@@ -259,6 +263,7 @@ public sealed class DefaultingTests : IAsyncLifetime
 
         Assert.Equal("\"Opaque\"", At(secret, "type"));
         Assert.Equal("\"Filesystem\"", At(pvc, "spec.volumeMode"));
+        Assert.Equal("\"Pending\"", At(pvc, "status.phase"));
     }
 
     [Fact]
@@ -356,5 +361,16 @@ public sealed class DefaultingTests : IAsyncLifetime
         Assert.Equal("\"rbac.authorization.k8s.io\"", At(binding, "roleRef.apiGroup"));
         Assert.Equal("\"Delete\"", At(sc, "reclaimPolicy"));
         Assert.Equal("\"Immediate\"", At(sc, "volumeBindingMode"));
+    }
+
+    [Fact]
+    public async Task CreateDeployment_TemplateWithoutMetadataTimestamp_PrintsNullTimestampAsGoDoes()
+    {
+        var d = await f.CreateAsync("apps", "deployments",
+            $$$"""{"metadata":{"name":"web"},"spec":{"selector":{"matchLabels":{"app":"web"}},{{{Template}}}}}""");
+
+        var meta = d.Obj("spec").Obj("template").Obj("metadata")!;
+        Assert.True(meta.ContainsKey("creationTimestamp"));
+        Assert.Null(meta["creationTimestamp"]);
     }
 }

@@ -8,13 +8,19 @@ internal static class CoreDefaults
 {
     public static void Secret(JsonObject obj) => String(obj, "type", "Opaque");
 
-    public static void PersistentVolumeClaim(JsonObject obj) => String(obj.Ensure("spec"), "volumeMode", "Filesystem");
+    /// <summary>A claim (also a StatefulSet's claim template) is Filesystem and, until bound, Pending.</summary>
+    public static void PersistentVolumeClaim(JsonObject obj)
+    {
+        String(obj.Ensure("spec"), "volumeMode", "Filesystem");
+        String(obj.Ensure("status"), "phase", "Pending");
+    }
 
     public static void PersistentVolume(JsonObject obj)
     {
         var spec = obj.Ensure("spec");
         String(spec, "persistentVolumeReclaimPolicy", "Retain");
         String(spec, "volumeMode", "Filesystem");
+        String(obj.Ensure("status"), "phase", "Pending");
     }
 
     /// <summary>autoscaling/v2: minReplicas 1 and, with no metrics at all, 80% average CPU utilization.</summary>

@@ -25,6 +25,9 @@ internal static class PodSpecDefaults
     public static void ApplyTemplate(JsonObject? template)
     {
         if (template is null) return;
+        // ObjectMeta is a non-pointer struct in Go, so a template always prints "creationTimestamp: null".
+        var meta = template.Ensure("metadata");
+        if (!meta.ContainsKey("creationTimestamp")) meta["creationTimestamp"] = null;
         Apply(template.Ensure("spec"));
     }
 
@@ -45,6 +48,8 @@ internal static class PodSpecDefaults
     private static void Container(JsonObject c, bool hostNetwork)
     {
         String(c, "imagePullPolicy", ImagePullPolicy.For(c.Str("image")));
+        // ResourceRequirements is a non-pointer struct: Kubernetes always prints "resources: {}".
+        if (c["resources"] is not JsonObject) c["resources"] = new JsonObject();
         String(c, "terminationMessagePath", "/dev/termination-log");
         String(c, "terminationMessagePolicy", "File");
         foreach (var p in Items(c, "ports"))

@@ -62,7 +62,7 @@ internal static class WorkloadDefaults
         Pointer(spec, "revisionHistoryLimit", 10);
         PodSpecDefaults.ApplyTemplate(spec.Ensure("template"));
         foreach (var claim in Items(spec, "volumeClaimTemplates"))
-            String(claim.Ensure("spec"), "volumeMode", "Filesystem");
+            CoreDefaults.PersistentVolumeClaim(claim);
     }
 
     public static void DaemonSet(JsonObject obj)

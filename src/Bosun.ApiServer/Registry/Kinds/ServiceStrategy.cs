@@ -16,7 +16,12 @@ internal sealed class ServiceStrategy(ServiceAllocator allocator) : IResourceStr
 
     public void Default(JsonObject obj) => ServiceDefaults.Apply(obj);
 
-    public void PrepareForCreate(JsonObject obj) => NormalizeClusterIps(obj.Ensure("spec"));
+    public void PrepareForCreate(JsonObject obj)
+    {
+        NormalizeClusterIps(obj.Ensure("spec"));
+        // A new Service's status is the empty ServiceStatus, whose loadBalancer struct always prints.
+        obj["status"] = new JsonObject { ["loadBalancer"] = new JsonObject() };
+    }
 
     public void PrepareForUpdate(JsonObject obj, JsonObject old)
     {
