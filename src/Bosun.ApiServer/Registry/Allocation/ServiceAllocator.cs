@@ -24,7 +24,7 @@ internal sealed class ServiceAllocator(ClusterIpRange ips, NodePortRange nodePor
     {
         var spec = obj.Ensure("spec");
         var name = obj.Obj("metadata").Str("name") ?? "";
-        var taken = new Taken(ips, nodePorts, dryRun);
+        var taken = new AllocationLedger(ips, nodePorts, dryRun);
         try
         {
             if (NeedsClusterIp(spec)) AllocateClusterIp(spec, name, taken);
@@ -44,7 +44,7 @@ internal sealed class ServiceAllocator(ClusterIpRange ips, NodePortRange nodePor
         var spec = obj.Ensure("spec");
         var oldSpec = old.Obj("spec") ?? new JsonObject();
         var name = obj.Obj("metadata").Str("name") ?? "";
-        var taken = new Taken(ips, nodePorts, dryRun);
+        var taken = new AllocationLedger(ips, nodePorts, dryRun);
         var release = new List<Action>();
         try
         {
@@ -118,7 +118,7 @@ internal sealed class ServiceAllocator(ClusterIpRange ips, NodePortRange nodePor
     private static HashSet<int> NodePortNumbers(JsonObject spec) =>
         spec.Arr("ports")?.OfType<JsonObject>().Select(p => (int)(p.Long("nodePort") ?? 0)).Where(p => p != 0).ToHashSet() ?? [];
 
-    private void AllocateClusterIp(JsonObject spec, string name, Taken taken)
+    private void AllocateClusterIp(JsonObject spec, string name, AllocationLedger taken)
     {
         var requested = spec.Str("clusterIP");
         if (string.IsNullOrEmpty(requested))
@@ -140,7 +140,7 @@ internal sealed class ServiceAllocator(ClusterIpRange ips, NodePortRange nodePor
     }
 
     /// <summary>Requested ports are claimed (twice in one Service is fine, e.g. TCP and UDP on one port); zeros get the next free one.</summary>
-    private void AllocateNodePorts(JsonObject spec, HashSet<int>? oldPorts, string name, Taken taken)
+    private void AllocateNodePorts(JsonObject spec, HashSet<int>? oldPorts, string name, AllocationLedger taken)
     {
         var auto = ShouldAllocateNodePorts(spec);
         var claimed = new HashSet<int>();
@@ -165,7 +165,7 @@ internal sealed class ServiceAllocator(ClusterIpRange ips, NodePortRange nodePor
         }
     }
 
-    private void AllocateHealthCheckPort(JsonObject spec, string name, Taken taken)
+    private void AllocateHealthCheckPort(JsonObject spec, string name, AllocationLedger taken)
     {
         var requested = (int)(spec.Long("healthCheckNodePort") ?? 0);
         if (requested != 0)
@@ -182,30 +182,4 @@ internal sealed class ServiceAllocator(ClusterIpRange ips, NodePortRange nodePor
     }
 
     private static ApiException Invalid(string name, FieldError error) => ApiException.Invalid("", "Service", name, [error]);
-
-    /// <summary>What one request took, so a failure or a dry run can give it back.</summary>
-    private sealed class Taken(ClusterIpRange ips, NodePortRange ports, bool dryRun)
-    {
-        private readonly List<IPAddress> takenIps = [];
-        private readonly List<int> takenPorts = [];
-        public bool DryRun => dryRun;
-
-        public void Ip(IPAddress ip)
-        {
-            if (!dryRun) takenIps.Add(ip);
-        }
-
-        public void Port(int port)
-        {
-            if (!dryRun) takenPorts.Add(port);
-        }
-
-        public void Revert()
-        {
-            takenIps.ForEach(ips.Release);
-            takenPorts.ForEach(ports.Release);
-            takenIps.Clear();
-            takenPorts.Clear();
-        }
-    }
 }
