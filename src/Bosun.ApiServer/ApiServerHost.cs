@@ -3,6 +3,7 @@ using Bosun.ApiServer.Bootstrap;
 using Bosun.ApiServer.Http;
 using Bosun.ApiServer.OpenApi;
 using Bosun.ApiServer.Registry;
+using Bosun.ApiServer.Registry.Allocation;
 using Bosun.ApiServer.Registry.Kinds;
 using Bosun.ApiServer.Security;
 using Bosun.ApiServer.Watch;
@@ -51,14 +52,17 @@ public sealed class ApiServerHost : IAsyncDisposable
         var adminToken = TokenFile.EnsureAdminToken(tokenFile);
 
         storage = new InstrumentedStore(storage);
-        var registrations = BuiltInKinds.Create();
+        var services = new ServiceAllocator(new ClusterIpRange(config.ServiceCidr), new NodePortRange());
+        var registrations = BuiltInKinds.Create(services);
         var catalog = new ResourceCatalog(registrations, storage, time);
         var cache = new WatchCache(storage, loggers.CreateLogger<WatchCache>(), config.WatchCacheSize);
         try
         {
             await cache.StartAsync(ct);
             await DefaultNamespaces.EnsureAsync(catalog, ct);
-            return await StartHttpAsync(config, registrations, catalog, cache, storage, pki, tokenFile, adminToken, loggers, time, ct);
+            // Allocations live in memory: rebuild them from the stored Services before anything can allocate.
+            foreach (var store in catalog.All) await store.RestoreAllocationsAsync(ct);
+            return await StartHttpAsync(config, registrations, catalog, services, cache, storage, pki, tokenFile, adminToken, loggers, time, ct);
         }
         catch
         {
@@ -69,7 +73,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     }
 
     private static async Task<ApiServerHost> StartHttpAsync(ApiServerConfig config, IReadOnlyList<ResourceRegistration> registrations,
-        ResourceCatalog catalog, WatchCache cache, IKeyValueStore storage, ClusterPki pki, string tokenFile, string adminToken,
+        ResourceCatalog catalog, ServiceAllocator services, WatchCache cache, IKeyValueStore storage, ClusterPki pki, string tokenFile, string adminToken,
         ILoggerFactory loggers, TimeProvider time, CancellationToken ct)
     {
 
@@ -113,6 +117,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         var url = new Uri($"https://{(host.Contains(':') ? $"[{host}]" : host)}:{port}");
         if (config.KubeconfigPath is { } kubeconfig)
             KubeconfigWriter.Write(kubeconfig, url.ToString().TrimEnd('/'), pki.CaPem, pki.AdminCertificatePem, pki.AdminKeyPem);
+
+        await KubernetesService.EnsureAsync(catalog, services.Ips.FirstAddress, KubernetesService.AdvertiseAddress(config.BindAddress), port, ct);
 
         var loops = new BackgroundLoops(loggers.CreateLogger<BackgroundLoops>());
         loops.Start("namespace-cache", t => catalog.Namespaces.FollowAsync(cache, catalog.Get("", "v1", "namespaces").Registration, t));

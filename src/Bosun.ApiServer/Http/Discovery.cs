@@ -160,16 +160,20 @@ internal sealed class Discovery
             if (r.ShortNames.Count > 0) WriteStrings(w, "shortNames", r.ShortNames);
             if (r.Categories.Count > 0) WriteStrings(w, "categories", r.Categories);
             w.WriteEndObject();
-            foreach (var (sub, kind, subGroup, subVersion) in Subresources(r))
+            foreach (var (sub, kind, subGroup, subVersion, verbs) in Subresources(r))
             {
                 w.WriteStartObject();
                 w.WriteString("name", $"{r.Resource}/{sub}");
                 w.WriteString("singularName", "");
                 w.WriteBoolean("namespaced", r.Namespaced);
-                if (subGroup != r.Group) w.WriteString("group", subGroup);
-                if (subVersion != r.Version) w.WriteString("version", subVersion);
+                // Kubernetes names the group and version together whenever the subresource's group-version differs.
+                if (subGroup != r.Group || subVersion != r.Version)
+                {
+                    w.WriteString("group", subGroup);
+                    w.WriteString("version", subVersion);
+                }
                 w.WriteString("kind", kind);
-                WriteStrings(w, "verbs", SubresourceVerbs);
+                WriteStrings(w, "verbs", verbs);
                 w.WriteEndObject();
             }
         }
@@ -177,10 +181,14 @@ internal sealed class Discovery
         w.WriteEndObject();
     });
 
-    private static IEnumerable<(string Name, string Kind, string Group, string Version)> Subresources(ResourceRegistration r)
+    private static readonly string[] CreateOnly = ["create"];
+
+    /// <summary>In Kubernetes' alphabetical order (pods/eviction comes before pods/status).</summary>
+    private static IEnumerable<(string Name, string Kind, string Group, string Version, string[] Verbs)> Subresources(ResourceRegistration r)
     {
-        if (r.HasScale) yield return ("scale", "Scale", "autoscaling", "v1");
-        if (r.HasStatus) yield return ("status", r.Kind, r.Group, r.Version);
+        if (r.Evictable) yield return ("eviction", "Eviction", "policy", "v1", CreateOnly);
+        if (r.HasScale) yield return ("scale", "Scale", "autoscaling", "v1", SubresourceVerbs);
+        if (r.HasStatus) yield return ("status", r.Kind, r.Group, r.Version, SubresourceVerbs);
     }
 
     private byte[] Aggregated(string version, bool core) => Write(w =>
@@ -226,12 +234,12 @@ internal sealed class Discovery
             if (subs.Count > 0)
             {
                 w.WriteStartArray("subresources");
-                foreach (var (sub, kind, group, version) in subs)
+                foreach (var (sub, kind, group, version, verbs) in subs)
                 {
                     w.WriteStartObject();
                     w.WriteString("subresource", sub);
                     WriteKind(w, "responseKind", group, version, kind);
-                    WriteStrings(w, "verbs", SubresourceVerbs);
+                    WriteStrings(w, "verbs", verbs);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();

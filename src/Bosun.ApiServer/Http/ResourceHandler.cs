@@ -8,10 +8,13 @@ namespace Bosun.ApiServer.Http;
 
 /// <summary>
 /// Serves every resource URL: maps the HTTP method and path to a verb and runs it on the resource's
-/// <see cref="GenericStore"/>. Bodies, query options and responses are Kubernetes' wire formats.
+/// <see cref="GenericStore"/>; the scale and eviction subresources go to their own handlers. Bodies, query options and responses are Kubernetes' wire formats.
 /// </summary>
 internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer watches, ResponseWriter responses)
 {
+    private readonly ScaleHandler scales = new(responses);
+    private readonly EvictionHandler evictions = new(responses);
+
     public async Task HandleAsync(HttpContext ctx, RequestInfo info)
     {
         var store = catalog.Find(info.Group, info.Version, info.Resource)
@@ -19,14 +22,29 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
         var reg = store.Registration;
         if (reg.Namespaced == false && info.Namespace is not null)
             throw new ApiException(404, "NotFound", "the server could not find the requested resource");
-        if (info.Subresource is { } sub && !(sub == "status" && reg.HasStatus))
+        if (info.Subresource is { } sub && !(sub == "status" && reg.HasStatus) && !(sub == "scale" && reg.HasScale)
+            && !(sub == "eviction" && reg.Evictable))
             throw new ApiException(404, "NotFound", "the server could not find the requested resource");
+
+        var ct = ctx.RequestAborted;
+        var ns = reg.Namespaced ? info.Namespace : null;
+        if (info.Subresource == "eviction" && info.Name is { } evicted)
+        {
+            if (ctx.Request.Method != "POST") throw ApiException.MethodNotAllowed(ctx.Request.Method, reg.Resource);
+            ctx.Items[RequestMetrics.VerbKey] = "create";
+            ctx.Items[RequestMetrics.ResourceKey] = (reg.Group, reg.Resource);
+            await evictions.HandleAsync(ctx, store, ns, evicted, ct);
+            return;
+        }
 
         var verb = Verb(ctx.Request.Method, info, ctx.Request.Query);
         ctx.Items[RequestMetrics.VerbKey] = verb;
         ctx.Items[RequestMetrics.ResourceKey] = (reg.Group, reg.Resource);
-        var ct = ctx.RequestAborted;
-        var ns = reg.Namespaced ? info.Namespace : null;
+        if (info.Subresource == "scale")
+        {
+            await scales.HandleAsync(ctx, store, ns, info.Name!, verb, WriteOptions(ctx, verb == "update" ? "UpdateOptions" : "PatchOptions"), ct);
+            return;
+        }
 
         switch (verb)
         {

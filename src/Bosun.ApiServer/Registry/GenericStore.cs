@@ -52,15 +52,24 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
         var now = time.GetUtcNow();
         SystemFields.FillOnCreate(obj, reg, ns, now);
         if (reg.HasStatus && reg.Strategy.ResetsStatusOnCreate) obj.Remove("status");
+        reg.Strategy.Default(obj);
         reg.Strategy.PrepareForCreate(obj);
         var name = obj.Obj("metadata").Str("name") ?? "";
         Validate(obj, name, MetadataValidation.Validate(obj, reg).Concat(reg.Strategy.Validate(obj)));
         if (reg.Namespaced) await namespaces.EnsureWritableAsync(ns!, reg.Group, reg.Resource, name, ct);
-        if (options.DryRun) return obj;
+
+        // Allocation runs in dry-run too (the answer shows the chosen IP), but a dry run never keeps it.
+        var allocation = Allocator?.AllocateOnCreate(obj, options.DryRun) ?? AllocationTransaction.None;
+        if (options.DryRun)
+        {
+            allocation.Revert();
+            return obj;
+        }
 
         try
         {
             var revision = await storage.CreateAsync(reg.Key(ns, name), ObjectCodec.Encode(reg, obj), ct);
+            allocation.Commit();
             obj.Obj("metadata")!["resourceVersion"] = ObjectCodec.FormatRevision(revision);
             ObjectCodec.SetTypeMeta(obj, reg);
             return obj;
@@ -69,6 +78,20 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
         {
             throw ApiException.AlreadyExists(reg.Group, reg.Resource, name);
         }
+        finally
+        {
+            allocation.Revert();   // no-op after a commit
+        }
+    }
+
+    private IAllocatingStrategy? Allocator => reg.Strategy as IAllocatingStrategy;
+
+    /// <summary>Rebuilds the allocator's in-memory state from what is stored (start-up, before serving).</summary>
+    public async Task RestoreAllocationsAsync(CancellationToken ct)
+    {
+        if (Allocator is not { } allocator) return;
+        var all = await ListPages.ReadAsync(storage, reg, reg.StoragePrefix, new ListOptions(), ct);
+        allocator.Restore(all.Items);
     }
 
     /// <summary>
@@ -83,6 +106,9 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
         while (true)
         {
             var current = ObjectCodec.Decode(reg, kv);
+            // Kubernetes defaults what it reads back from storage too, so objects written before a default existed
+            // compare equal to an update that carries the default.
+            reg.Strategy.Default(current);
             var updated = tryUpdate(current.DeepClone().AsObject());
             var pinned = updated.Obj("metadata").Str("resourceVersion");
             if (!string.IsNullOrEmpty(pinned) && Revision.Parse(pinned) != kv.ModRevision)
@@ -90,23 +116,39 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
 
             Prepare(updated, current, kind, name);
             if (JsonNode.DeepEquals(updated, current)) return current;          // a no-op update writes nothing
-            if (options.DryRun) return updated;
 
-            if (IsReadyToDelete(updated))
+            var allocation = kind == UpdateKind.Status || Allocator is null
+                ? AllocationTransaction.None
+                : Allocator.AllocateOnUpdate(updated, current, options.DryRun);
+            try
             {
-                var deleted = await storage.DeleteAsync(key, kv.ModRevision, ct);
-                if (deleted.Succeeded) return updated;
-                kv = deleted.Current ?? throw NotFound(name);
-            }
-            else
-            {
-                var result = await storage.UpdateAsync(key, ObjectCodec.Encode(reg, updated), kv.ModRevision, ct);
-                if (result.Succeeded)
+                if (options.DryRun) return updated;
+                if (IsReadyToDelete(updated))
                 {
-                    updated.Obj("metadata")!["resourceVersion"] = ObjectCodec.FormatRevision(result.Revision);
-                    return updated;
+                    var deleted = await storage.DeleteAsync(key, kv.ModRevision, ct);
+                    if (deleted.Succeeded)
+                    {
+                        allocation.Revert();
+                        Allocator?.Release(current);
+                        return updated;
+                    }
+                    kv = deleted.Current ?? throw NotFound(name);
                 }
-                kv = result.Current ?? throw NotFound(name);
+                else
+                {
+                    var result = await storage.UpdateAsync(key, ObjectCodec.Encode(reg, updated), kv.ModRevision, ct);
+                    if (result.Succeeded)
+                    {
+                        allocation.Commit();
+                        updated.Obj("metadata")!["resourceVersion"] = ObjectCodec.FormatRevision(result.Revision);
+                        return updated;
+                    }
+                    kv = result.Current ?? throw NotFound(name);
+                }
+            }
+            finally
+            {
+                allocation.Revert();   // lost the race, failed, or dry run: give back what this attempt took
             }
             if (!string.IsNullOrEmpty(pinned)) throw ApiException.Conflict(reg.Group, reg.Resource, name);
         }
@@ -119,6 +161,7 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
         ObjectCodec.SetTypeMeta(updated, reg);
         SystemFields.KeepOnUpdate(updated, current);
         updated.Obj("metadata")!["name"] = name;
+        reg.Strategy.Default(updated);
         if (kind == UpdateKind.Status) StatusOnly(updated, current);
         else if (reg.HasStatus && kind == UpdateKind.Main) CopyMember(updated, current, "status");
         if (kind == UpdateKind.Main) reg.Strategy.PrepareForUpdate(updated, current);
@@ -193,6 +236,7 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
                 result = await storage.DeleteAsync(key, kv.ModRevision, ct);
                 if (result.Succeeded)
                 {
+                    Allocator?.Release(current);
                     current.Obj("metadata")!["resourceVersion"] = ObjectCodec.FormatRevision(result.Revision);
                     return new DeleteResult(current, true);
                 }

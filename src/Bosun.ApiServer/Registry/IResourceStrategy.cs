@@ -12,7 +12,13 @@ internal interface IResourceStrategy
     /// <summary>Whether a create starts from an empty status (true for most kinds; a node agent registers its Node with status).</summary>
     bool ResetsStatusOnCreate => true;
 
-    /// <summary>Clears or sets fields on create (status reset, defaults).</summary>
+    /// <summary>
+    /// The kind's scheme defaults (pkg/apis/*/v1/defaults.go). Kubernetes applies them when it decodes any request body,
+    /// so the store calls this on every create and every update (PUT and PATCH results alike), before the strategy hooks.
+    /// </summary>
+    void Default(JsonObject obj) { }
+
+    /// <summary>Clears or sets fields on create (status reset, generated fields).</summary>
     void PrepareForCreate(JsonObject obj) { }
 
     /// <summary>Copies over what a main-resource update may not change (status when the kind has a status subresource).</summary>

@@ -23,6 +23,8 @@ internal sealed record ResourceRegistration
     public IReadOnlyList<string> Categories { get; init; } = [];
     public bool HasStatus { get; init; }
     public bool HasScale { get; init; }
+    /// <summary>Whether <c>{resource}/eviction</c> is served (pods: a policy/v1 Eviction deletes the pod).</summary>
+    public bool Evictable { get; init; }
     /// <summary>Whether <c>metadata.generation</c> is set on create and bumped on every spec change.</summary>
     public bool TracksGeneration { get; init; }
     /// <summary>Whether DELETE answers with the object (pods, services, namespaces) rather than a Status.</summary>

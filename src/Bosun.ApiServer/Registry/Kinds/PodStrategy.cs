@@ -1,39 +1,25 @@
 using System.Text.Json.Nodes;
 using Bosun.Api;
+using Bosun.ApiServer.Registry.Checks;
+using Bosun.ApiServer.Registry.Defaulting;
 
 namespace Bosun.ApiServer.Registry.Kinds;
 
-/// <summary>Pods: start Pending, have no generation (kube-apiserver ≤ 1.32), and are deleted gracefully once bound to a node.</summary>
+/// <summary>Pods: pod defaults and validation, a spec that is fixed after create (but for images and a few fields), start Pending, have no generation (kube-apiserver ≤ 1.32), and are deleted gracefully once bound to a node.</summary>
 internal sealed class PodStrategy : IResourceStrategy
 {
     public void PrepareForCreate(JsonObject obj)
     {
+        // Admission runs after decoding (defaults) and before validation, on create only.
+        PodAdmissionDefaults.Apply(obj);
         obj["status"] = new JsonObject { ["phase"] = "Pending", ["qosClass"] = QosClass(obj.Obj("spec")) };
     }
 
-    public IEnumerable<FieldError> Validate(JsonObject obj)
-    {
-        var containers = obj.Obj("spec").Arr("containers");
-        if (containers is null || containers.Count == 0)
-        {
-            yield return FieldError.Required("spec.containers");
-            yield break;
-        }
-        var names = new HashSet<string>();
-        for (var i = 0; i < containers.Count; i++)
-        {
-            var c = containers[i] as JsonObject;
-            var name = c.Str("name");
-            if (string.IsNullOrEmpty(name))
-                yield return FieldError.Required($"spec.containers[{i}].name");
-            else if (!names.Add(name))
-                yield return FieldError.Duplicate($"spec.containers[{i}].name", name);
-            if (string.IsNullOrEmpty(c.Str("image")))
-                yield return FieldError.Required($"spec.containers[{i}].image");
-        }
-        if (obj.Obj("spec").Str("restartPolicy") is { Length: > 0 } policy && policy is not ("Always" or "OnFailure" or "Never"))
-            yield return FieldError.NotSupported("spec.restartPolicy", policy, ["Always", "OnFailure", "Never"]);
-    }
+    public void Default(JsonObject obj) => PodSpecDefaults.ApplyPod(obj);
+
+    public IEnumerable<FieldError> Validate(JsonObject obj) => PodSpecChecks.Validate(obj.Obj("spec"), "spec");
+
+    public IEnumerable<FieldError> ValidateUpdate(JsonObject obj, JsonObject old) => PodUpdateChecks.Validate(obj, old);
 
     /// <summary>
     /// kube-apiserver's CheckGracefulDelete: an unscheduled or finished pod goes at once; otherwise the request's

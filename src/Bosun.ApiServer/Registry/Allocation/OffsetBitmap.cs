@@ -1,0 +1,96 @@
+using System.Collections;
+using System.Security.Cryptography;
+
+namespace Bosun.ApiServer.Registry.Allocation;
+
+/// <summary>
+/// A thread-safe set of taken offsets in <c>[0, size)</c>, the in-memory core of the ClusterIP and NodePort
+/// allocators. Automatic allocation prefers the upper "dynamic" band and only falls back to the lower "static" band
+/// when the upper one is full, so users who pick fixed values from the bottom of the range rarely collide with
+/// automatic ones (KEP-3070 / KEP-3668). Within a band the search starts at a random offset, as Kubernetes does, so
+/// that a released value is not handed out again at once.
+/// </summary>
+internal sealed class OffsetBitmap
+{
+    private readonly BitArray taken;
+    private readonly Lock gate = new();
+    private int count;
+
+    /// <param name="size">How many values the range holds.</param>
+    /// <param name="staticBand">How many of the lowest offsets automatic allocation avoids while it can.</param>
+    public OffsetBitmap(int size, int staticBand)
+    {
+        Size = size;
+        StaticBand = Math.Clamp(staticBand, 0, size);
+        taken = new BitArray(size);
+    }
+
+    public int Size { get; }
+    public int StaticBand { get; }
+
+    public int Count
+    {
+        get { lock (gate) return count; }
+    }
+
+    /// <summary>Kubernetes' band size: size/step, kept between <paramref name="min"/> and <paramref name="max"/>.</summary>
+    public static int BandFor(int size, int min, int max, int step) => Math.Max(min, Math.Min(size / step, max));
+
+    /// <summary>Takes <paramref name="offset"/>; false when someone holds it. A dry run only checks.</summary>
+    public bool TryTake(int offset, bool dryRun = false)
+    {
+        lock (gate)
+        {
+            if (taken[offset]) return false;
+            if (!dryRun)
+            {
+                taken[offset] = true;
+                count++;
+            }
+            return true;
+        }
+    }
+
+    /// <summary>Takes a free offset (dynamic band first); null when the range is full. A dry run only finds one.</summary>
+    public int? TakeNext(bool dryRun = false)
+    {
+        lock (gate)
+        {
+            var found = Scan(StaticBand, Size) ?? Scan(0, StaticBand);
+            if (found is { } offset && !dryRun)
+            {
+                taken[offset] = true;
+                count++;
+            }
+            return found;
+        }
+    }
+
+    public void Release(int offset)
+    {
+        lock (gate)
+        {
+            if (!taken[offset]) return;
+            taken[offset] = false;
+            count--;
+        }
+    }
+
+    public bool Has(int offset)
+    {
+        lock (gate) return taken[offset];
+    }
+
+    private int? Scan(int from, int to)
+    {
+        var length = to - from;
+        if (length <= 0) return null;
+        var start = RandomNumberGenerator.GetInt32(length);
+        for (var i = 0; i < length; i++)
+        {
+            var offset = from + (start + i) % length;
+            if (!taken[offset]) return offset;
+        }
+        return null;
+    }
+}
