@@ -34,6 +34,7 @@ public sealed class ControllerManager(ApiClient api, ILoggerFactory loggers, Tim
         new ReplicaSets.ReplicaSetController<k8s.Models.V1ReplicaSet>(context, ReplicaSets.ReplicaKinds.ReplicaSets),
         new ReplicaSets.ReplicaSetController<k8s.Models.V1ReplicationController>(context, ReplicaSets.ReplicaKinds.ReplicationControllers),
         new Deployments.DeploymentController(context),
+        new GarbageCollector.GarbageCollector(context, GarbageCollector.GarbageCollector.DefaultKinds(context)),
     ];
 }
 

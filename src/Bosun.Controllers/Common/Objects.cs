@@ -8,7 +8,17 @@ namespace Bosun.Controllers.Common;
 internal static class Objects
 {
     /// <summary>A deep copy; cached objects are shared between controllers and must never be changed in place.</summary>
-    public static T Clone<T>(T obj) => KubernetesJson.Deserialize<T>(KubernetesJson.Serialize(obj));
+    public static T Clone<T>(T obj)
+    {
+        var runtime = obj?.GetType() ?? typeof(T);
+        if (runtime == typeof(T)) return KubernetesJson.Deserialize<T>(KubernetesJson.Serialize(obj));
+        // Declared as an interface (the garbage collector's untyped view): clone as what it really is.
+        return (T)DeserializeMethod.MakeGenericMethod(runtime).Invoke(null, [KubernetesJson.Serialize(obj), null])!;
+    }
+
+    private static readonly System.Reflection.MethodInfo DeserializeMethod = typeof(KubernetesJson).GetMethods()
+        .Single(m => m.Name == nameof(KubernetesJson.Deserialize) && m.IsGenericMethodDefinition
+            && m.GetParameters() is [{ ParameterType: var p }, _] && p == typeof(string));
 
     /// <summary>The ownerReference with <c>controller: true</c>, if any (at most one may exist).</summary>
     public static V1OwnerReference? ControllerOf(V1ObjectMeta meta) => meta.OwnerReferences?.FirstOrDefault(r => r.Controller == true);
