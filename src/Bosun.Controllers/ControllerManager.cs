@@ -35,6 +35,8 @@ public sealed class ControllerManager(ApiClient api, ILoggerFactory loggers, Tim
         new ReplicaSets.ReplicaSetController<k8s.Models.V1ReplicationController>(context, ReplicaSets.ReplicaKinds.ReplicationControllers),
         new Deployments.DeploymentController(context),
         new GarbageCollector.GarbageCollector(context, GarbageCollector.GarbageCollector.DefaultKinds(context)),
+        new ServiceAccounts.ServiceAccountController(context),
+        new EndpointSlices.EndpointsController(context),
     ];
 }
 
