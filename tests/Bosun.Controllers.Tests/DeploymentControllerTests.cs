@@ -155,6 +155,30 @@ public sealed class DeploymentControllerTests
     }
 
     [Fact]
+    public async Task Scale_MidRollout_SpreadsNewReplicasProportionally()
+    {
+        var rig = await StartAsync();
+        await using var _ = rig.F;
+        var strategy = new V1DeploymentStrategy { Type = "RollingUpdate", RollingUpdate = new V1RollingUpdateDeployment { MaxSurge = 3, MaxUnavailable = 2 } };
+        await rig.F.Api.CreateAsync("default", Deployment("web", 10, strategy: strategy), rig.F.Ct);
+        await rig.F.SettleAsync();
+        await rig.CompleteAsync();
+        await rig.UpdateAsync(d => SetImage(d, "nginx:1.26"));
+        await rig.StepAsync();   // new ReplicaSet surges to 3
+        await rig.StepAsync();   // old one gives up 2 (10 - 2 unavailable allowed)
+
+        await rig.UpdateAsync(d => d.Spec.Replicas = 20);
+        await rig.StepAsync();
+
+        var sets = await rig.F.ListAsync<V1ReplicaSet>();
+        var current = Assert.Single(sets, rs => rs.Spec.Template.Spec.Containers[0].Image == "nginx:1.26");
+        var old = Assert.Single(sets, rs => rs != current);
+        // 23 allowed (20 + surge 3) over 8 old and 3 new sized for 13: 8→14, 3→5, rounding leftover to the larger.
+        Assert.Equal((18, 5), (old.Spec.Replicas, current.Spec.Replicas));
+        Assert.All(sets, rs => Assert.Equal("20", rs.Metadata.Annotations["deployment.kubernetes.io/desired-replicas"]));
+    }
+
+    [Fact]
     public async Task Rollback_TemplateOfRevisionOne_ReusesOldReplicaSetAsRevisionThree()
     {
         var rig = await StartAsync();

@@ -13,7 +13,7 @@ internal sealed class Expectations(TimeProvider time)
     private static readonly TimeSpan Ttl = TimeSpan.FromMinutes(5);
     private readonly ConcurrentDictionary<ObjectKey, Entry> entries = new();
 
-    // Deletions are tracked by uid, not counted: a graceful delete is seen twice (deletionTimestamp, then removal).
+    /// <summary>Outstanding work for one key. Deletions are tracked by uid, not counted: a graceful delete is seen twice (deletionTimestamp, then removal).</summary>
     private sealed class Entry(int adds, IEnumerable<string> deletes, DateTimeOffset at)
     {
         public int Adds = adds;

@@ -96,6 +96,7 @@ internal sealed partial class DeploymentController : IController
         if (!deployments.TryGet(key, out var cached)) return ReconcileResult.Done;
         var d = Objects.Clone(cached);
         d.Status ??= new V1DeploymentStatus();
+        if (d.Spec?.Selector is null || d.Spec.Template is null) return ReconcileResult.Done;   // invalid; validation should have refused it
         var selector = Selector(d);
         if (selector.IsEmpty)
         {
@@ -524,6 +525,7 @@ internal sealed partial class DeploymentController : IController
         await context.Api.UpdateStatusAsync(d.Metadata.NamespaceProperty, d.Metadata.Name, d, ct);
     }
 
+    /// <summary>This controller's log messages.</summary>
     private static partial class Log
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Created ReplicaSet {ReplicaSet} for {Deployment} with {Replicas} replicas")]

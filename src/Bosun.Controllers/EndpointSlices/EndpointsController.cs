@@ -165,6 +165,7 @@ internal sealed partial class EndpointsController : IController
         foreach (var stale in unused) await context.Api.DeleteAsync<V1EndpointSlice>(ns, stale.Metadata.Name, ct);
     }
 
+    /// <summary>This controller's log messages.</summary>
     private static partial class Log
     {
         [LoggerMessage(Level = LogLevel.Debug, Message = "Endpoints {Namespace}/{Service}: {Ready} ready, {NotReady} not ready")]

@@ -189,6 +189,7 @@ internal sealed partial class GarbageCollector : IController
         catch (ApiException e) when (e.IsNotFound) { }
     }
 
+    /// <summary>This controller's log messages.</summary>
     private static partial class Log
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Deleting {Object}: its owners are gone ({Policy})")]

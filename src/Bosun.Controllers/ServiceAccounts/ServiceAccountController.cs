@@ -67,6 +67,7 @@ internal sealed partial class ServiceAccountController : IController
         return ReconcileResult.Done;
     }
 
+    /// <summary>This controller's log messages.</summary>
     private static partial class Log
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Created the default ServiceAccount in namespace {Namespace}")]
