@@ -46,6 +46,7 @@ public sealed class EndpointsControllerTests
         var port = Assert.Single(subset.Ports);
         Assert.Equal(("http", 8080, "TCP"), (port.Name, port.Port, port.Protocol));
         Assert.Equal("a", ep.Metadata.Labels["team"]);
+        Assert.Equal("true", ep.Metadata.Labels["endpointslice.kubernetes.io/skip-mirror"]);
     }
 
     [Fact]

@@ -87,6 +87,8 @@ internal sealed partial class EndpointsController : IController
         var ns = service.Metadata.NamespaceProperty;
         var labels = new Dictionary<string, string>(service.Metadata.Labels ?? new Dictionary<string, string>());
         if (service.Spec?.ClusterIP == "None") labels["service.kubernetes.io/headless"] = "";
+        // We publish the slices ourselves; the mirroring controller must not copy these Endpoints into more slices.
+        labels["endpointslice.kubernetes.io/skip-mirror"] = "true";
         var subsets = Subsets(service, backing);
         var current = endpoints.Get(ns, service.Metadata.Name);
         if (current is not null && Objects.SemanticEquals(current.Subsets ?? [], subsets) && Objects.SemanticEquals(current.Metadata.Labels ?? new Dictionary<string, string>(), labels))

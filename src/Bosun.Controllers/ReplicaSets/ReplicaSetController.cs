@@ -126,15 +126,34 @@ internal sealed class ReplicaSetController<T> : IController where T : class, IKu
         var status = ReplicaDecisions.ComputeStatus(active, kind.Template(owner)?.Metadata?.Labels, minReady, owner.Metadata.Generation, now);
         if (status != kind.ReadStatus(owner))
         {
-            var copy = Objects.Clone(owner);
-            kind.WriteStatus(copy, status);
-            await context.Api.UpdateStatusAsync(key.Namespace, key.Name, copy, ct);
+            await WriteStatusAsync(key, owner, status, ct);
         }
         if (manageError is not null) throw manageError;
 
         // minReadySeconds: look again when the next ready pod turns available.
         var wait = active.Select(p => Pods.UntilAvailable(p, minReady, now)).Where(t => t is not null).Min();
         return wait is { } delay ? ReconcileResult.After(delay + TimeSpan.FromMilliseconds(1)) : ReconcileResult.Done;
+    }
+
+    /// <summary>
+    /// Writes status; on a conflict (our cached copy is behind, often because of our own last write) it reads the
+    /// latest and tries once more, as upstream's updateReplicaSetStatus does, instead of a full back-off round.
+    /// </summary>
+    private async Task WriteStatusAsync(ObjectKey key, T owner, ReplicaStatus status, CancellationToken ct)
+    {
+        var copy = Objects.Clone(owner);
+        kind.WriteStatus(copy, status);
+        try
+        {
+            await context.Api.UpdateStatusAsync(key.Namespace, key.Name, copy, ct);
+        }
+        catch (ApiException e) when (e.IsConflict)
+        {
+            var latest = await context.Api.TryGetAsync<T>(key.Namespace, key.Name, ct);
+            if (latest is null || latest.Metadata.Uid != owner.Metadata.Uid || kind.ReadStatus(latest) == status) return;
+            kind.WriteStatus(latest, status);
+            await context.Api.UpdateStatusAsync(key.Namespace, key.Name, latest, ct);
+        }
     }
 
     /// <summary>
@@ -230,6 +249,7 @@ internal sealed class ReplicaSetController<T> : IController where T : class, IKu
                 try
                 {
                     await context.Api.DeleteAsync<V1Pod>(p.Metadata.NamespaceProperty, p.Metadata.Name, ct);
+                    context.Events.Record(owner, EventRecorder.Normal, "SuccessfulDelete", $"Deleted pod: {p.Metadata.Name}");
                     return null;
                 }
                 catch (ApiException e)
@@ -262,7 +282,8 @@ internal sealed class ReplicaSetController<T> : IController where T : class, IKu
         };
         try
         {
-            await context.Api.CreateAsync(pod.Metadata.NamespaceProperty, pod, ct);
+            var created = await context.Api.CreateAsync(pod.Metadata.NamespaceProperty, pod, ct);
+            context.Events.Record(owner, EventRecorder.Normal, "SuccessfulCreate", $"Created pod: {created.Metadata.Name}");
             return null;
         }
         catch (ApiException e)
