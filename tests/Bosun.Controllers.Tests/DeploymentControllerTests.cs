@@ -209,6 +209,28 @@ public sealed class DeploymentControllerTests
     }
 
     [Fact]
+    public async Task Cleanup_BeyondRevisionHistoryLimit_DeletesOldestScaledDownReplicaSet()
+    {
+        var rig = await StartAsync();
+        await using var _ = rig.F;
+        var d = Deployment("web", 1);
+        d.Spec.RevisionHistoryLimit = 1;
+        await rig.F.Api.CreateAsync("default", d, rig.F.Ct);
+        await rig.F.SettleAsync();
+        await rig.CompleteAsync();
+        foreach (var image in new[] { "nginx:1.26", "nginx:1.27" })
+        {
+            await rig.UpdateAsync(x => SetImage(x, image));
+            await rig.CompleteAsync();
+        }
+
+        await rig.StepAsync();
+
+        var revisions = (await rig.F.ListAsync<V1ReplicaSet>()).Select(rs => rs.Metadata.Annotations["deployment.kubernetes.io/revision"]).Order();
+        Assert.Equal(["2", "3"], revisions);
+    }
+
+    [Fact]
     public async Task Recreate_ImageChanged_ScalesOldToZeroBeforeCreatingNew()
     {
         var rig = await StartAsync();

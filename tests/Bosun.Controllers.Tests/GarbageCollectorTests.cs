@@ -83,6 +83,22 @@ public sealed class GarbageCollectorTests
     }
 
     [Fact]
+    public async Task Reconcile_DependentReconciledBeforeOwnerIsCached_KeepsDependent()
+    {
+        var (f, gc) = await StartAsync();
+        await using var _ = f;
+        var rs = await f.Api.CreateAsync("default", Build.ReplicaSet("fresh", 1), f.Ct);
+        var pod = await f.Api.CreateAsync("default", Build.Pod("fresh-x", new() { ["app"] = "fresh" }, RefTo(rs, "apps/v1", "ReplicaSet")), f.Ct);
+
+        // No settling: the owner may not be in the cache yet, and a live read must save the pod.
+        await gc.ReconcileAsync(new Client.ObjectKey("default", "Pod/fresh-x"), f.Ct);
+        await f.SettleAsync();
+        await gc.ReconcileAsync(gc.KeyOf(pod), f.Ct);
+
+        Assert.NotNull(await f.Api.TryGetAsync<V1Pod>("default", "fresh-x", f.Ct));
+    }
+
+    [Fact]
     public async Task Reconcile_OneOfTwoOwnersGone_DropsOnlyTheDanglingReference()
     {
         var (f, gc) = await StartAsync();

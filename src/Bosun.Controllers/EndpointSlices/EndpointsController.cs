@@ -72,7 +72,8 @@ internal sealed partial class EndpointsController : IController
             foreach (var slice in ours) await context.Api.DeleteAsync<V1EndpointSlice>(key.Namespace, slice.Metadata.Name, ct);
             return ReconcileResult.Done;
         }
-        if (service.Spec?.Selector is not { Count: > 0 }) return ReconcileResult.Done;
+        // No selector (or an ExternalName alias): whoever made the Service manages its endpoints.
+        if (service.Spec?.Selector is not { Count: > 0 } || service.Spec.Type == "ExternalName") return ReconcileResult.Done;
 
         var backing = Resolve(service, pods.List(key.Namespace));
         await SyncEndpointsAsync(service, backing, ct);
