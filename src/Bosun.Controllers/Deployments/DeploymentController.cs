@@ -50,7 +50,7 @@ internal sealed partial class DeploymentController : IController
             if (Objects.ControllerOf(pod.Metadata) is { Kind: "ReplicaSet" } r
                 && replicaSets.Get(pod.Metadata.NamespaceProperty, r.Name) is { } rs) ReplicaSetChanged(rs);
         });
-        host.AddInformer(deployments).AddInformer(replicaSets).AddInformer(pods).AddController(this, queue);
+        host.AddInformer(deployments).AddInformer(replicaSets).AddInformer(pods).AddController(this, queue, workers: 2);   // the queue never hands one key to two workers
     }
 
     private void Enqueue(V1Deployment d) => queue.Add(ObjectKey.Of(d));

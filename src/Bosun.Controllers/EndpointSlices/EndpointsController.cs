@@ -45,7 +45,7 @@ internal sealed partial class EndpointsController : IController
         // Someone else changed or removed what we publish: put it back.
         endpoints.On(updated: (_, e) => queue.Add(ObjectKey.Of(e)), deleted: e => queue.Add(ObjectKey.Of(e)));
         slices.On(updated: (_, s) => SliceChanged(s), deleted: SliceChanged);
-        host.AddInformer(services).AddInformer(pods).AddInformer(endpoints).AddInformer(slices).AddController(this, queue);
+        host.AddInformer(services).AddInformer(pods).AddInformer(endpoints).AddInformer(slices).AddController(this, queue, workers: 2);
     }
 
     private void PodChanged(V1Pod pod)

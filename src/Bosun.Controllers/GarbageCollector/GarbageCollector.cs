@@ -66,7 +66,7 @@ internal sealed partial class GarbageCollector : IController
                 });
             host.AddInformer(kind.Informer);
         }
-        host.AddController(this, queue);
+        host.AddController(this, queue, workers: 2);
     }
 
     /// <summary>The queue key of an object of a registered kind (tests use it to reconcile by hand).</summary>

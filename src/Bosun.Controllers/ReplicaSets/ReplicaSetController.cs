@@ -53,7 +53,7 @@ internal sealed class ReplicaSetController<T> : IController where T : class, IKu
                 queue.Add(ObjectKey.Of(o));
             });
         pods.On(added: PodAdded, updated: PodUpdated, deleted: PodDeleted);
-        host.AddInformer(owners).AddInformer(pods).AddController(this, queue);
+        host.AddInformer(owners).AddInformer(pods).AddController(this, queue, workers: 2);   // the queue never hands one key to two workers
     }
 
     private void PodAdded(V1Pod pod)
