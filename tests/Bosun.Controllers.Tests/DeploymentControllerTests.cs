@@ -123,13 +123,17 @@ public sealed class DeploymentControllerTests
         Assert.Equal(("True", "NewReplicaSetAvailable"), (progressing.Status, progressing.Reason));
     }
 
-    [Fact]
-    public async Task RollingUpdate_ImageChanged_StaysWithinSurgeAndUnavailableAtEveryStep()
+    [Theory]
+    [InlineData(4, "1", "1", 5, 3)]
+    [InlineData(5, "25%", "25%", 7, 4)]
+    [InlineData(3, "2", "0", 5, 3)]
+    [InlineData(3, "0", "1", 3, 2)]
+    public async Task RollingUpdate_ImageChanged_StaysWithinSurgeAndUnavailableAtEveryStep(int replicas, string surge, string unavailable, int maxPods, int minReady)
     {
         var rig = await StartAsync();
         await using var _ = rig.F;
-        var strategy = new V1DeploymentStrategy { Type = "RollingUpdate", RollingUpdate = new V1RollingUpdateDeployment { MaxSurge = 1, MaxUnavailable = 1 } };
-        await rig.F.Api.CreateAsync("default", Deployment("web", 4, strategy: strategy), rig.F.Ct);
+        var strategy = new V1DeploymentStrategy { Type = "RollingUpdate", RollingUpdate = new V1RollingUpdateDeployment { MaxSurge = surge, MaxUnavailable = unavailable } };
+        await rig.F.Api.CreateAsync("default", Deployment("web", replicas, strategy: strategy), rig.F.Ct);
         await rig.F.SettleAsync();
         await rig.CompleteAsync();
 
@@ -137,18 +141,18 @@ public sealed class DeploymentControllerTests
         var steps = 0;
         while (!RolloutFinished(await rig.GetAsync()))
         {
-            Assert.True(++steps < 20, "rollout did not finish");
+            Assert.True(++steps < 30, "rollout did not finish");
             await rig.StepAsync();
             var pods = (await rig.F.ListAsync<V1Pod>()).Where(Pods.IsActive).ToList();
-            Assert.True(pods.Count <= 5, $"step {steps}: {pods.Count} pods exceed replicas + maxSurge");
-            Assert.True(pods.Count(Pods.IsReady) >= 3, $"step {steps}: fewer than replicas - maxUnavailable ready");
+            Assert.True(pods.Count <= maxPods, $"step {steps}: {pods.Count} pods exceed replicas + maxSurge");
+            Assert.True(pods.Count(Pods.IsReady) >= minReady, $"step {steps}: fewer than replicas - maxUnavailable ready");
             await rig.F.MarkAllReadyAsync();
         }
 
         var sets = await rig.F.ListAsync<V1ReplicaSet>();
         Assert.Equal(2, sets.Count);
         var current = Assert.Single(sets, rs => rs.Spec.Template.Spec.Containers[0].Image == "nginx:1.26");
-        Assert.Equal(4, current.Spec.Replicas);
+        Assert.Equal(replicas, current.Spec.Replicas);
         Assert.Equal("2", current.Metadata.Annotations["deployment.kubernetes.io/revision"]);
         Assert.Equal(0, Assert.Single(sets, rs => rs != current).Spec.Replicas);
         Assert.Equal("2", (await rig.GetAsync()).Metadata.Annotations["deployment.kubernetes.io/revision"]);
