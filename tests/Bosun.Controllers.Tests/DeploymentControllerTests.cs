@@ -168,8 +168,10 @@ public sealed class DeploymentControllerTests
         await rig.F.SettleAsync();
         await rig.CompleteAsync();
         await rig.UpdateAsync(d => SetImage(d, "nginx:1.26"));
-        await rig.StepAsync();   // new ReplicaSet surges to 3
-        await rig.StepAsync();   // old one gives up 2 (10 - 2 unavailable allowed)
+        await rig.StepAsync();   // new ReplicaSet surges to 3; the old one gives up 2 (maxUnavailable)
+        await rig.StepAsync();   // new grows to 5 (total back to 13 = 10 + maxSurge)
+        var before = await rig.F.ListAsync<V1ReplicaSet>();
+        Assert.Equal([5, 8], before.Select(rs => rs.Spec.Replicas ?? 0).Order());
 
         await rig.UpdateAsync(d => d.Spec.Replicas = 20);
         await rig.StepAsync();
@@ -177,8 +179,8 @@ public sealed class DeploymentControllerTests
         var sets = await rig.F.ListAsync<V1ReplicaSet>();
         var current = Assert.Single(sets, rs => rs.Spec.Template.Spec.Containers[0].Image == "nginx:1.26");
         var old = Assert.Single(sets, rs => rs != current);
-        // 23 allowed (20 + surge 3) over 8 old and 3 new sized for 13: 8→14, 3→5, rounding leftover to the larger.
-        Assert.Equal((18, 5), (old.Spec.Replicas, current.Spec.Replicas));
+        // 23 allowed (20 + surge 3), both last sized for 13 (max-replicas): 8 → round(8·23/13) = 14, 5 → round(5·23/13) = 9.
+        Assert.Equal((14, 9), (old.Spec.Replicas, current.Spec.Replicas));
         Assert.All(sets, rs => Assert.Equal("20", rs.Metadata.Annotations["deployment.kubernetes.io/desired-replicas"]));
     }
 

@@ -120,8 +120,8 @@ internal static class DeploymentRules
 
     /// <summary>
     /// Brings a new ReplicaSet's annotations in line with its Deployment: copied user annotations, the revision (a
-    /// reused old RS gets the next revision and remembers its old one in the history), desired and max replicas.
-    /// Returns whether anything changed.
+    /// reused old RS gets the next revision and remembers its old one in the history), and for a ReplicaSet not yet
+    /// created, desired and max replicas. Returns whether anything changed.
     /// </summary>
     public static bool SetNewReplicaSetAnnotations(V1Deployment d, V1ReplicaSet rs, long newRevision, bool exists)
     {
@@ -144,7 +144,9 @@ internal static class DeploymentRules
                 a[RevisionHistoryAnnotation] = a.TryGetValue(RevisionHistoryAnnotation, out var h) && h.Length > 0 ? h + "," + old : old;
             }
         }
-        changed |= SetReplicasAnnotations(d, rs);
+        // Only a ReplicaSet about to be created gets replica annotations here; an existing one keeps the values it was
+        // last scaled for, because proportional scaling reads them to know what it was sized against.
+        if (!exists) changed |= SetReplicasAnnotations(d, rs);
         return changed;
     }
 
