@@ -225,6 +225,25 @@ public sealed class ReplicaSetControllerTests
     }
 
     [Fact]
+    public void ChoosePodsToDelete_EqualPods_LowerDeletionCostGoesFirst()
+    {
+        static V1Pod P(string name, string? cost) => new()
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = name, CreationTimestamp = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc),
+                Annotations = cost is null ? null : new Dictionary<string, string> { ["controller.kubernetes.io/pod-deletion-cost"] = cost },
+            },
+            Spec = new V1PodSpec { NodeName = "n1" },
+            Status = new V1PodStatus { Phase = "Running" },
+        };
+
+        var order = ReplicaDecisions.ChoosePodsToDelete([P("default", null), P("precious", "100"), P("cheap", "-5")], 3).Select(p => p.Metadata.Name);
+
+        Assert.Equal(["cheap", "default", "precious"], order);
+    }
+
+    [Fact]
     public void SlowStartBatches_Ten_DoublesUntilDone()
     {
         Assert.Equal([1, 2, 4, 3], ReplicaDecisions.SlowStartBatches(10));

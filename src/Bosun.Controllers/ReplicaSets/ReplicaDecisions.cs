@@ -11,7 +11,8 @@ internal static class ReplicaDecisions
 
     /// <summary>
     /// The <paramref name="count"/> pods to delete, cheapest loss first (upstream's ActivePodsWithRanks): unscheduled
-    /// before scheduled, pending before running, not ready before ready, pods doubled up on a node before lone ones,
+    /// before scheduled, pending before running, not ready before ready, lower pod-deletion-cost before higher, pods
+    /// doubled up on a node before lone ones,
     /// recently ready before long ready, more restarts before fewer, newer before older.
     /// </summary>
     public static List<V1Pod> ChoosePodsToDelete(IReadOnlyList<V1Pod> active, int count)
@@ -31,6 +32,8 @@ internal static class ReplicaDecisions
         if (c != 0) return c;
         c = Pods.IsReady(a).CompareTo(Pods.IsReady(b));
         if (c != 0) return c;
+        c = DeletionCost(a).CompareTo(DeletionCost(b));
+        if (c != 0) return c;
         c = Colocated(b, perNode).CompareTo(Colocated(a, perNode));   // more pods on the node goes first
         if (c != 0) return c;
         if (Pods.IsReady(a) && Pods.IsReady(b))
@@ -42,6 +45,10 @@ internal static class ReplicaDecisions
         if (c != 0) return c;
         return Nullable.Compare(b.Metadata.CreationTimestamp, a.Metadata.CreationTimestamp);
     }
+
+    /// <summary>The user's hint (<c>controller.kubernetes.io/pod-deletion-cost</c>): cheaper pods go first; unset or invalid is 0.</summary>
+    private static int DeletionCost(V1Pod p) =>
+        int.TryParse(Objects.Annotation(p.Metadata, "controller.kubernetes.io/pod-deletion-cost"), System.Globalization.CultureInfo.InvariantCulture, out var cost) ? cost : 0;
 
     private static bool Assigned(V1Pod p) => !string.IsNullOrEmpty(p.Spec?.NodeName);
 
