@@ -8,7 +8,7 @@ namespace Bosun.Controllers.Tests;
 public sealed class ControllerManagerTests
 {
     [Fact]
-    public async Task RunControllers_DeploymentScaled3To5To2_PodsFollowAndStatusReportsIt()
+    public async Task RunControllers_DeploymentScaled3To5To2ThenDeleted_PodsEndpointsAndGarbageFollow()
     {
         await using var cluster = await TestCluster.StartAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(50));
@@ -39,6 +39,21 @@ public sealed class ControllerManagerTests
         var rs = await cluster.Api.ListAsync<V1ReplicaSetList>(typeof(V1ReplicaSet), "default", Client.ListQuery.Everything, cts.Token);
         Assert.Equal(2, Assert.Single(rs.Items).Spec.Replicas);
         Assert.NotNull(await cluster.Api.TryGetAsync<V1ServiceAccount>("default", "default", cts.Token));
+
+        // A Service over the pods gets their addresses; deleting the Deployment takes everything it owns with it.
+        await cluster.Api.CreateAsync("default", new V1Service
+        {
+            Metadata = new V1ObjectMeta { Name = "web", NamespaceProperty = "default" },
+            Spec = new V1ServiceSpec { Selector = labels, Ports = [new V1ServicePort { Port = 80, TargetPort = 8080 }] },
+        }, cts.Token);
+        await TestCluster.EventuallyAsync(async () =>
+            (await cluster.Api.TryGetAsync<V1Endpoints>("default", "web", cts.Token))?.Subsets?.SingleOrDefault()?.Addresses?.Count == 2,
+            TimeSpan.FromSeconds(15), "endpoints");
+        await cluster.Api.DeleteAsync<V1Deployment>("default", "web", cts.Token);
+        await TestCluster.EventuallyAsync(async () =>
+            (await cluster.Api.ListAsync<V1PodList>(typeof(V1Pod), "default", Client.ListQuery.Everything, cts.Token)).Items.Count == 0
+            && (await cluster.Api.ListAsync<V1ReplicaSetList>(typeof(V1ReplicaSet), "default", Client.ListQuery.Everything, cts.Token)).Items.Count == 0,
+            TimeSpan.FromSeconds(15), "garbage collected");
         await cts.CancelAsync();
         try { await Task.WhenAll(running, kubelet); } catch (OperationCanceledException) { }
     }
@@ -46,6 +61,7 @@ public sealed class ControllerManagerTests
     /// <summary>Stands in for node agents: every pod is reported running and ready shortly after it appears.</summary>
     private static async Task MarkPodsReadyAsync(TestCluster cluster, CancellationToken ct)
     {
+        var assigned = 0;
         while (!ct.IsCancellationRequested)
         {
             try
@@ -55,7 +71,8 @@ public sealed class ControllerManagerTests
                 {
                     pod.Status ??= new V1PodStatus();
                     pod.Status.Phase = "Running";
-                    pod.Status.PodIP = "10.2.0.1";
+                    var n = ++assigned;
+                    pod.Status.PodIP = $"10.2.{n / 250}.{n % 250 + 1}";
                     pod.Status.Conditions = [new V1PodCondition { Type = "Ready", Status = "True", LastTransitionTime = DateTime.UtcNow }];
                     try { await cluster.Api.UpdateStatusAsync("default", pod.Metadata.Name, pod, ct); }
                     catch (Client.ApiException) { }   // deleted or changed meanwhile: next round
