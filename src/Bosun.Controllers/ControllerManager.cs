@@ -29,8 +29,14 @@ public sealed class ControllerManager(ApiClient api, ILoggerFactory loggers, Tim
     }
 
     /// <summary>Every controller, one line each.</summary>
-    private static IEnumerable<IController> Controllers(ControllerContext context) =>
+    internal static IEnumerable<IController> Controllers(ControllerContext context) =>
     [
+        new ReplicaSets.ReplicaSetController<k8s.Models.V1ReplicaSet>(context, ReplicaSets.ReplicaKinds.ReplicaSets),
+        new ReplicaSets.ReplicaSetController<k8s.Models.V1ReplicationController>(context, ReplicaSets.ReplicaKinds.ReplicationControllers),
+        new Deployments.DeploymentController(context),
+        new GarbageCollector.GarbageCollector(context, GarbageCollector.GarbageCollector.DefaultKinds(context)),
+        new ServiceAccounts.ServiceAccountController(context),
+        new EndpointSlices.EndpointsController(context),
     ];
 }
 
