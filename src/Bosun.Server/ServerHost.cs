@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Bosun.ApiServer;
+using Bosun.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
@@ -44,6 +45,8 @@ internal static partial class ServerHost
         {
             Log.Ready(logger, server.Url, config.KubeconfigPath);
             if (!config.DisableAgent) Log.NoAgentYet(logger);
+            using var api = ApiClient.FromKubeconfig(config.KubeconfigPath, "bosun-server");
+            var components = ControlPlane.Start(config, api, loggers, stop.Token);
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token);
@@ -52,6 +55,7 @@ internal static partial class ServerHost
             {
                 Log.Stopping(logger);
             }
+            await ControlPlane.StopAsync(components, logger);
         }
         return 0;
     }

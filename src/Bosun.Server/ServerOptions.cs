@@ -14,6 +14,7 @@ internal sealed class ServerOptions
     public string? WriteKubeconfig { get; init; }
     public string? DatastoreEndpoint { get; init; }
     public bool DisableAgent { get; init; }
+    public bool DisableControllerManager { get; init; }
     /// <value>10.96.0.0/12 by default.</value>
     public string ServiceCidr { get; init; } = "10.96.0.0/12";
     /// <value>10.244.0.0/16 by default.</value>
@@ -44,7 +45,7 @@ internal sealed class ServerOptions
 
         config = new ServerConfig(dataDir, bind ?? IPAddress.Any, HttpsListenPort,
             Path.GetFullPath(WriteKubeconfig ?? Path.Combine(dataDir, "admin.kubeconfig")), datastore!,
-            DisableAgent, serviceCidr ?? default, clusterCidr ?? default, dns ?? IPAddress.None, ClusterDomain, LogFormat == "json");
+            DisableAgent, DisableControllerManager, serviceCidr ?? default, clusterCidr ?? default, dns ?? IPAddress.None, ClusterDomain, LogFormat == "json");
         return problems.Count == 0;
     }
 
@@ -69,4 +70,4 @@ internal sealed class ServerOptions
 
 /// <summary>Checked server settings; only this starts a server.</summary>
 internal sealed record ServerConfig(string DataDir, IPAddress BindAddress, int Port, string KubeconfigPath, Datastore Datastore,
-    bool DisableAgent, IPNetwork ServiceCidr, IPNetwork ClusterCidr, IPAddress ClusterDns, string ClusterDomain, bool JsonLogs);
+    bool DisableAgent, bool DisableControllerManager, IPNetwork ServiceCidr, IPNetwork ClusterCidr, IPAddress ClusterDns, string ClusterDomain, bool JsonLogs);
