@@ -1,0 +1,286 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Bosun.ApiServer.Patch;
+
+/// <summary>
+/// Walks objects alongside their model schema the way structured-merge-diff does for server-side apply: the field set an
+/// applied configuration names, the fields changed or removed between two versions, merging a configuration into the
+/// live object and removing fields. Structs and maps are granular, lists are associative (by their keys), sets
+/// (merge lists of primitives) or atomic, as the patch facts say.
+/// </summary>
+internal static class FieldWalker
+{
+    private enum ListKind { Atomic, Map, Set }
+
+    /// <summary>The set of leaves and list items an applied configuration sets (TypedValue.ToFieldSet).</summary>
+    public static FieldSet SetOf(JsonObject config, ModelSchema? schema, FieldScope scope)
+    {
+        var set = new FieldSet();
+        AddObject(config, schema, set, scope, 0, false);
+        return set;
+    }
+
+    /// <summary>
+    /// Fields that changed or appeared (<paramref name="changed"/>) and fields that went away (<paramref name="removed"/>)
+    /// from <paramref name="before"/> to <paramref name="after"/>.
+    /// </summary>
+    public static void Compare(JsonObject before, JsonObject after, ModelSchema? schema, FieldScope scope, out FieldSet changed, out FieldSet removed)
+    {
+        changed = new FieldSet();
+        removed = new FieldSet();
+        DiffObject(before, after, schema, changed, removed, scope, 0);
+    }
+
+    /// <summary>Merges an applied configuration into <paramref name="target"/> (TypedValue.Merge with the config on the right).</summary>
+    public static void Merge(JsonObject target, JsonObject config, ModelSchema? schema, FieldScope scope, int depth = 0)
+    {
+        foreach (var (key, value) in config)
+        {
+            if (value is null || Ignored(scope, depth, key)) continue;
+            var field = schema is { IsObject: true } ? schema.Field(key) : null;
+            var child = field is not null ? field.Schema : schema?.MapValues;
+            target.TryGetPropertyValue(key, out var existing);
+            switch (value)
+            {
+                case JsonObject vo when existing is JsonObject eo && child is not { Atomic: true }:
+                    Merge(eo, vo, child, scope, depth + 1 + (key == "metadata" && depth == 0 ? 100 : 0));
+                    break;
+                case JsonArray va when existing is JsonArray ea && KindOf(field) != ListKind.Atomic:
+                    MergeList(ea, va, field!, child);
+                    break;
+                default:
+                    target[key] = WithoutNulls(value);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Removes every member of <paramref name="paths"/> from <paramref name="obj"/>; emptied maps go too.</summary>
+    public static void Remove(JsonObject obj, FieldSet paths, ModelSchema? schema)
+    {
+        foreach (var (key, sub) in paths.Children)
+        {
+            if (!key.StartsWith("f:", StringComparison.Ordinal)) continue;
+            var name = key[2..];
+            if (!obj.TryGetPropertyValue(name, out var value)) continue;
+            if (sub.Member)
+            {
+                obj.Remove(name);
+                continue;
+            }
+            var field = schema is { IsObject: true } ? schema.Field(name) : null;
+            var child = field is not null ? field.Schema : schema?.MapValues;
+            if (value is JsonObject o)
+            {
+                Remove(o, sub, child);
+                if (o.Count == 0) obj.Remove(name);
+            }
+            else if (value is JsonArray a)
+            {
+                RemoveItems(a, sub, field, child);
+                if (a.Count == 0) obj.Remove(name);
+            }
+        }
+    }
+
+    private static void RemoveItems(JsonArray list, FieldSet paths, ModelField? field, ModelSchema? itemSchema)
+    {
+        var keys = field?.Facts?.Keys ?? [];
+        for (var i = list.Count - 1; i >= 0; i--)
+        {
+            var id = ItemKey(list[i], KindOf(field), keys);
+            if (id is null || paths.Find(id) is not { } sub) continue;
+            if (sub.Member) list.RemoveAt(i);
+            else if (list[i] is JsonObject o) Remove(o, sub, itemSchema);
+        }
+    }
+
+    private static bool Ignored(FieldScope scope, int depth, string key) =>
+        (depth == 0 && scope.IgnoresRoot(key)) || (depth == 101 && scope.IgnoresMetadata(key));
+
+    private static int ChildDepth(int depth, string key) => depth == 0 && key == "metadata" ? 101 : depth + 1 + (depth >= 100 ? 100 : 0);
+
+    private static ListKind KindOf(ModelField? field) => field?.Facts switch
+    {
+        { Merge: true, MergeKey: null } => ListKind.Set,
+        { Merge: true } => ListKind.Map,
+        _ => ListKind.Atomic,
+    };
+
+    /// <summary>The FieldsV1 key of a list item: <c>k:{"name":"web"}</c> for associative lists, <c>v:"x"</c> for sets.</summary>
+    private static string? ItemKey(JsonNode? item, ListKind kind, string[] keys)
+    {
+        if (kind == ListKind.Set) return "v:" + (item?.ToJsonString() ?? "null");
+        if (kind != ListKind.Map || item is not JsonObject o) return null;
+        var buffer = new StringBuilder("k:{");
+        var any = false;
+        foreach (var k in keys.Order(StringComparer.Ordinal))
+        {
+            if (!o.TryGetPropertyValue(k, out var v) || v is null) continue;
+            if (any) buffer.Append(',');
+            buffer.Append(JsonSerializer.Serialize(k, Json.SerializerOptions)).Append(':').Append(v.ToJsonString(Json.SerializerOptions));
+            any = true;
+        }
+        return any ? buffer.Append('}').ToString() : null;
+    }
+
+    private static void AddObject(JsonObject obj, ModelSchema? schema, FieldSet node, FieldScope scope, int depth, bool markContainers)
+    {
+        var any = false;
+        foreach (var (key, value) in obj)
+        {
+            if (value is null || Ignored(scope, depth, key)) continue;
+            any = true;
+            var field = schema is { IsObject: true } ? schema.Field(key) : null;
+            var child = field is not null ? field.Schema : schema?.MapValues;
+            AddValue(value, field, child, node.Child("f:" + key), scope, ChildDepth(depth, key), markContainers);
+        }
+        if (!any && depth != 0 && depth != 101) node.Member = true;
+    }
+
+    private static void AddValue(JsonNode value, ModelField? field, ModelSchema? schema, FieldSet node, FieldScope scope, int depth, bool markContainers)
+    {
+        switch (value)
+        {
+            case JsonObject o when schema is not { Atomic: true }:
+                // Update ownership marks maps that appeared as members; model structs are always "there" in Go, so never are.
+                if (markContainers && schema is not { IsObject: true }) node.Member = true;
+                AddObject(o, schema, node, scope, depth, markContainers);
+                break;
+            case JsonArray a when KindOf(field) is var kind && kind != ListKind.Atomic:
+                if (markContainers) node.Member = true;
+                var keys = field!.Facts!.Keys;
+                foreach (var item in a)
+                {
+                    var id = ItemKey(item, kind, keys);
+                    if (id is null) { node.Member = true; continue; }
+                    var itemNode = node.Child(id);
+                    itemNode.Member = true;
+                    if (kind == ListKind.Map && item is JsonObject io) AddObject(io, schema, itemNode, scope, depth + 1, markContainers);
+                }
+                break;
+            default:
+                node.Member = true;
+                break;
+        }
+    }
+
+    private static void DiffObject(JsonObject before, JsonObject after, ModelSchema? schema, FieldSet changed, FieldSet removed, FieldScope scope, int depth)
+    {
+        foreach (var (key, b) in after)
+        {
+            if (Ignored(scope, depth, key)) continue;
+            before.TryGetPropertyValue(key, out var a);
+            DiffMember(key, a, b, schema, changed, removed, scope, depth);
+        }
+        foreach (var (key, a) in before)
+        {
+            if (Ignored(scope, depth, key) || after.ContainsKey(key)) continue;
+            DiffMember(key, a, null, schema, changed, removed, scope, depth);
+        }
+    }
+
+    private static void DiffMember(string key, JsonNode? a, JsonNode? b, ModelSchema? schema, FieldSet changed, FieldSet removed,
+        FieldScope scope, int depth)
+    {
+        var field = schema is { IsObject: true } ? schema.Field(key) : null;
+        var child = field is not null ? field.Schema : schema?.MapValues;
+        var childDepth = ChildDepth(depth, key);
+        var path = "f:" + key;
+        if (b is null)
+        {
+            if (a is not null) AddRemoved(a, field, child, removed.Child(path), scope, childDepth);
+            return;
+        }
+        if (a is null)
+        {
+            AddValue(b, field, child, changed.Child(path), scope, childDepth, true);
+            return;
+        }
+        switch (a, b)
+        {
+            case (JsonObject ao, JsonObject bo) when child is not { Atomic: true }:
+                DiffObject(ao, bo, child, changed.Child(path), removed.Child(path), scope, childDepth);
+                break;
+            case (JsonArray aa, JsonArray ba) when KindOf(field) != ListKind.Atomic:
+                DiffList(aa, ba, field!, child, changed.Child(path), removed.Child(path), scope, childDepth);
+                break;
+            default:
+                if (!JsonNode.DeepEquals(a, b)) changed.Child(path).Member = true;
+                break;
+        }
+    }
+
+    private static void AddRemoved(JsonNode value, ModelField? field, ModelSchema? schema, FieldSet node, FieldScope scope, int depth)
+    {
+        node.Member = true;
+        AddValue(value, field, schema, node, scope, depth, true);
+    }
+
+    private static void DiffList(JsonArray before, JsonArray after, ModelField field, ModelSchema? itemSchema, FieldSet changed, FieldSet removed,
+        FieldScope scope, int depth)
+    {
+        var kind = KindOf(field);
+        var keys = field.Facts!.Keys;
+        var old = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        foreach (var item in before)
+            if (ItemKey(item, kind, keys) is { } id) old.TryAdd(id, item);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in after)
+        {
+            if (ItemKey(item, kind, keys) is not { } id || !seen.Add(id)) continue;
+            if (!old.TryGetValue(id, out var previous))
+            {
+                var node = changed.Child(id);
+                node.Member = true;
+                if (item is JsonObject io) AddObject(io, itemSchema, node, scope, depth + 1, true);
+            }
+            else if (previous is JsonObject po && item is JsonObject io)
+            {
+                DiffObject(po, io, itemSchema, changed.Child(id), removed.Child(id), scope, depth + 1);
+            }
+        }
+        foreach (var (id, item) in old)
+        {
+            if (seen.Contains(id)) continue;
+            var node = removed.Child(id);
+            node.Member = true;
+            if (item is JsonObject io) AddObject(io, itemSchema, node, scope, depth + 1, true);
+        }
+    }
+
+    private static void MergeList(JsonArray target, JsonArray config, ModelField field, ModelSchema? itemSchema)
+    {
+        var kind = KindOf(field);
+        var keys = field.Facts!.Keys;
+        foreach (var item in config)
+        {
+            var id = ItemKey(item, kind, keys);
+            var at = -1;
+            for (var i = 0; id is not null && i < target.Count; i++)
+                if (ItemKey(target[i], kind, keys) == id) { at = i; break; }
+            if (at < 0) target.Add(WithoutNulls(item));
+            else if (kind == ListKind.Map && target[at] is JsonObject live && item is JsonObject io) Merge(live, io, itemSchema, FieldScope.Everything, 1);
+        }
+    }
+
+    private static JsonNode? WithoutNulls(JsonNode? value)
+    {
+        switch (value)
+        {
+            case JsonObject o:
+                var copy = new JsonObject();
+                foreach (var (k, v) in o)
+                    if (v is not null) copy[k] = WithoutNulls(v);
+                return copy;
+            case JsonArray a:
+                var list = new JsonArray();
+                foreach (var v in a) list.Add(WithoutNulls(v));
+                return list;
+            default:
+                return value?.DeepClone();
+        }
+    }
+}

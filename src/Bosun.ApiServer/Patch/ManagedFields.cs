@@ -1,0 +1,103 @@
+using System.Text.Json.Nodes;
+using Bosun.ApiServer.Registry;
+
+namespace Bosun.ApiServer.Patch;
+
+/// <summary>
+/// Reads and writes <c>metadata.managedFields</c>, and records the <c>Update</c> ownership of every non-apply write
+/// (kube's fieldmanager Update path): the writer takes the fields it changed, everyone loses the fields that went away.
+/// Managed fields a request sets explicitly are the starting point instead of the live ones, which is how kubectl's
+/// client-side-to-server-side apply migration rewrites them with a JSON patch.
+/// </summary>
+internal static class ManagedFields
+{
+    public static List<ManagedEntry> Read(JsonObject obj)
+    {
+        var result = new List<ManagedEntry>();
+        if (obj.Obj("metadata").Arr("managedFields") is not { } list) return result;
+        foreach (var node in list)
+        {
+            if (node is not JsonObject e || e.Str("manager") is not { } manager) continue;
+            result.Add(new ManagedEntry
+            {
+                Manager = manager,
+                Operation = e.Str("operation") ?? "Update",
+                ApiVersion = e.Str("apiVersion"),
+                Time = e.Str("time"),
+                Subresource = e.Str("subresource"),
+                Fields = FieldSet.FromJson(e["fieldsV1"] as JsonObject),
+            });
+        }
+        return result;
+    }
+
+    /// <summary>Writes the entries sorted as kube sorts them (operation, time, manager, API version, subresource); none → removed.</summary>
+    public static void Write(JsonObject obj, List<ManagedEntry> entries)
+    {
+        var meta = obj.Ensure("metadata");
+        entries.RemoveAll(e => e.Fields.IsEmpty);
+        if (entries.Count == 0)
+        {
+            meta.Remove("managedFields");
+            return;
+        }
+        var sorted = entries
+            .OrderBy(e => e.Operation, StringComparer.Ordinal)
+            .ThenBy(e => e.Time is null ? DateTimeOffset.MinValue : DateTimeOffset.Parse(e.Time, System.Globalization.CultureInfo.InvariantCulture))
+            .ThenBy(e => e.Manager, StringComparer.Ordinal)
+            .ThenBy(e => e.ApiVersion, StringComparer.Ordinal)
+            .ThenBy(e => e.Subresource, StringComparer.Ordinal);
+        var list = new JsonArray();
+        foreach (var e in sorted)
+        {
+            var entry = new JsonObject { ["manager"] = e.Manager, ["operation"] = e.Operation };
+            if (e.ApiVersion is not null) entry["apiVersion"] = e.ApiVersion;
+            if (e.Time is not null) entry["time"] = e.Time;
+            entry["fieldsType"] = "FieldsV1";
+            entry["fieldsV1"] = e.Fields.ToJson();
+            if (!string.IsNullOrEmpty(e.Subresource)) entry["subresource"] = e.Subresource;
+            list.Add(entry);
+        }
+        meta["managedFields"] = list;
+    }
+
+    /// <summary>
+    /// Records an Update by <paramref name="manager"/> turning <paramref name="live"/> (empty for a create) into
+    /// <paramref name="updated"/>, whose managedFields are rewritten.
+    /// </summary>
+    public static void RecordUpdate(JsonObject live, JsonObject updated, string manager, ResourceRegistration reg, string? subresource, DateTimeOffset now)
+    {
+        var entries = Read(updated);
+        if (entries.Count == 0) entries = Read(live);
+        var scope = Scope(reg, subresource);
+        FieldWalker.Compare(live, updated, ModelSchema.Of(reg.ModelType), scope, out var changed, out var removed);
+
+        foreach (var e in entries)
+        {
+            if (!e.SameIdentity(manager, "Update", reg.ApiVersion, subresource)) e.Fields = e.Fields.Except(changed);
+            e.Fields = e.Fields.Except(removed);
+        }
+        if (!changed.IsEmpty)
+        {
+            var self = entries.Find(e => e.SameIdentity(manager, "Update", reg.ApiVersion, subresource));
+            if (self is null)
+                entries.Add(self = new ManagedEntry { Manager = manager, Operation = "Update", ApiVersion = reg.ApiVersion, Subresource = subresource });
+            self.Fields = self.Fields.Union(changed);
+            self.Time = ObjectCodec.FormatTime(now);
+        }
+        Write(updated, entries);
+    }
+
+    /// <summary>What ownership ignores at this endpoint: status on a main resource with a status subresource, the rest on /status.</summary>
+    public static FieldScope Scope(ResourceRegistration reg, string? subresource) =>
+        new(resetStatus: reg.HasStatus && subresource is null, statusOnly: subresource == "status");
+
+    /// <summary>The default manager name kube derives from a user agent: its part before the first '/'.</summary>
+    public static string? FromUserAgent(string? userAgent)
+    {
+        if (string.IsNullOrEmpty(userAgent)) return null;
+        var slash = userAgent.IndexOf('/');
+        var name = slash < 0 ? userAgent : userAgent[..slash];
+        return name.Length > 128 ? name[..128] : name;
+    }
+}
