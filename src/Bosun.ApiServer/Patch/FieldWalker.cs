@@ -126,8 +126,12 @@ internal static class FieldWalker
         return any ? buffer.Append('}').ToString() : null;
     }
 
-    private static void AddObject(JsonObject obj, ModelSchema? schema, FieldSet node, FieldScope scope, int depth, bool markContainers)
+    private static void AddObject(JsonObject obj, ModelSchema? schema, FieldSet node, FieldScope scope, int depth, bool markContainers,
+        bool appeared = false)
     {
+        // Go structs are never absent, so below a struct that "appeared" fields appear on their own; below a new map or
+        // list item everything is part of the new subtree.
+        var childAppeared = appeared && schema is { IsObject: true };
         var any = false;
         foreach (var (key, value) in obj)
         {
@@ -135,22 +139,25 @@ internal static class FieldWalker
             any = true;
             var field = schema is { IsObject: true } ? schema.Field(key) : null;
             var child = field is not null ? field.Schema : schema?.MapValues;
-            AddValue(value, field, child, node.Child("f:" + key), scope, ChildDepth(depth, key), markContainers);
+            AddValue(value, field, child, node.Child("f:" + key), scope, ChildDepth(depth, key), markContainers, childAppeared);
         }
         if (!any && depth != 0 && depth != 101) node.Member = true;
     }
 
-    private static void AddValue(JsonNode value, ModelField? field, ModelSchema? schema, FieldSet node, FieldScope scope, int depth, bool markContainers)
+    private static void AddValue(JsonNode value, ModelField? field, ModelSchema? schema, FieldSet node, FieldScope scope, int depth,
+        bool markContainers, bool appeared = false)
     {
         switch (value)
         {
             case JsonObject o when schema is not { Atomic: true }:
                 // Update ownership marks maps that appeared as members; model structs are always "there" in Go, so never are.
                 if (markContainers && schema is not { IsObject: true }) node.Member = true;
-                AddObject(o, schema, node, scope, depth, markContainers);
+                AddObject(o, schema, node, scope, depth, markContainers, appeared);
                 break;
             case JsonArray a when KindOf(field) is var kind && kind != ListKind.Atomic:
-                if (markContainers) node.Member = true;
+                // A list that merely appeared in a struct is not owned itself (only its items are), as in kube's
+                // entries; one inside a new item or map is part of that new subtree and is.
+                if (markContainers && !appeared) node.Member = true;
                 var keys = field!.Facts!.Keys;
                 foreach (var item in a)
                 {
@@ -196,7 +203,7 @@ internal static class FieldWalker
         }
         if (a is null)
         {
-            AddValue(b, field, child, changed.Child(path), scope, childDepth, true);
+            AddValue(b, field, child, changed.Child(path), scope, childDepth, true, appeared: true);
             return;
         }
         switch (a, b)
