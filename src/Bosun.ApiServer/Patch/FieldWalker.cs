@@ -57,15 +57,20 @@ internal static class FieldWalker
         }
     }
 
-    /// <summary>Removes every member of <paramref name="paths"/> from <paramref name="obj"/>; emptied maps go too.</summary>
-    public static void Remove(JsonObject obj, FieldSet paths, ModelSchema? schema)
+    /// <summary>
+    /// Removes every member of <paramref name="paths"/> from <paramref name="obj"/>, except that a map, struct or list
+    /// item with something under it in <paramref name="keep"/> stays (only its dropped parts go), as structured-merge-diff
+    /// adds back what other managers own after pruning. Maps and lists emptied this way go too.
+    /// </summary>
+    public static void Remove(JsonObject obj, FieldSet paths, FieldSet? keep, ModelSchema? schema)
     {
         foreach (var (key, sub) in paths.Children)
         {
             if (!key.StartsWith("f:", StringComparison.Ordinal)) continue;
             var name = key[2..];
             if (!obj.TryGetPropertyValue(name, out var value)) continue;
-            if (sub.Member)
+            var kept = keep?.Find(key);
+            if (sub.Member && (kept is null || kept.IsEmpty))
             {
                 obj.Remove(name);
                 continue;
@@ -74,26 +79,27 @@ internal static class FieldWalker
             var child = field is not null ? field.Schema : schema?.MapValues;
             if (value is JsonObject o)
             {
-                Remove(o, sub, child);
-                if (o.Count == 0) obj.Remove(name);
+                Remove(o, sub, kept, child);
+                if (o.Count == 0 && kept is null or { IsEmpty: true }) obj.Remove(name);
             }
             else if (value is JsonArray a)
             {
-                RemoveItems(a, sub, field, child);
-                if (a.Count == 0) obj.Remove(name);
+                RemoveItems(a, sub, kept, field, child);
+                if (a.Count == 0 && kept is null or { IsEmpty: true }) obj.Remove(name);
             }
         }
     }
 
-    private static void RemoveItems(JsonArray list, FieldSet paths, ModelField? field, ModelSchema? itemSchema)
+    private static void RemoveItems(JsonArray list, FieldSet paths, FieldSet? keep, ModelField? field, ModelSchema? itemSchema)
     {
         var keys = field?.Facts?.Keys ?? [];
         for (var i = list.Count - 1; i >= 0; i--)
         {
             var id = ItemKey(list[i], KindOf(field), keys);
             if (id is null || paths.Find(id) is not { } sub) continue;
-            if (sub.Member) list.RemoveAt(i);
-            else if (list[i] is JsonObject o) Remove(o, sub, itemSchema);
+            var kept = keep?.Find(id);
+            if (sub.Member && (kept is null || kept.IsEmpty)) list.RemoveAt(i);
+            else if (list[i] is JsonObject o) Remove(o, sub, kept, itemSchema);
         }
     }
 

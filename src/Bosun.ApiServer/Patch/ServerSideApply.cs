@@ -50,7 +50,7 @@ internal static class ServerSideApply
             var ownedByOthers = new FieldSet();
             foreach (var e in others) ownedByOthers.AddAll(e.Fields);
             var dropped = self.Fields.Except(applied).Except(ownedByOthers);
-            if (!dropped.IsEmpty) FieldWalker.Remove(merged, dropped, schema);
+            if (!dropped.IsEmpty) FieldWalker.Remove(merged, dropped, ownedByOthers.Union(applied), schema);
         }
 
         FieldWalker.Compare(live, merged, schema, scope, out var changed, out var removed);

@@ -228,4 +228,35 @@ public sealed class ServerSideApplyTests : IAsyncLifetime
         Assert.Equal(4, obj.Obj("spec").Long("replicas"));
         Assert.Single(obj.Obj("metadata")!.Arr("managedFields")!);
     }
+
+    [Fact]
+    public async Task Apply_KubectlMigrationSequence_KeepsLastAppliedOwnedByKubectlLastApplied()
+    {
+        const string key = "kubectl.kubernetes.io/last-applied-configuration";
+        var csa = Obj(Config());
+        csa.Obj("metadata")!["annotations"] = new JsonObject { [key] = "{}" };
+        await Deployments.CreateAsync("default", csa, new WriteOptions { FieldManager = "kubectl-client-side-apply" }, Ct);
+        await Apply("kubectl", Config());
+        await Apply("kubectl-last-applied",
+            "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\",\"annotations\":{\"" + key + "\":\"{}\"}}}");
+        // What kubectl's csaupgrade sends: the client-side-apply fields folded into the "kubectl" applier.
+        await Deployments.UpdateAsync("default", "web", UpdateKind.Main, current =>
+        {
+            var entries = current.Obj("metadata")!.Arr("managedFields")!.OfType<JsonObject>().ToList();
+            var csaEntry = entries.Single(e => e.Str("manager") == "kubectl-client-side-apply");
+            var kubectl = entries.Single(e => e.Str("manager") == "kubectl");
+            var union = FieldSet.FromJson(kubectl["fieldsV1"] as JsonObject).Union(FieldSet.FromJson(csaEntry["fieldsV1"] as JsonObject));
+            kubectl["fieldsV1"] = union.ToJson();
+            current.Obj("metadata")!["managedFields"] = new JsonArray(kubectl.DeepClone(),
+                entries.Single(e => e.Str("manager") == "kubectl-last-applied").DeepClone());
+            return current;
+        }, new WriteOptions { FieldManager = "kubectl" }, Ct);
+
+        var (obj, _) = await Apply("kubectl", Config());
+
+        Assert.Equal("{}", obj.Obj("metadata").Obj("annotations").Str(key));
+        Assert.True(Owned(obj, "kubectl-last-applied").Contains("f:metadata", "f:annotations", "f:" + key));
+        Assert.False(Owned(obj, "kubectl").Contains("f:metadata", "f:annotations", "f:" + key));
+        Assert.Equal(2, obj.Obj("metadata")!.Arr("managedFields")!.Count);
+    }
 }
