@@ -58,7 +58,8 @@ internal static class PatchRequest
             try
             {
                 var updated = await store.UpdateAsync(ns, name, kind,
-                    current => ServerSideApply.Apply(current, config, manager, force, reg, store.Time.GetUtcNow()), applying, ct);
+                    current => ServerSideApply.Apply(current, config, manager, force, reg, store.Time.GetUtcNow(), status ? "status" : null),
+                    applying, ct);
                 return (updated, false);
             }
             catch (ApiException e) when (e.Code == 404 && !status && attempt == 0)

@@ -31,10 +31,11 @@ internal static class ServerSideApply
     }
 
     /// <summary>Applies <paramref name="config"/> to <paramref name="live"/> (a copy the caller owns) and returns the result.</summary>
-    public static JsonObject Apply(JsonObject live, JsonObject config, string manager, bool force, ResourceRegistration reg, DateTimeOffset now)
+    public static JsonObject Apply(JsonObject live, JsonObject config, string manager, bool force, ResourceRegistration reg, DateTimeOffset now,
+        string? subresource = null)
     {
         var schema = ModelSchema.Of(reg.ModelType);
-        var scope = ManagedFields.Scope(reg, null);
+        var scope = ManagedFields.Scope(reg, subresource);
         var entries = ManagedFields.Read(live);
         live.Obj("metadata")?.Remove("managedFields");
 
@@ -42,7 +43,7 @@ internal static class ServerSideApply
         FieldWalker.Merge(merged, config, schema, scope);
         var applied = FieldWalker.SetOf(config, schema, scope);
 
-        var self = entries.Find(e => e.SameIdentity(manager, "Apply", null, null));
+        var self = entries.Find(e => e.SameIdentity(manager, "Apply", null, subresource));
         var others = entries.Where(e => !ReferenceEquals(e, self)).ToList();
         if (self is not null)
         {
@@ -67,7 +68,7 @@ internal static class ServerSideApply
 
         foreach (var (e, clash) in taken) e.Fields = e.Fields.Except(clash);
         foreach (var e in entries) e.Fields = e.Fields.Except(removed);
-        if (self is null) entries.Add(self = new ManagedEntry { Manager = manager, Operation = "Apply" });
+        if (self is null) entries.Add(self = new ManagedEntry { Manager = manager, Operation = "Apply", Subresource = subresource });
         self.Fields = applied;
         self.ApiVersion = reg.ApiVersion;
         // kube stamps the applier's time only when the object changed (or the entry is new).
