@@ -264,19 +264,76 @@ internal static class FieldWalker
         }
     }
 
+    /// <summary>
+    /// Merges configuration items into a live associative list or set the way structured-merge-diff orders them: items
+    /// only the live list has keep their places, configured items follow the configuration's order, new ones are put
+    /// where the configuration has them.
+    /// </summary>
     private static void MergeList(JsonArray target, JsonArray config, ModelField field, ModelSchema? itemSchema)
     {
         var kind = KindOf(field);
         var keys = field.Facts!.Keys;
-        foreach (var item in config)
+        var live = target.ToList();
+        var liveIds = live.Select(item => ItemKey(item, kind, keys)).ToList();
+        var configIds = config.Select(item => ItemKey(item, kind, keys)).ToList();
+        if (liveIds.Contains(null) || configIds.Contains(null))
         {
-            var id = ItemKey(item, kind, keys);
-            var at = -1;
-            for (var i = 0; id is not null && i < target.Count; i++)
-                if (ItemKey(target[i], kind, keys) == id) { at = i; break; }
-            if (at < 0) target.Add(WithoutNulls(item));
-            else if (kind == ListKind.Map && target[at] is JsonObject live && item is JsonObject io) Merge(live, io, itemSchema, FieldScope.Everything, 1);
+            // Items without their keys cannot be matched: the configuration wins as a whole, like an atomic list.
+            target.Clear();
+            foreach (var item in config) target.Add(WithoutNulls(item));
+            return;
         }
+        var liveIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < liveIds.Count; i++) liveIndex.TryAdd(liveIds[i]!, i);
+        var configSet = new HashSet<string>(configIds!, StringComparer.Ordinal);
+        var shared = new Queue<string>(configIds.Where(id => liveIndex.ContainsKey(id!))!);
+        var nextShared = shared.Count > 0 ? shared.Dequeue() : null;
+
+        var result = new List<JsonNode?>(live.Count + config.Count);
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        int l = 0, r = 0;
+        while (l < live.Count || r < config.Count)
+        {
+            if (l < live.Count && r < config.Count)
+            {
+                var lid = liveIds[l]!;
+                if (lid == configIds[r])
+                {
+                    result.Add(MergeItem(live[l], config[r], kind, itemSchema));
+                    taken.Add(lid);
+                    l++; r++;
+                    nextShared = shared.Count > 0 ? shared.Dequeue() : null;
+                    continue;
+                }
+                if (configSet.Contains(lid) && nextShared is not null && nextShared != lid) { l++; continue; }
+            }
+            if (l < live.Count)
+            {
+                var lid = liveIds[l]!;
+                if (!configSet.Contains(lid)) { result.Add(live[l]); l++; continue; }
+                if (taken.Contains(lid)) { l++; continue; }
+            }
+            if (r < config.Count)
+            {
+                var rid = configIds[r]!;
+                taken.Add(rid);
+                result.Add(liveIndex.TryGetValue(rid, out var at) ? MergeItem(live[at], config[r], kind, itemSchema) : WithoutNulls(config[r]));
+                r++;
+                if (nextShared == rid) nextShared = shared.Count > 0 ? shared.Dequeue() : null;
+            }
+        }
+        target.Clear();
+        foreach (var item in result) target.Add(item);
+    }
+
+    private static JsonNode? MergeItem(JsonNode? live, JsonNode? config, ListKind kind, ModelSchema? itemSchema)
+    {
+        if (kind == ListKind.Map && live is JsonObject lo && config is JsonObject co)
+        {
+            Merge(lo, co, itemSchema, FieldScope.Everything, 1);
+            return lo;
+        }
+        return live;
     }
 
     private static JsonNode? WithoutNulls(JsonNode? value)

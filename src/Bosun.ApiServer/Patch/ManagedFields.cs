@@ -68,7 +68,10 @@ internal static class ManagedFields
     public static void RecordUpdate(JsonObject live, JsonObject updated, string manager, ResourceRegistration reg, string? subresource, DateTimeOffset now)
     {
         var entries = Read(updated);
-        if (entries.Count == 0) entries = Read(live);
+        // [{}] is kube's documented way to strip managedFields; any other empty or missing list keeps the live ones,
+        // so clients that do not know about managedFields cannot drop them by accident.
+        var strip = updated.Obj("metadata").Arr("managedFields") is { Count: 1 } only && only[0] is JsonObject { Count: 0 };
+        if (entries.Count == 0 && !strip) entries = Read(live);
         var scope = Scope(reg, subresource);
         FieldWalker.Compare(live, updated, ModelSchema.Of(reg.ModelType), scope, out var changed, out var removed);
 

@@ -259,4 +259,30 @@ public sealed class ServerSideApplyTests : IAsyncLifetime
         Assert.False(Owned(obj, "kubectl").Contains("f:metadata", "f:annotations", "f:" + key));
         Assert.Equal(2, obj.Obj("metadata")!.Arr("managedFields")!.Count);
     }
+
+    [Fact]
+    public void Merge_AssociativeList_KeepsLiveOnlyItemsInPlaceAndFollowsConfigOrder()
+    {
+        var live = Obj("""{"spec":{"containers":[{"name":"a","image":"1"},{"name":"x"},{"name":"b"}]}}""");
+
+        FieldWalker.Merge(live, Obj("""{"spec":{"containers":[{"name":"b","image":"2"},{"name":"a","image":"3"},{"name":"c"}]}}"""),
+            ModelSchema.Of(typeof(k8s.Models.V1Pod)), FieldScope.Everything);
+
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""[{"name":"x"},{"name":"b","image":"2"},{"name":"a","image":"3"},{"name":"c"}]"""),
+            live.Obj("spec")!["containers"]), live.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Update_ManagedFieldsSetToOneEmptyEntry_StripsThem()
+    {
+        await Apply("a", Config());
+
+        var updated = await Deployments.UpdateAsync("default", "web", UpdateKind.Main, current =>
+        {
+            current.Obj("metadata")!["managedFields"] = new JsonArray(new JsonObject());
+            return current;
+        }, new WriteOptions { FieldManager = "stripper" }, Ct);
+
+        Assert.Null(updated.Obj("metadata")!["managedFields"]);
+    }
 }
