@@ -103,7 +103,10 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
         var status = info.Subresource == "status";
         if (media == PatchRequest.ApplyYaml)
         {
-            var (obj, created) = await PatchRequest.ApplyAsync(store, ns, info.Name!, status, body, WriteOptions(ctx), force, ct);
+            var config = PatchRequest.ReadConfig(body);
+            var warnings = BodyChecks.FieldValidation(ctx, config, store.Registration);
+            var (obj, created) = await PatchRequest.ApplyAsync(store, ns, info.Name!, status, config, WriteOptions(ctx), force, ct);
+            responses.AddWarnings(ctx, warnings);
             await responses.ObjectAsync(ctx, obj, created ? 201 : 200);
             return;
         }

@@ -31,8 +31,13 @@ internal static class PatchRequest
     }
 
     /// <summary>Server-side apply: create when absent (Created = true), else apply onto the live object.</summary>
+    public static Task<(JsonObject Object, bool Created)> ApplyAsync(GenericStore store, string? ns, string name, bool status,
+        byte[] body, WriteOptions options, bool force, CancellationToken ct) =>
+        ApplyAsync(store, ns, name, status, ReadConfig(body), options, force, ct);
+
+    /// <summary>Server-side apply of an already parsed (and field-validated) configuration.</summary>
     public static async Task<(JsonObject Object, bool Created)> ApplyAsync(GenericStore store, string? ns, string name, bool status,
-        byte[] body, WriteOptions options, bool force, CancellationToken ct)
+        JsonObject config, WriteOptions options, bool force, CancellationToken ct)
     {
         var reg = store.Registration;
         var manager = options.FieldManager;
@@ -44,7 +49,6 @@ internal static class PatchRequest
                 DetailsName = "",
                 Causes = [new StatusCause("FieldValueRequired", "Required value: is required for apply patch", "fieldManager")],
             };
-        var config = ParseConfig(body);
         BodyChecks.TypeMeta(config, reg);
         if (config.Obj("metadata")?["managedFields"] is not null) throw ApiException.BadRequest("metadata.managedFields must be nil");
         if (config.Obj("metadata").Str("name") is { } bodyName && bodyName != name)
@@ -92,7 +96,7 @@ internal static class PatchRequest
     }
 
     /// <summary>kubectl sends JSON; YAML is accepted too (JSON is parsed as JSON so numbers and escapes stay exact).</summary>
-    private static JsonObject ParseConfig(byte[] body)
+    public static JsonObject ReadConfig(byte[] body)
     {
         foreach (var b in body)
         {

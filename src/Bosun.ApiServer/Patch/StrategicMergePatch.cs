@@ -107,7 +107,7 @@ internal static class StrategicMergePatch
         {
             var serverOrder = original.ToList();
             foreach (var item in patch)
-                if (IndexOf(original, item, null) < 0) original.Add(item?.DeepClone());
+                if (IndexOf(original, item) < 0) original.Add(item?.DeepClone());
             return Reorder(original, patch.ToList(), serverOrder, null);
         }
 
@@ -264,7 +264,7 @@ internal static class StrategicMergePatch
         if (value is not JsonArray remove) throw ApiException.BadRequest("invalid patch format of primitive list");
         if (original[listKey] is not JsonArray live) return;
         for (var i = live.Count - 1; i >= 0; i--)
-            if (IndexOf(remove, live[i], null) >= 0) live.RemoveAt(i);
+            if (IndexOf(remove, live[i]) >= 0) live.RemoveAt(i);
     }
 
     private static bool ElementsAreMaps(JsonArray original, JsonArray patch)
@@ -308,7 +308,7 @@ internal static class StrategicMergePatch
         return -1;
     }
 
-    private static int IndexOf(JsonArray list, JsonNode? value, string? _)
+    private static int IndexOf(JsonArray list, JsonNode? value)
     {
         for (var i = 0; i < list.Count; i++)
             if (SameValue(list[i], value)) return i;
