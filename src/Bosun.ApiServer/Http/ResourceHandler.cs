@@ -105,7 +105,9 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
         {
             var config = PatchRequest.ReadConfig(body);
             var warnings = BodyChecks.FieldValidation(ctx, config, store.Registration);
-            var (obj, created) = await PatchRequest.ApplyAsync(store, ns, info.Name!, status, config, WriteOptions(ctx), force, ct);
+            // Apply needs an explicit fieldManager: kube validates before defaulting it from the user agent.
+            var options = WriteOptions(ctx) with { FieldManager = ctx.Request.Query.Get("fieldManager") };
+            var (obj, created) = await PatchRequest.ApplyAsync(store, ns, info.Name!, status, config, options, force, ct);
             responses.AddWarnings(ctx, warnings);
             await responses.ObjectAsync(ctx, obj, created ? 201 : 200);
             return;

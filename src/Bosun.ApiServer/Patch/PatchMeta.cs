@@ -46,6 +46,7 @@ internal static class PatchMeta
         [(typeof(V1PodStatus), "conditions")] = ByType,
         [(typeof(V1PodStatus), "podIPs")] = ByIp,
         [(typeof(V1PodStatus), "hostIPs")] = ByIp,
+        [(typeof(V1PodStatus), "resourceClaimStatuses")] = new(true, "name", RetainKeys: true),
         [(typeof(V1NodeSpec), "podCIDRs")] = PrimitiveSet,
         [(typeof(V1NodeStatus), "conditions")] = ByType,
         [(typeof(V1NodeStatus), "addresses")] = ByType,
@@ -65,6 +66,7 @@ internal static class PatchMeta
         [(typeof(V1StatefulSetStatus), "conditions")] = ByType,
         [(typeof(V1JobStatus), "conditions")] = ByType,
         [(typeof(V2HorizontalPodAutoscalerStatus), "conditions")] = ByType,
+        [(typeof(V1PodDisruptionBudgetStatus), "conditions")] = ByType,
     };
 
     /// <summary>Structs kube marks <c>+structType=atomic</c>: apply owns them as one value.</summary>
