@@ -137,6 +137,19 @@ internal sealed class FieldSet
         return obj;
     }
 
+    /// <summary>Whether FieldsV1 JSON has any member of <paramref name="paths"/>, without building a set from it.</summary>
+    public static bool Owns(JsonObject? json, FieldSet paths)
+    {
+        if (json is null) return false;
+        foreach (var (key, sub) in paths.Children)
+        {
+            if (json[key] is not JsonObject child) continue;
+            if (sub.Member && (child.Count == 0 || child.ContainsKey("."))) return true;
+            if (Owns(child, sub)) return true;
+        }
+        return false;
+    }
+
     /// <summary>Reads FieldsV1 JSON; a key with an empty object is a leaf member, <c>"."</c> marks a member with children.</summary>
     public static FieldSet FromJson(JsonObject? json)
     {

@@ -126,7 +126,8 @@ internal static class FieldWalker
         {
             if (!o.TryGetPropertyValue(k, out var v) || v is null) continue;
             if (any) buffer.Append(',');
-            buffer.Append(JsonSerializer.Serialize(k, Json.SerializerOptions)).Append(':').Append(v.ToJsonString(Json.SerializerOptions));
+            // Key names are Go field names (plain identifiers), so quoting needs no escaping.
+            buffer.Append('"').Append(k).Append("\":").Append(v.ToJsonString(Json.SerializerOptions));
             any = true;
         }
         return any ? buffer.Append('}').ToString() : null;
@@ -212,6 +213,8 @@ internal static class FieldWalker
             AddValue(b, field, child, changed.Child(path), scope, childDepth, true, appeared: true);
             return;
         }
+        // Unchanged subtrees are skipped whole: a write usually touches a few fields of a large object.
+        if ((a is JsonObject || a is JsonArray) && JsonNode.DeepEquals(a, b)) return;
         switch (a, b)
         {
             case (JsonObject ao, JsonObject bo) when child is not { Atomic: true }:
@@ -250,7 +253,7 @@ internal static class FieldWalker
                 node.Member = true;
                 if (item is JsonObject io) AddObject(io, itemSchema, node, scope, depth + 1, true);
             }
-            else if (previous is JsonObject po && item is JsonObject io)
+            else if (previous is JsonObject po && item is JsonObject io && !JsonNode.DeepEquals(po, io))
             {
                 DiffObject(po, io, itemSchema, changed.Child(id), removed.Child(id), scope, depth + 1);
             }

@@ -22,11 +22,9 @@ internal static class ManagedFields
             {
                 Manager = manager,
                 Operation = e.Str("operation") ?? "Update",
-                ApiVersion = e.Str("apiVersion"),
-                Time = e.Str("time"),
                 Subresource = e.Str("subresource"),
-                Fields = FieldSet.FromJson(e["fieldsV1"] as JsonObject),
-            });
+                Source = e,
+            }.Loaded(e.Str("apiVersion"), e.Str("time")));
         }
         return result;
     }
@@ -35,7 +33,7 @@ internal static class ManagedFields
     public static void Write(JsonObject obj, List<ManagedEntry> entries)
     {
         var meta = obj.Ensure("metadata");
-        entries.RemoveAll(e => e.Fields.IsEmpty);
+        entries.RemoveAll(e => (e.Dirty || e.Source is null) && e.Fields.IsEmpty);
         if (entries.Count == 0)
         {
             meta.Remove("managedFields");
@@ -43,13 +41,18 @@ internal static class ManagedFields
         }
         var sorted = entries
             .OrderBy(e => e.Operation, StringComparer.Ordinal)
-            .ThenBy(e => e.Time is null ? DateTimeOffset.MinValue : DateTimeOffset.Parse(e.Time, System.Globalization.CultureInfo.InvariantCulture))
+            .ThenBy(e => Seconds(e.Time))
             .ThenBy(e => e.Manager, StringComparer.Ordinal)
             .ThenBy(e => e.ApiVersion, StringComparer.Ordinal)
             .ThenBy(e => e.Subresource, StringComparer.Ordinal);
         var list = new JsonArray();
         foreach (var e in sorted)
         {
+            if (!e.Dirty && e.Source is not null)
+            {
+                list.Add(e.Source.DeepClone());
+                continue;
+            }
             var entry = new JsonObject { ["manager"] = e.Manager, ["operation"] = e.Operation };
             if (e.ApiVersion is not null) entry["apiVersion"] = e.ApiVersion;
             if (e.Time is not null) entry["time"] = e.Time;
@@ -61,6 +64,10 @@ internal static class ManagedFields
         meta["managedFields"] = list;
     }
 
+    private static long Seconds(string? time) =>
+        time is not null && DateTimeOffset.TryParse(time, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal, out var t) ? t.ToUnixTimeSeconds() : 0;
+
     /// <summary>
     /// Records an Update by <paramref name="manager"/> turning <paramref name="live"/> (empty for a create) into
     /// <paramref name="updated"/>, whose managedFields are rewritten.
@@ -71,14 +78,25 @@ internal static class ManagedFields
         // [{}] is kube's documented way to strip managedFields; any other empty or missing list keeps the live ones,
         // so clients that do not know about managedFields cannot drop them by accident.
         var strip = updated.Obj("metadata").Arr("managedFields") is { Count: 1 } only && only[0] is JsonObject { Count: 0 };
-        if (entries.Count == 0 && !strip) entries = Read(live);
+        var fromLive = entries.Count == 0 && !strip;
+        if (fromLive) entries = Read(live);
         var scope = Scope(reg, subresource);
         FieldWalker.Compare(live, updated, ModelSchema.Of(reg.ModelType), scope, out var changed, out var removed);
+        if (changed.IsEmpty && removed.IsEmpty && !strip)
+        {
+            // Nothing changed hands: keep the entries exactly as they were (a no-op write stays a no-op).
+            if (fromLive)
+            {
+                if (live.Obj("metadata")?["managedFields"] is { } kept) updated.Ensure("metadata")["managedFields"] = kept.DeepClone();
+                else updated.Obj("metadata")?.Remove("managedFields");
+            }
+            return;
+        }
 
         foreach (var e in entries)
         {
-            if (!e.SameIdentity(manager, "Update", reg.ApiVersion, subresource)) e.Fields = e.Fields.Except(changed);
-            e.Fields = e.Fields.Except(removed);
+            if (!e.SameIdentity(manager, "Update", reg.ApiVersion, subresource) && e.Owns(changed)) e.Fields = e.Fields.Except(changed);
+            if (e.Owns(removed)) e.Fields = e.Fields.Except(removed);
         }
         if (!changed.IsEmpty)
         {

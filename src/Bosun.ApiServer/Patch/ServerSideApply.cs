@@ -67,7 +67,8 @@ internal static class ServerSideApply
         if (conflicts.Count > 0 && !force) throw Conflict(conflicts);
 
         foreach (var (e, clash) in taken) e.Fields = e.Fields.Except(clash);
-        foreach (var e in entries) e.Fields = e.Fields.Except(removed);
+        foreach (var e in entries)
+            if (e.Owns(removed)) e.Fields = e.Fields.Except(removed);
         if (self is null) entries.Add(self = new ManagedEntry { Manager = manager, Operation = "Apply", Subresource = subresource });
         self.Fields = applied;
         self.ApiVersion = reg.ApiVersion;
