@@ -114,12 +114,16 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
         }
         var mutate = PatchRequest.Mutation(media, body, store.Registration);
         var reg = store.Registration;
+        IReadOnlyList<string> patchWarnings = [];
         var updated = await store.UpdateAsync(ns, info.Name!, status ? UpdateKind.Status : UpdateKind.Main, current =>
         {
             var patched = mutate(current);
             BodyChecks.TypeMeta(patched, reg);
+            // Unknown fields are judged on the patched object, where no patch directives are left.
+            patchWarnings = BodyChecks.FieldValidation(ctx, patched, reg);
             return patched;
         }, WriteOptions(ctx), ct);
+        responses.AddWarnings(ctx, patchWarnings);
         await responses.ObjectAsync(ctx, updated, 200);
     }
 

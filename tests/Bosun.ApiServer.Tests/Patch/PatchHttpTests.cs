@@ -127,4 +127,18 @@ public sealed class PatchHttpTests : IAsyncLifetime
         Assert.Contains(obj.Obj("metadata")!.Arr("managedFields")!,
             e => e!["manager"]!.GetValue<string>() == "kubectl" && e["operation"]!.GetValue<string>() == "Update");
     }
+
+    [Fact]
+    public async Task Patch_StrategicMergeWithUnknownFieldStrict_Is400AndChangesNothing()
+    {
+        await Patch("?fieldManager=kubectl", "application/apply-patch+yaml", Config(1));
+
+        var (code, status) = await Patch("?fieldValidation=Strict", "application/strategic-merge-patch+json",
+            """{"spec":{"template":{"spec":{"$setElementOrder/containers":[{"name":"web"}],"containers":[{"name":"web","bogus":1}]}}}}""");
+        var (_, live) = await Patch("", "application/merge-patch+json", "{}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, code);
+        Assert.Contains("unknown field", status.Str("message") ?? status.ToJsonString());
+        Assert.Null(live["spec"]!["template"]!["spec"]!["containers"]![0]!["bogus"]);
+    }
 }
