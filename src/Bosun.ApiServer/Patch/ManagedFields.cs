@@ -34,6 +34,7 @@ internal static class ManagedFields
     {
         var meta = obj.Ensure("metadata");
         entries.RemoveAll(e => (e.Dirty || e.Source is null) && e.Fields.IsEmpty);
+        CapUpdaters(entries);
         if (entries.Count == 0)
         {
             meta.Remove("managedFields");
@@ -63,6 +64,45 @@ internal static class ManagedFields
         }
         meta["managedFields"] = list;
     }
+
+    /// <summary>Most Update entries an object keeps; older ones are folded into "ancient-changes" (kube's capManagers).</summary>
+    public const int MaxUpdaters = 10;
+
+    /// <summary>
+    /// Folds the oldest updaters, per API version, into an <c>ancient-changes</c> entry until at most
+    /// <see cref="MaxUpdaters"/> Update entries are left, so objects written by many clients keep a bounded list.
+    /// </summary>
+    private static void CapUpdaters(List<ManagedEntry> entries)
+    {
+        var updaters = entries.Where(e => !e.IsApply).ToList();
+        if (updaters.Count <= MaxUpdaters) return;
+        updaters = updaters.OrderBy(e => Seconds(e.Time)).ToList();
+        var firstOfVersion = new Dictionary<string, ManagedEntry>(StringComparer.Ordinal);
+        var count = updaters.Count;
+        foreach (var e in updaters)
+        {
+            if (count <= MaxUpdaters) break;
+            var version = e.ApiVersion ?? "";
+            if (!firstOfVersion.TryGetValue(version, out var first))
+            {
+                firstOfVersion[version] = e;
+                continue;
+            }
+            var bucket = entries.Find(b => b.Manager == AncientChanges && !b.IsApply && b.ApiVersion == e.ApiVersion && b.Subresource is null);
+            if (bucket is null)
+            {
+                entries.Remove(first);
+                entries.Add(bucket = new ManagedEntry { Manager = AncientChanges, Operation = "Update", Fields = first.Fields.Clone() });
+                bucket.ApiVersion = e.ApiVersion;
+            }
+            bucket.Fields = bucket.Fields.Union(e.Fields);
+            bucket.Time = e.Time;
+            entries.Remove(e);
+            count--;
+        }
+    }
+
+    private const string AncientChanges = "ancient-changes";
 
     private static long Seconds(string? time) =>
         time is not null && DateTimeOffset.TryParse(time, System.Globalization.CultureInfo.InvariantCulture,

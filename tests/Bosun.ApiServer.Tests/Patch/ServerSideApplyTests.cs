@@ -285,4 +285,26 @@ public sealed class ServerSideApplyTests : IAsyncLifetime
 
         Assert.Null(updated.Obj("metadata")!["managedFields"]);
     }
+
+    [Fact]
+    public async Task Update_MoreThanTenUpdaters_FoldsTheOldestIntoAncientChanges()
+    {
+        await Deployments.CreateAsync("default", Obj(Config()), new WriteOptions { FieldManager = "creator" }, Ct);
+
+        JsonObject last = null!;
+        for (var i = 0; i < 11; i++)
+        {
+            var n = i;
+            last = await Deployments.UpdateAsync("default", "web", UpdateKind.Main, current =>
+            {
+                current.Obj("metadata")!.Obj("labels")!["l" + n] = "v";
+                return current;
+            }, new WriteOptions { FieldManager = "writer-" + n }, Ct);
+        }
+
+        var managers = last.Obj("metadata")!.Arr("managedFields")!.Select(e => e!["manager"]!.GetValue<string>()).ToList();
+        Assert.Equal(10, managers.Count);
+        Assert.Contains("ancient-changes", managers);
+        Assert.Contains("writer-10", managers);
+    }
 }
