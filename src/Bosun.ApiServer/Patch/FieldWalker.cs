@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Bosun.ApiServer.Patch;
@@ -12,13 +11,11 @@ namespace Bosun.ApiServer.Patch;
 /// </summary>
 internal static class FieldWalker
 {
-    private enum ListKind { Atomic, Map, Set }
-
     /// <summary>The set of leaves and list items an applied configuration sets (TypedValue.ToFieldSet).</summary>
     public static FieldSet SetOf(JsonObject config, ModelSchema? schema, FieldScope scope)
     {
         var set = new FieldSet();
-        AddObject(config, schema, set, scope, 0, false);
+        AddObject(config, schema, set, scope, FieldLevel.Root, false);
         return set;
     }
 
@@ -30,22 +27,22 @@ internal static class FieldWalker
     {
         changed = new FieldSet();
         removed = new FieldSet();
-        DiffObject(before, after, schema, changed, removed, scope, 0);
+        DiffObject(before, after, schema, changed, removed, scope, FieldLevel.Root);
     }
 
     /// <summary>Merges an applied configuration into <paramref name="target"/> (TypedValue.Merge with the config on the right).</summary>
-    public static void Merge(JsonObject target, JsonObject config, ModelSchema? schema, FieldScope scope, int depth = 0)
+    public static void Merge(JsonObject target, JsonObject config, ModelSchema? schema, FieldScope scope, FieldLevel level = FieldLevel.Root)
     {
         foreach (var (key, value) in config)
         {
-            if (value is null || Ignored(scope, depth, key)) continue;
+            if (value is null || Ignored(scope, level, key)) continue;
             var field = schema is { IsObject: true } ? schema.Field(key) : null;
             var child = field is not null ? field.Schema : schema?.MapValues;
             target.TryGetPropertyValue(key, out var existing);
             switch (value)
             {
                 case JsonObject vo when existing is JsonObject eo && child is not { Atomic: true }:
-                    Merge(eo, vo, child, scope, depth + 1 + (key == "metadata" && depth == 0 ? 100 : 0));
+                    Merge(eo, vo, child, scope, ChildLevel(level, key));
                     break;
                 case JsonArray va when existing is JsonArray ea && KindOf(field) != ListKind.Atomic:
                     MergeList(ea, va, field!, child);
@@ -103,10 +100,11 @@ internal static class FieldWalker
         }
     }
 
-    private static bool Ignored(FieldScope scope, int depth, string key) =>
-        (depth == 0 && scope.IgnoresRoot(key)) || (depth == 101 && scope.IgnoresMetadata(key));
+    private static bool Ignored(FieldScope scope, FieldLevel level, string key) =>
+        (level == FieldLevel.Root && scope.IgnoresRoot(key)) || (level == FieldLevel.Metadata && scope.IgnoresMetadata(key));
 
-    private static int ChildDepth(int depth, string key) => depth == 0 && key == "metadata" ? 101 : depth + 1 + (depth >= 100 ? 100 : 0);
+    private static FieldLevel ChildLevel(FieldLevel level, string key) =>
+        level == FieldLevel.Root && key == "metadata" ? FieldLevel.Metadata : FieldLevel.Nested;
 
     private static ListKind KindOf(ModelField? field) => field?.Facts switch
     {
@@ -133,7 +131,7 @@ internal static class FieldWalker
         return any ? buffer.Append('}').ToString() : null;
     }
 
-    private static void AddObject(JsonObject obj, ModelSchema? schema, FieldSet node, FieldScope scope, int depth, bool markContainers,
+    private static void AddObject(JsonObject obj, ModelSchema? schema, FieldSet node, FieldScope scope, FieldLevel level, bool markContainers,
         bool appeared = false)
     {
         // Go structs are never absent, so below a struct that "appeared" fields appear on their own; below a new map or
@@ -142,16 +140,16 @@ internal static class FieldWalker
         var any = false;
         foreach (var (key, value) in obj)
         {
-            if (value is null || Ignored(scope, depth, key)) continue;
+            if (value is null || Ignored(scope, level, key)) continue;
             any = true;
             var field = schema is { IsObject: true } ? schema.Field(key) : null;
             var child = field is not null ? field.Schema : schema?.MapValues;
-            AddValue(value, field, child, node.Child("f:" + key), scope, ChildDepth(depth, key), markContainers, childAppeared);
+            AddValue(value, field, child, node.Child("f:" + key), scope, ChildLevel(level, key), markContainers, childAppeared);
         }
-        if (!any && depth != 0 && depth != 101) node.Member = true;
+        if (!any && level == FieldLevel.Nested) node.Member = true;
     }
 
-    private static void AddValue(JsonNode value, ModelField? field, ModelSchema? schema, FieldSet node, FieldScope scope, int depth,
+    private static void AddValue(JsonNode value, ModelField? field, ModelSchema? schema, FieldSet node, FieldScope scope, FieldLevel level,
         bool markContainers, bool appeared = false)
     {
         switch (value)
@@ -159,7 +157,7 @@ internal static class FieldWalker
             case JsonObject o when schema is not { Atomic: true }:
                 // Update ownership marks maps that appeared as members; model structs are always "there" in Go, so never are.
                 if (markContainers && schema is not { IsObject: true }) node.Member = true;
-                AddObject(o, schema, node, scope, depth, markContainers, appeared);
+                AddObject(o, schema, node, scope, level, markContainers, appeared);
                 break;
             case JsonArray a when KindOf(field) is var kind && kind != ListKind.Atomic:
                 // A list that merely appeared in a struct is not owned itself (only its items are), as in kube's
@@ -172,7 +170,7 @@ internal static class FieldWalker
                     if (id is null) { node.Member = true; continue; }
                     var itemNode = node.Child(id);
                     itemNode.Member = true;
-                    if (kind == ListKind.Map && item is JsonObject io) AddObject(io, schema, itemNode, scope, depth + 1, markContainers);
+                    if (kind == ListKind.Map && item is JsonObject io) AddObject(io, schema, itemNode, scope, FieldLevel.Nested, markContainers);
                 }
                 break;
             default:
@@ -181,36 +179,36 @@ internal static class FieldWalker
         }
     }
 
-    private static void DiffObject(JsonObject before, JsonObject after, ModelSchema? schema, FieldSet changed, FieldSet removed, FieldScope scope, int depth)
+    private static void DiffObject(JsonObject before, JsonObject after, ModelSchema? schema, FieldSet changed, FieldSet removed, FieldScope scope, FieldLevel level)
     {
         foreach (var (key, b) in after)
         {
-            if (Ignored(scope, depth, key)) continue;
+            if (Ignored(scope, level, key)) continue;
             before.TryGetPropertyValue(key, out var a);
-            DiffMember(key, a, b, schema, changed, removed, scope, depth);
+            DiffMember(key, a, b, schema, changed, removed, scope, level);
         }
         foreach (var (key, a) in before)
         {
-            if (Ignored(scope, depth, key) || after.ContainsKey(key)) continue;
-            DiffMember(key, a, null, schema, changed, removed, scope, depth);
+            if (Ignored(scope, level, key) || after.ContainsKey(key)) continue;
+            DiffMember(key, a, null, schema, changed, removed, scope, level);
         }
     }
 
     private static void DiffMember(string key, JsonNode? a, JsonNode? b, ModelSchema? schema, FieldSet changed, FieldSet removed,
-        FieldScope scope, int depth)
+        FieldScope scope, FieldLevel level)
     {
         var field = schema is { IsObject: true } ? schema.Field(key) : null;
         var child = field is not null ? field.Schema : schema?.MapValues;
-        var childDepth = ChildDepth(depth, key);
+        var childLevel = ChildLevel(level, key);
         var path = "f:" + key;
         if (b is null)
         {
-            if (a is not null) AddRemoved(a, field, child, removed.Child(path), scope, childDepth);
+            if (a is not null) AddRemoved(a, field, child, removed.Child(path), scope, childLevel);
             return;
         }
         if (a is null)
         {
-            AddValue(b, field, child, changed.Child(path), scope, childDepth, true, appeared: true);
+            AddValue(b, field, child, changed.Child(path), scope, childLevel, true, appeared: true);
             return;
         }
         // Unchanged subtrees are skipped whole: a write usually touches a few fields of a large object.
@@ -218,10 +216,10 @@ internal static class FieldWalker
         switch (a, b)
         {
             case (JsonObject ao, JsonObject bo) when child is not { Atomic: true }:
-                DiffObject(ao, bo, child, changed.Child(path), removed.Child(path), scope, childDepth);
+                DiffObject(ao, bo, child, changed.Child(path), removed.Child(path), scope, childLevel);
                 break;
             case (JsonArray aa, JsonArray ba) when KindOf(field) != ListKind.Atomic:
-                DiffList(aa, ba, field!, child, changed.Child(path), removed.Child(path), scope, childDepth);
+                DiffList(aa, ba, field!, child, changed.Child(path), removed.Child(path), scope, childLevel);
                 break;
             default:
                 if (!JsonNode.DeepEquals(a, b)) changed.Child(path).Member = true;
@@ -229,14 +227,14 @@ internal static class FieldWalker
         }
     }
 
-    private static void AddRemoved(JsonNode value, ModelField? field, ModelSchema? schema, FieldSet node, FieldScope scope, int depth)
+    private static void AddRemoved(JsonNode value, ModelField? field, ModelSchema? schema, FieldSet node, FieldScope scope, FieldLevel level)
     {
         node.Member = true;
-        AddValue(value, field, schema, node, scope, depth, true);
+        AddValue(value, field, schema, node, scope, level, true);
     }
 
     private static void DiffList(JsonArray before, JsonArray after, ModelField field, ModelSchema? itemSchema, FieldSet changed, FieldSet removed,
-        FieldScope scope, int depth)
+        FieldScope scope, FieldLevel level)
     {
         var kind = KindOf(field);
         var keys = field.Facts!.Keys;
@@ -251,11 +249,11 @@ internal static class FieldWalker
             {
                 var node = changed.Child(id);
                 node.Member = true;
-                if (item is JsonObject io) AddObject(io, itemSchema, node, scope, depth + 1, true);
+                if (item is JsonObject io) AddObject(io, itemSchema, node, scope, FieldLevel.Nested, true);
             }
             else if (previous is JsonObject po && item is JsonObject io && !JsonNode.DeepEquals(po, io))
             {
-                DiffObject(po, io, itemSchema, changed.Child(id), removed.Child(id), scope, depth + 1);
+                DiffObject(po, io, itemSchema, changed.Child(id), removed.Child(id), scope, FieldLevel.Nested);
             }
         }
         foreach (var (id, item) in old)
@@ -263,7 +261,7 @@ internal static class FieldWalker
             if (seen.Contains(id)) continue;
             var node = removed.Child(id);
             node.Member = true;
-            if (item is JsonObject io) AddObject(io, itemSchema, node, scope, depth + 1, true);
+            if (item is JsonObject io) AddObject(io, itemSchema, node, scope, FieldLevel.Nested, true);
         }
     }
 
@@ -333,7 +331,7 @@ internal static class FieldWalker
     {
         if (kind == ListKind.Map && live is JsonObject lo && config is JsonObject co)
         {
-            Merge(lo, co, itemSchema, FieldScope.Everything, 1);
+            Merge(lo, co, itemSchema, FieldScope.Everything, FieldLevel.Nested);
             return lo;
         }
         return live;
