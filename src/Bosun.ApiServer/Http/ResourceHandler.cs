@@ -125,26 +125,34 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
     private async Task PatchAsync(HttpContext ctx, GenericStore store, string? ns, RequestInfo info, CancellationToken ct)
     {
         var media = RequestBody.MediaType(ctx.Request);
-        Func<JsonNode, JsonNode, JsonNode> apply = media switch
+        var force = ctx.Request.Query.Bool("force");
+        PatchRequest.CheckForce(media, force);
+        var body = await RequestBody.ReadBytesAsync(ctx.Request, ct);
+        var status = info.Subresource == "status";
+        if (media == PatchRequest.ApplyYaml)
         {
-            "application/merge-patch+json" => (doc, p) => JsonMergePatch.Apply(doc, p)!,
-            "application/json-patch+json" => JsonPatch.Apply,
-            "application/strategic-merge-patch+json" or "application/apply-patch+yaml" or "application/apply-patch+cbor" =>
-                throw new ApiException(415, "UnsupportedMediaType", $"the patch type {media} is not implemented yet"),
-            _ => throw new ApiException(415, "UnsupportedMediaType",
-                $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json"),
-        };
-        var patch = RequestBody.ParseJson(await RequestBody.ReadBytesAsync(ctx.Request, ct));
-        var kind = info.Subresource == "status" ? UpdateKind.Status : UpdateKind.Main;
+            var config = PatchRequest.ReadConfig(body);
+            var warnings = BodyChecks.FieldValidation(ctx, config, store.Registration, "PatchOptions");
+            // Apply needs an explicit fieldManager: kube validates before defaulting it from the user agent.
+            var options = WriteOptions(ctx, "PatchOptions") with { FieldManager = ctx.Request.Query.Get("fieldManager") };
+            var (obj, created) = await PatchRequest.ApplyAsync(store, ns, info.Name!, status, config, options, force, ct);
+            responses.AddWarnings(ctx, warnings);
+            await responses.ObjectAsync(ctx, obj, created ? 201 : 200);
+            return;
+        }
+        var mutate = PatchRequest.Mutation(media, body, store.Registration);
         var reg = store.Registration;
-        var updated = await store.UpdateAsync(ns, info.Name!, kind, current =>
+        IReadOnlyList<string> patchWarnings = [];
+        var updated = await store.UpdateAsync(ns, info.Name!, status ? UpdateKind.Status : UpdateKind.Main, current =>
         {
-            var patched = apply(current, patch) as JsonObject
-                ?? throw ApiException.BadRequest("the patched object must be a JSON object");
+            var patched = mutate(current);
             BodyChecks.TypeMeta(patched, reg);
             BodyChecks.NameAndNamespaceMatchUrl(patched, reg, info.Name!, info.Namespace);
+            // Unknown fields are judged on the patched object, where no patch directives are left.
+            patchWarnings = BodyChecks.FieldValidation(ctx, patched, reg, "PatchOptions");
             return patched;
         }, WriteOptions(ctx, "PatchOptions"), ct);
+        responses.AddWarnings(ctx, patchWarnings);
         await responses.ObjectAsync(ctx, updated, 200);
     }
 
@@ -182,6 +190,7 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
     private static WriteOptions WriteOptions(HttpContext ctx, string optionsKind) => new()
     {
         DryRun = ctx.Request.Query.DryRun(optionsKind),
-        FieldManager = ctx.Request.Query.Get("fieldManager"),
+        // kube names an unnamed writer after its user agent (prefixFromUserAgent).
+        FieldManager = ctx.Request.Query.Get("fieldManager") ?? ManagedFields.FromUserAgent(ctx.Request.Headers.UserAgent.ToString()),
     };
 }

@@ -141,7 +141,7 @@ internal sealed class SchemaGenerator
         var properties = new JsonObject();
         foreach (var (jsonName, property) in ModelTypes.PropertiesOf(type).OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            properties[jsonName] = PropertySchema(property);
+            properties[jsonName] = WithPatchFacts(PropertySchema(property), Patch.PatchMeta.Find(type, jsonName));
         }
 
         schema["properties"] = properties;
@@ -173,6 +173,25 @@ internal sealed class SchemaGenerator
         }
 
         schema["description"] = description;
+        return schema;
+    }
+
+    /// <summary>
+    /// Adds <c>x-kubernetes-patch-strategy</c>/<c>x-kubernetes-patch-merge-key</c>: kubectl builds its strategic merge
+    /// patches (apply, edit, set) from these, and without them sends whole lists, so deletions by key never happen.
+    /// </summary>
+    private JsonObject WithPatchFacts(JsonObject schema, Patch.ListFacts? facts)
+    {
+        if (facts is null) return schema;
+        var strategy = string.Join(",", new[] { facts.Merge ? "merge" : null, facts.RetainKeys ? "retainKeys" : null }.OfType<string>());
+        if (strategy.Length == 0) return schema;
+        if (schema.ContainsKey("$ref") && _flavor == OpenApiFlavor.V3)
+        {
+            // OpenAPI 3.0 ignores siblings of $ref, so the extension rides on an allOf wrapper as upstream's does.
+            schema = new JsonObject { ["allOf"] = new JsonArray(schema) };
+        }
+        schema["x-kubernetes-patch-strategy"] = strategy;
+        if (facts.MergeKey is not null) schema["x-kubernetes-patch-merge-key"] = facts.MergeKey;
         return schema;
     }
 

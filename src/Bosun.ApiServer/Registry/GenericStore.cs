@@ -14,6 +14,9 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
 {
     public ResourceRegistration Registration => reg;
 
+    /// <summary>The clock writes are stamped with (creation and managedFields times).</summary>
+    public TimeProvider Time => time;
+
     public async Task<JsonObject> GetAsync(string? ns, string name, CancellationToken ct)
     {
         var kv = await storage.GetAsync(reg.Key(ns, name), ct) ?? throw NotFound(name);
@@ -54,6 +57,8 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
         if (reg.HasStatus && reg.Strategy.ResetsStatusOnCreate) obj.Remove("status");
         reg.Strategy.Default(obj);
         reg.Strategy.PrepareForCreate(obj);
+        if (options.FieldManager is { } manager && !options.Applying)
+            Patch.ManagedFields.RecordUpdate(new JsonObject(), obj, manager, reg, null, now);
         var name = obj.Obj("metadata").Str("name") ?? "";
         Validate(obj, name, MetadataValidation.Validate(obj, reg).Concat(reg.Strategy.Validate(obj)));
         if (reg.Namespaced) await namespaces.EnsureWritableAsync(ns!, reg.Group, reg.Resource, name, ct);
@@ -115,6 +120,8 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
                 throw ApiException.Conflict(reg.Group, reg.Resource, name);
 
             Prepare(updated, current, kind, name);
+            if (options.FieldManager is { } manager && !options.Applying)
+                Patch.ManagedFields.RecordUpdate(current, updated, manager, reg, kind == UpdateKind.Status ? "status" : null, time.GetUtcNow());
             if (JsonNode.DeepEquals(updated, current)) return current;          // a no-op update writes nothing
 
             var allocation = kind == UpdateKind.Status || Allocator is null

@@ -19,7 +19,10 @@ internal sealed record ListResult(IReadOnlyList<JsonObject> Items, long Revision
 internal sealed record WriteOptions
 {
     public bool DryRun { get; init; }
+    /// <summary>Who writes: the <c>fieldManager</c> query, else the user agent's first token; null = no ownership tracking.</summary>
     public string? FieldManager { get; init; }
+    /// <summary>A server-side apply write, which maintains managedFields itself (no <c>Update</c> entry is recorded).</summary>
+    public bool Applying { get; init; }
 }
 
 /// <summary><c>metav1.DeleteOptions</c>, merged from the body and the query string.</summary>
