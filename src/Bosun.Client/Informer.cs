@@ -155,11 +155,19 @@ public sealed partial class Informer<T> : IInformer where T : class, IKubernetes
 
     private void Notify(WatchEventType type, T? old, T obj)
     {
-        switch (type)
+        try
         {
-            case WatchEventType.Added: foreach (var h in onAdd) h(obj); break;
-            case WatchEventType.Modified: foreach (var h in onUpdate) h(old!, obj); break;
-            case WatchEventType.Deleted: foreach (var h in onDelete) h(obj); break;
+            switch (type)
+            {
+                case WatchEventType.Added: foreach (var h in onAdd) h(obj); break;
+                case WatchEventType.Modified: foreach (var h in onUpdate) h(old!, obj); break;
+                case WatchEventType.Deleted: foreach (var h in onDelete) h(obj); break;
+            }
+        }
+        catch (Exception e)
+        {
+            // A failing handler is a bug in one controller; it must not stop the cache that every controller shares.
+            Log.HandlerFailed(logger, typeof(T).Name, e);
         }
     }
 
@@ -167,6 +175,9 @@ public sealed partial class Informer<T> : IInformer where T : class, IKubernetes
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Informer for {Kind} relisting: {Reason}")]
         public static partial void Relisting(ILogger logger, string kind, string reason);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "An event handler of the {Kind} informer failed")]
+        public static partial void HandlerFailed(ILogger logger, string kind, Exception e);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Informer for {Kind} watch failed, retrying: {Reason}")]
         public static partial void WatchFailed(ILogger logger, string kind, string reason);

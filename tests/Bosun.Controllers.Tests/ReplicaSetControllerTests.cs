@@ -193,22 +193,6 @@ public sealed class ReplicaSetControllerTests
     }
 
     [Fact]
-    public async Task Reconcile_CreateRejected_StopsAfterFirstBatchAndClearsExpectations()
-    {
-        var (f, c) = await StartAsync();
-        await using var _ = f;
-        var bad = Build.ReplicaSet("bad", 5);
-        bad.Spec.Template.Spec.Containers[0].Image = null;   // the server refuses such pods
-        await f.Api.CreateAsync("default", bad, f.Ct);
-        await f.SettleAsync();
-
-        await Assert.ThrowsAsync<Client.ApiException>(() => c.ReconcileAsync(new Client.ObjectKey("default", "bad"), f.Ct));
-
-        Assert.Empty(await f.ListAsync<V1Pod>());
-        Assert.True(c.Expectations.AreSatisfied(new Client.ObjectKey("default", "bad")));
-    }
-
-    [Fact]
     public void ChoosePodsToDelete_MixedStates_RanksUnscheduledThenPendingThenNotReady()
     {
         static V1Pod P(string name, string? node, string phase, bool ready) => new()

@@ -141,11 +141,15 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
             return;
         }
         var mutate = PatchRequest.Mutation(media, body, store.Registration);
+        var pinsVersion = PatchRequest.PinsResourceVersion(media, body);
         var reg = store.Registration;
         IReadOnlyList<string> patchWarnings = [];
         var updated = await store.UpdateAsync(ns, info.Name!, status ? UpdateKind.Status : UpdateKind.Main, current =>
         {
             var patched = mutate(current);
+            // Only a patch that names a resourceVersion pins it (a lost race is then a 409); any other patch is
+            // re-applied to the winner's state, as kube-apiserver does.
+            if (!pinsVersion) patched.Obj("metadata")?.Remove("resourceVersion");
             BodyChecks.TypeMeta(patched, reg);
             BodyChecks.NameAndNamespaceMatchUrl(patched, reg, info.Name!, info.Namespace);
             // Unknown fields are judged on the patched object, where no patch directives are left.

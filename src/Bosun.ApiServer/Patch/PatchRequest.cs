@@ -111,4 +111,18 @@ internal static class PatchRequest
     {
         DetailsKind = media,
     };
+
+    /// <summary>Whether the patch itself sets <c>metadata.resourceVersion</c>, making it a precondition.</summary>
+    public static bool PinsResourceVersion(string media, byte[] body)
+    {
+        JsonNode? patch;
+        try { patch = JsonNode.Parse(body); }
+        catch (System.Text.Json.JsonException) { return false; }   // the mutation reports the malformed body
+        return patch switch
+        {
+            JsonArray ops => ops.OfType<JsonObject>().Any(op => op["path"]?.GetValue<string>() == "/metadata/resourceVersion"),
+            JsonObject obj => obj["metadata"] is JsonObject meta && meta["resourceVersion"] is not null,
+            _ => false,
+        };
+    }
 }

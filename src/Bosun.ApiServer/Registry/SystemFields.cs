@@ -9,11 +9,14 @@ internal static class SystemFields
     // The alphabet of apimachinery's rand.String: no vowels, no confusable characters.
     private const string Alphabet = "bcdfghjklmnpqrstvwxz2456789";
 
+    // apiserver's SimpleNameGenerator keeps generated names within a DNS label: a base of at most 63 - 5 characters.
+    private const int MaxGeneratedBase = 58;
+
     public static void FillOnCreate(JsonObject obj, ResourceRegistration reg, string? ns, DateTimeOffset now)
     {
         var meta = obj.Ensure("metadata");
         if (string.IsNullOrEmpty(meta.Str("name")) && meta.Str("generateName") is { Length: > 0 } prefix)
-            meta["name"] = prefix + RandomSuffix(5);
+            meta["name"] = (prefix.Length > MaxGeneratedBase ? prefix[..MaxGeneratedBase] : prefix) + RandomSuffix(5);
         if (reg.Namespaced) meta["namespace"] = ns;
         else meta.Remove("namespace");
         meta["uid"] = Guid.NewGuid().ToString();

@@ -62,6 +62,17 @@ public sealed class GenericStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Create_WithLongGenerateName_TruncatesBaseTo58Characters()
+    {
+        var prefix = new string('a', 70) + "-";
+        var created = await Pods.CreateAsync("default",
+            Obj($$$"""{"metadata":{"generateName":"{{{prefix}}}"},"spec":{"containers":[{"name":"c","image":"i"}]}}"""), new WriteOptions(), Ct);
+
+        Assert.Equal(63, created.Obj("metadata").Str("name")!.Length);
+        Assert.StartsWith(new string('a', 58), created.Obj("metadata").Str("name"));
+    }
+
+    [Fact]
     public async Task Create_Existing_ThrowsAlreadyExists()
     {
         await Deployments.CreateAsync("default", Deployment("web"), new WriteOptions(), Ct);
