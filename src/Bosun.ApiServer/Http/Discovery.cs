@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Bosun.ApiServer.Registry;
+using Bosun.ApiServer.Registry.Kinds;
 using Microsoft.AspNetCore.Http;
 
 namespace Bosun.ApiServer.Http;
@@ -13,6 +14,7 @@ internal sealed class Discovery
 {
     private static readonly string[] Verbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
     private static readonly string[] SubresourceVerbs = ["get", "patch", "update"];
+    private static readonly string[] CreateOnlyVerbs = ["create"];
     private const string AggregatedV2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
     private const string AggregatedV2Beta1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList";
 
@@ -169,7 +171,7 @@ internal sealed class Discovery
                 if (subGroup != r.Group) w.WriteString("group", subGroup);
                 if (subVersion != r.Version) w.WriteString("version", subVersion);
                 w.WriteString("kind", kind);
-                WriteStrings(w, "verbs", SubresourceVerbs);
+                WriteStrings(w, "verbs", sub == PodBinding.Subresource ? CreateOnlyVerbs : SubresourceVerbs);
                 w.WriteEndObject();
             }
         }
@@ -181,6 +183,7 @@ internal sealed class Discovery
     {
         if (r.HasScale) yield return ("scale", "Scale", "autoscaling", "v1");
         if (r.HasStatus) yield return ("status", r.Kind, r.Group, r.Version);
+        if (PodBinding.Serves(r)) yield return (PodBinding.Subresource, "Binding", "", "v1");
     }
 
     private byte[] Aggregated(string version, bool core) => Write(w =>
@@ -231,7 +234,7 @@ internal sealed class Discovery
                     w.WriteStartObject();
                     w.WriteString("subresource", sub);
                     WriteKind(w, "responseKind", group, version, kind);
-                    WriteStrings(w, "verbs", SubresourceVerbs);
+                    WriteStrings(w, "verbs", sub == PodBinding.Subresource ? CreateOnlyVerbs : SubresourceVerbs);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
