@@ -7,8 +7,12 @@ namespace Bosun.Scheduler.Framework;
 /// unschedulable, 2 Insufficient cpu.</c> — "count reason" pairs sorted as strings — followed by what preemption
 /// (the PostFilter step) says: <c>preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.</c>
 /// </summary>
-public sealed class FitError(int numAllNodes, IReadOnlyDictionary<string, int> reasons, string? preFilterMessage, string? postFilterMessage)
+public sealed class FitError(int numAllNodes, IReadOnlyDictionary<string, int> reasons, string? preFilterMessage, string? postFilterMessage,
+    IReadOnlySet<string>? rejectedBy = null)
 {
+    /// <summary>The plugins that rejected at least one node (which cluster events may help the pod).</summary>
+    public IReadOnlySet<string> RejectedBy { get; } = rejectedBy ?? new HashSet<string>();
+
     public const string NoNodesAvailable = "no nodes available to schedule pods";
 
     public int NumAllNodes => numAllNodes;

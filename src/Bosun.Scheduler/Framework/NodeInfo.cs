@@ -16,7 +16,10 @@ public sealed class NodeInfo
 
     public NodeInfo(V1Node node) => SetNode(node);
 
-    public V1Node Node { get; private set; } = null!;
+    /// <summary>A node the cache has pods for but has not seen yet (its Node event comes later).</summary>
+    public NodeInfo(string name) => Name = name;
+
+    public V1Node? Node { get; private set; }
     public string Name { get; private set; } = "";
     public IDictionary<string, string> Labels { get; private set; } = NoLabels;
     public V1Taint[] Taints { get; private set; } = [];

@@ -46,13 +46,14 @@ public sealed class SchedulingAlgorithm(SchedulerProfile profile, int percentage
             if (!s.IsSuccess)
             {
                 var post = PostFilterMessage(pod, nodes.Count, unresolvable: s.Code != StatusCode.Unschedulable ? nodes.Count : 0);
-                return new ScheduleResult(null, 0, 0, new FitError(nodes.Count, new Dictionary<string, int>(), s.Message, post));
+                return new ScheduleResult(null, 0, 0, new FitError(nodes.Count, new Dictionary<string, int>(), s.Message, post, new HashSet<string> { p.Name }));
             }
         }
 
         feasible.Clear();
         var want = NumFeasibleNodesToFind(nodes.Count, percentageOfNodesToScore);
         Dictionary<string, int>? reasons = null;
+        HashSet<string>? rejectedBy = null;
         var unresolvable = 0;
         var processed = 0;
         var n = nodes.Count;
@@ -60,20 +61,21 @@ public sealed class SchedulingAlgorithm(SchedulerProfile profile, int percentage
         for (; processed < n && feasible.Count < want; processed++)
         {
             var node = nodes[(start + processed) % n];
-            var status = RunFilters(state, pod, node);
+            var status = RunFilters(state, pod, node, out var plugin);
             if (status.IsSuccess)
             {
                 feasible.Add(node);
                 continue;
             }
             reasons ??= [];
+            (rejectedBy ??= []).Add(plugin!);
             if (status.Code != StatusCode.Unschedulable) unresolvable++;
             foreach (var r in status.Reasons) reasons[r] = reasons.GetValueOrDefault(r) + 1;
         }
         nextStartNodeIndex = (start + processed) % n;
 
         if (feasible.Count == 0)
-            return new ScheduleResult(null, processed, 0, new FitError(n, reasons ?? [], null, PostFilterMessage(pod, n, unresolvable)));
+            return new ScheduleResult(null, processed, 0, new FitError(n, reasons ?? [], null, PostFilterMessage(pod, n, unresolvable), rejectedBy));
         if (feasible.Count == 1) return new ScheduleResult(feasible[0].Name, processed, 1, null);
 
         foreach (var p in profile.PreScores) p.PreScore(state, pod, nodes);
@@ -81,14 +83,19 @@ public sealed class SchedulingAlgorithm(SchedulerProfile profile, int percentage
         return new ScheduleResult(best.Name, processed, feasible.Count, null);
     }
 
-    private Status RunFilters(CycleState state, PodInfo pod, NodeInfo node)
+    private Status RunFilters(CycleState state, PodInfo pod, NodeInfo node, out string? plugin)
     {
         var filters = profile.Filters;
         for (var i = 0; i < filters.Count; i++)
         {
             var s = filters[i].Filter(state, pod, node);
-            if (!s.IsSuccess) return s;
+            if (!s.IsSuccess)
+            {
+                plugin = filters[i].Name;
+                return s;
+            }
         }
+        plugin = null;
         return Status.Success;
     }
 
