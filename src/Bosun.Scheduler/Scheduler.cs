@@ -171,13 +171,22 @@ public sealed partial class Scheduler
             LastTransitionTime = existing?.Status == "False" ? existing.LastTransitionTime ?? now : now,
         });
         var patch = KubernetesJson.Serialize(new { status = new { conditions = updated } });
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await api.PatchAsync<V1Pod>(pod.Metadata.NamespaceProperty, pod.Metadata.Name, "application/merge-patch+json", patch, ct, "status");
-        }
-        catch (Exception e) when (e is ApiException or HttpRequestException)
-        {
-            Log.ConditionFailed(logger, ObjectKey.Of(pod), e.Message);
+            try
+            {
+                await api.PatchAsync<V1Pod>(pod.Metadata.NamespaceProperty, pod.Metadata.Name, "application/merge-patch+json", patch, ct, "status");
+                return;
+            }
+            catch (ApiException e) when (e.IsConflict && attempt < 3)
+            {
+                // A concurrent write won the race; the patch carries no resourceVersion, so trying again is safe.
+            }
+            catch (Exception e) when (e is ApiException or HttpRequestException)
+            {
+                Log.ConditionFailed(logger, ObjectKey.Of(pod), e.Message);
+                return;
+            }
         }
     }
 
@@ -259,8 +268,19 @@ public sealed partial class Scheduler
 
     /// <summary>Whether a pending pod changed in a way a new attempt could see (not just its status, as our own condition writes).</summary>
     private static bool SchedulingRelevantChange(V1Pod old, V1Pod pod) =>
-        KubernetesJson.Serialize(old.Spec) != KubernetesJson.Serialize(pod.Spec) ||
-        KubernetesJson.Serialize(old.Metadata.Labels) != KubernetesJson.Serialize(pod.Metadata.Labels);
+        !SameJson(old.Spec, pod.Spec) || !SameLabels(old.Metadata.Labels, pod.Metadata.Labels);
+
+    private static bool SameLabels(IDictionary<string, string>? a, IDictionary<string, string>? b)
+    {
+        if ((a?.Count ?? 0) != (b?.Count ?? 0)) return false;
+        if (a is null || b is null) return true;
+        foreach (var (k, v) in a)
+            if (!b.TryGetValue(k, out var w) || w != v) return false;
+        return true;
+    }
+
+    private static bool SameJson(object? a, object? b) =>
+        a is null ? b is null : b is not null && KubernetesJson.Serialize(a) == KubernetesJson.Serialize(b);
 
     private void OnNodeAdded(V1Node node)
     {
@@ -279,9 +299,10 @@ public sealed partial class Scheduler
     /// <summary>Heartbeats change nothing a filter reads; labels, taints, cordoning and allocatable do.</summary>
     private static bool NodeSchedulingPropertiesChanged(V1Node old, V1Node node) =>
         (old.Spec?.Unschedulable ?? false) != (node.Spec?.Unschedulable ?? false) ||
-        KubernetesJson.Serialize(old.Metadata.Labels) != KubernetesJson.Serialize(node.Metadata.Labels) ||
-        KubernetesJson.Serialize(old.Spec?.Taints) != KubernetesJson.Serialize(node.Spec?.Taints) ||
-        KubernetesJson.Serialize(old.Status?.Allocatable) != KubernetesJson.Serialize(node.Status?.Allocatable);
+        !SameLabels(old.Metadata.Labels, node.Metadata.Labels) ||
+        !SameJson(old.Spec?.Taints, node.Spec?.Taints) ||
+        Framework.Resources.From(old.Status?.Allocatable) != Framework.Resources.From(node.Status?.Allocatable) ||
+        Framework.Resources.ValueOf(old.Status?.Allocatable, "pods") != Framework.Resources.ValueOf(node.Status?.Allocatable, "pods");
 
     private void Track(Task task)
     {
