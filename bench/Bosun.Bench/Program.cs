@@ -4,6 +4,7 @@ using Bosun.Bench;
 var benchmarks = new Dictionary<string, Func<TimeSpan, Task>>(StringComparer.OrdinalIgnoreCase)
 {
     ["sqlite"] = SqliteBenchmark.RunAsync,
+    ["scheduler"] = SchedulerBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
