@@ -101,7 +101,7 @@ public sealed class SchedulerTests : IAsyncLifetime
 
         await CreatePodAsync("one-too-many", cpu: "1");
 
-        const string expected = "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.";
+        const string expected = "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod..";
         await TestCluster.EventuallyAsync(async () => (await EventsAsync("one-too-many", "FailedScheduling")).Any(e => e.Message == expected),
             because: "FailedScheduling event");
         var pod = await Api.GetAsync<V1Pod>("default", "one-too-many", Ct);
@@ -122,7 +122,7 @@ public sealed class SchedulerTests : IAsyncLifetime
         await CreatePodAsync("picky", nodeSelector: new Dictionary<string, string> { ["disk"] = "ssd" });
 
         const string expected = "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) didn't match Pod's node affinity/selector. " +
-            "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
+            "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling..";
         await TestCluster.EventuallyAsync(async () => (await EventsAsync("picky", "FailedScheduling")).Any(e => e.Message == expected),
             because: "FailedScheduling event with upstream wording");
         await TestCluster.EventuallyAsync(async () =>

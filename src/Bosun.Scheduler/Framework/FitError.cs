@@ -5,7 +5,8 @@ namespace Bosun.Scheduler.Framework;
 /// <summary>
 /// Why no node fits, counted the way kube-scheduler prints it: <c>0/3 nodes are available: 1 node(s) were
 /// unschedulable, 2 Insufficient cpu.</c> — "count reason" pairs sorted as strings — followed by what preemption
-/// (the PostFilter step) says: <c>preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.</c>
+/// (the PostFilter step) says, itself a complete message with its own period, so upstream's output ends in two:
+/// <c>preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling..</c>
 /// </summary>
 public sealed class FitError(int numAllNodes, IReadOnlyDictionary<string, int> reasons, string? preFilterMessage, string? postFilterMessage,
     IReadOnlySet<string>? rejectedBy = null)

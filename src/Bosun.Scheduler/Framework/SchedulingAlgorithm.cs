@@ -135,15 +135,16 @@ public sealed class SchedulingAlgorithm(SchedulerProfile profile, int percentage
     }
 
     /// <summary>
-    /// What default preemption reports when nothing fits. Bosun does not preempt yet: a node rejected for a reason
+    /// What default preemption reports when nothing fits: a whole FitError message of its own, ending in a period, to
+    /// which the outer message adds another: kube-scheduler really prints "… for incoming pod..". Bosun does not preempt yet: a node rejected for a reason
     /// preemption cannot fix is "not helpful"; any other node reports that no victims were found.
     /// </summary>
     private static string PostFilterMessage(PodInfo pod, int numAllNodes, int unresolvable)
     {
-        if (pod.Pod.Spec?.PreemptionPolicy == "Never") return "preemption: not eligible due to preemptionPolicy=Never";
+        if (pod.Pod.Spec?.PreemptionPolicy == "Never") return "preemption: not eligible due to preemptionPolicy=Never.";
         var reasons = new Dictionary<string, int>();
         if (unresolvable > 0) reasons[NotHelpful] = unresolvable;
         if (numAllNodes - unresolvable > 0) reasons[NoVictims] = numAllNodes - unresolvable;
-        return $"preemption: 0/{numAllNodes} nodes are available: {FitError.Histogram(reasons)}";
+        return $"preemption: 0/{numAllNodes} nodes are available: {FitError.Histogram(reasons)}.";
     }
 }

@@ -15,7 +15,7 @@ public sealed class SchedulingAlgorithmTests
         var result = Algorithm().Schedule(Build.Pod(cpu: "2").Info(), nodes);
 
         Assert.False(result.Succeeded);
-        Assert.Equal("0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.",
+        Assert.Equal("0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod..",
             result.Error!.Message);
     }
 
@@ -32,7 +32,7 @@ public sealed class SchedulingAlgorithmTests
         var result = Algorithm().Schedule(Build.Pod(nodeSelector: Build.Labels("disk", "ssd")).Info(), nodes);
 
         Assert.Equal("0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) didn't match Pod's node affinity/selector. " +
-            "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.", result.Error!.Message);
+            "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling..", result.Error!.Message);
         Assert.Equal(new HashSet<string> { "NodeUnschedulable", "NodeAffinity" }, result.Error.RejectedBy);
     }
 
@@ -48,7 +48,7 @@ public sealed class SchedulingAlgorithmTests
         var result = Algorithm().Schedule(Build.Pod(cpu: "2").Info(), nodes);
 
         Assert.Equal("0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint {dedicated: gpu}. " +
-            "preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.",
+            "preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling..",
             result.Error!.Message);
     }
 
@@ -123,6 +123,6 @@ public sealed class SchedulingAlgorithmTests
 
         var result = Algorithm().Schedule(pod.Info(), [Build.NodeInfo(Build.Node())]);
 
-        Assert.EndsWith("1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.", result.Error!.Message);
+        Assert.EndsWith("1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never..", result.Error!.Message);
     }
 }
