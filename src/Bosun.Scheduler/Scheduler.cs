@@ -65,8 +65,8 @@ public sealed partial class Scheduler
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var nodes = new Informer<V1Node>(api, loggers.CreateLogger("Bosun.Scheduler.Informer.Node"), time);
         pods = new Informer<V1Pod>(api, loggers.CreateLogger("Bosun.Scheduler.Informer.Pod"), time);
-        nodes.On(OnNodeAdded, OnNodeUpdated, OnNodeDeleted);
-        pods.On(OnPodAdded, OnPodUpdated, OnPodDeleted);
+        nodes.On(Guard<V1Node>(OnNodeAdded), Guard<V1Node>(OnNodeUpdated), Guard<V1Node>(OnNodeDeleted));
+        pods.On(Guard<V1Pod>(OnPodAdded), Guard<V1Pod>(OnPodUpdated), Guard<V1Pod>(OnPodDeleted));
         Task[] loops =
         [
             nodes.RunAsync(stop.Token), pods.RunAsync(stop.Token), events.RunAsync(stop.Token), Queue.RunAsync(stop.Token),
@@ -304,6 +304,19 @@ public sealed partial class Scheduler
         Framework.Resources.From(old.Status?.Allocatable) != Framework.Resources.From(node.Status?.Allocatable) ||
         Framework.Resources.ValueOf(old.Status?.Allocatable, "pods") != Framework.Resources.ValueOf(node.Status?.Allocatable, "pods");
 
+    /// <summary>A handler that throws must not end the informer's watch: log it and carry on.</summary>
+    private Action<T> Guard<T>(Action<T> handler) => obj =>
+    {
+        try { handler(obj); }
+        catch (Exception e) { Log.HandlerFailed(logger, typeof(T).Name, e); }
+    };
+
+    private Action<T, T> Guard<T>(Action<T, T> handler) => (old, obj) =>
+    {
+        try { handler(old, obj); }
+        catch (Exception e) { Log.HandlerFailed(logger, typeof(T).Name, e); }
+    };
+
     private void Track(Task task)
     {
         background.TryAdd(task, 0);
@@ -326,6 +339,9 @@ public sealed partial class Scheduler
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Binding {Pod} to {Node} failed: {Reason}")]
         public static partial void BindFailed(ILogger logger, ObjectKey pod, string node, string reason);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Scheduler event handler for {Kind} failed")]
+        public static partial void HandlerFailed(ILogger logger, string kind, Exception exception);
 
         [LoggerMessage(Level = LogLevel.Debug, Message = "Could not set PodScheduled condition on {Pod}: {Reason}")]
         public static partial void ConditionFailed(ILogger logger, ObjectKey pod, string reason);

@@ -15,8 +15,15 @@ public sealed class SchedulerCache
 {
     private readonly Lock gate = new();
     private readonly Dictionary<string, NodeInfo> nodes = [];
-    private readonly List<NodeInfo> nodeList = [];   // nodes whose Node object exists, in a stable order
+    private readonly List<NodeInfo> nodeList;   // nodes whose Node object exists, in a stable order
+    private readonly Snapshot snapshot;
     private readonly Dictionary<ObjectKey, PodState> pods = [];
+
+    public SchedulerCache()
+    {
+        nodeList = [];
+        snapshot = new Snapshot(nodeList);
+    }
 
     private sealed class PodState(PodInfo pod, string node, bool assumed)
     {
@@ -37,9 +44,9 @@ public sealed class SchedulerCache
     }
 
     /// <summary>Runs a scheduling cycle over the current nodes, holding the lock.</summary>
-    public T Run<T>(Func<IReadOnlyList<NodeInfo>, T> cycle)
+    public T Run<T>(Func<Snapshot, T> cycle)
     {
-        lock (gate) return cycle(nodeList);
+        lock (gate) return cycle(snapshot);
     }
 
     public bool TryGetNode(string name, out NodeInfo node)
@@ -91,7 +98,7 @@ public sealed class SchedulerCache
         {
             if (pods.TryGetValue(info.Key, out var existing))
             {
-                Node(existing.Node).RemovePod(existing.Pod);
+                if (Node(existing.Node).RemovePod(existing.Pod)) snapshot.Track(existing.Pod, -1);
                 existing.Pod = info;
                 existing.Node = nodeName;
                 existing.Assumed = false;
@@ -101,6 +108,7 @@ public sealed class SchedulerCache
                 pods[info.Key] = new PodState(info, nodeName, assumed: false);
             }
             Node(nodeName).AddPod(info);
+            snapshot.Track(info, +1);
         }
     }
 
@@ -112,7 +120,7 @@ public sealed class SchedulerCache
         {
             if (!pods.Remove(key, out var state)) return;
             var node = Node(state.Node);
-            node.RemovePod(state.Pod);
+            if (node.RemovePod(state.Pod)) snapshot.Track(state.Pod, -1);
             if (node.Node is null && node.Pods.Count == 0) nodes.Remove(state.Node);
         }
     }
@@ -125,6 +133,7 @@ public sealed class SchedulerCache
             if (pods.ContainsKey(pod.Key)) throw new InvalidOperationException($"pod {pod.Key} is already in the cache");
             pods[pod.Key] = new PodState(pod, nodeName, assumed: true);
             Node(nodeName).AddPod(pod);
+            snapshot.Track(pod, +1);
         }
     }
 
@@ -151,7 +160,7 @@ public sealed class SchedulerCache
     private void RemovePodLocked(ObjectKey key, PodState state)
     {
         pods.Remove(key);
-        Node(state.Node).RemovePod(state.Pod);
+        if (Node(state.Node).RemovePod(state.Pod)) snapshot.Track(state.Pod, -1);
     }
 
     private NodeInfo Node(string name)

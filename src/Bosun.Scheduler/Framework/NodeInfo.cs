@@ -56,8 +56,7 @@ public sealed class NodeInfo
     public void AddPod(PodInfo pod)
     {
         pods.Add(pod);
-        if (pod.RequiredAffinity.Length + pod.RequiredAntiAffinity.Length + pod.PreferredAffinity.Length + pod.PreferredAntiAffinity.Length > 0)
-            podsWithAffinity.Add(pod);
+        if (pod.HasAffinity) podsWithAffinity.Add(pod);
         if (pod.HasRequiredAntiAffinity) podsWithRequiredAntiAffinity.Add(pod);
         Requested += pod.Requests;
         NonZeroRequested += pod.NonZeroRequests;

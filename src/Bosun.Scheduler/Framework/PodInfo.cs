@@ -71,6 +71,8 @@ public sealed class PodInfo
 
     public bool HasRequiredAntiAffinity => RequiredAntiAffinity.Length > 0;
 
+    public bool HasAffinity => RequiredAffinity.Length + RequiredAntiAffinity.Length + PreferredAffinity.Length + PreferredAntiAffinity.Length > 0;
+
     /// <summary>Whether the pod's nodeSelector and required node affinity both accept the node.</summary>
     public bool MatchesNodeSelectorAndAffinity(NodeInfo node)
     {

@@ -36,7 +36,10 @@ public sealed class SchedulingAlgorithm(SchedulerProfile profile, int percentage
         return Math.Max(n, MinFeasibleNodesToFind);
     }
 
-    public ScheduleResult Schedule(PodInfo pod, IReadOnlyList<NodeInfo> nodes)
+    /// <summary>Schedules over plain nodes (tests): the snapshot hints are computed first.</summary>
+    public ScheduleResult Schedule(PodInfo pod, IReadOnlyList<NodeInfo> nodes) => Schedule(pod, Snapshot.From(nodes));
+
+    public ScheduleResult Schedule(PodInfo pod, Snapshot nodes)
     {
         if (nodes.Count == 0) return new ScheduleResult(null, 0, 0, new FitError(0, new Dictionary<string, int>(), null, null));
         var state = new CycleState();
@@ -70,7 +73,7 @@ public sealed class SchedulingAlgorithm(SchedulerProfile profile, int percentage
             reasons ??= [];
             (rejectedBy ??= []).Add(plugin!);
             if (status.Code != StatusCode.Unschedulable) unresolvable++;
-            foreach (var r in status.Reasons) reasons[r] = reasons.GetValueOrDefault(r) + 1;
+            status.CountReasons(reasons);
         }
         nextStartNodeIndex = (start + processed) % n;
 

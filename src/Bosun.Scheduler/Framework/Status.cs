@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Bosun.Scheduler.Framework;
 
 /// <summary>
@@ -34,6 +36,19 @@ public readonly struct Status : IEquatable<Status>
 
     /// <summary>The reasons, in the order the plugin gave them (empty on success).</summary>
     public IReadOnlyList<string> Reasons => reasons ?? (reason is null ? [] : [reason]);
+
+    /// <summary>Adds one to each reason's count (the FitError histogram), without allocating.</summary>
+    internal void CountReasons(Dictionary<string, int> counts)
+    {
+        if (reasons is not null)
+        {
+            foreach (var r in reasons) CollectionsMarshal.GetValueRefOrAddDefault(counts, r, out _)++;
+        }
+        else if (reason is not null)
+        {
+            CollectionsMarshal.GetValueRefOrAddDefault(counts, reason, out _)++;
+        }
+    }
 
     /// <summary>All reasons joined with ", " (upstream Status.Message).</summary>
     public string Message => reasons is null ? reason ?? "" : string.Join(", ", reasons);

@@ -65,4 +65,21 @@ public sealed class SchedulerCacheTests
         Assert.Equal(0, Node(cache, "n1").Requested.MilliCpu);
         Assert.Equal(0, cache.PodCount);
     }
+
+    [Fact]
+    public void Run_PodsWithAntiAffinity_CountedInSnapshotHints()
+    {
+        var cache = new SchedulerCache();
+        cache.AddOrUpdateNode(Build.Node("n1"));
+        var anti = new k8s.Models.V1Affinity
+        {
+            PodAntiAffinity = new k8s.Models.V1PodAntiAffinity { RequiredDuringSchedulingIgnoredDuringExecution = [Build.Term("kubernetes.io/hostname", "app", "x")] },
+        };
+        cache.AddPod(Build.Pod("p", nodeName: "n1", affinity: anti));
+        Assert.Equal((1, 1), cache.Run(s => (s.PodsWithAffinity, s.PodsWithRequiredAntiAffinity)));
+
+        cache.RemovePod(new ObjectKey("default", "p"));
+
+        Assert.Equal((0, 0), cache.Run(s => (s.PodsWithAffinity, s.PodsWithRequiredAntiAffinity)));
+    }
 }

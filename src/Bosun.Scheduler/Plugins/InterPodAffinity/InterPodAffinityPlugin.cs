@@ -34,9 +34,10 @@ public sealed class InterPodAffinityPlugin : IPreFilterPlugin, IFilterPlugin, IP
         public readonly Dictionary<(string, string), long> Topology = [];
     }
 
-    public Status PreFilter(CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> nodes)
+    public Status PreFilter(CycleState state, PodInfo pod, Snapshot nodes)
     {
         var hasTerms = pod.RequiredAffinity.Length > 0 || pod.RequiredAntiAffinity.Length > 0;
+        if (!hasTerms && nodes.PodsWithRequiredAntiAffinity == 0) return Status.Success;   // nothing to check anywhere
         FilterState? s = null;
         foreach (var node in nodes)
         {
@@ -94,9 +95,10 @@ public sealed class InterPodAffinityPlugin : IPreFilterPlugin, IFilterPlugin, IP
         return s.Affinity.Count == 0 && s.PodMatchesOwnAffinity;
     }
 
-    public void PreScore(CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> allNodes)
+    public void PreScore(CycleState state, PodInfo pod, Snapshot allNodes)
     {
         var hasPreferred = pod.PreferredAffinity.Length > 0 || pod.PreferredAntiAffinity.Length > 0;
+        if (!hasPreferred && allNodes.PodsWithAffinity == 0) return;
         ScoreState? s = null;
         foreach (var node in allNodes)
         {

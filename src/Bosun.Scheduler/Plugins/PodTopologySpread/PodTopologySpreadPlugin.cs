@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Bosun.Scheduler.Framework;
 using Bosun.Scheduler.Plugins.TaintToleration;
 
@@ -26,7 +27,7 @@ public sealed class PodTopologySpreadPlugin : IPreFilterPlugin, IFilterPlugin, I
         public readonly int[] Min = new int[constraints.Length];
     }
 
-    public Status PreFilter(CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> nodes)
+    public Status PreFilter(CycleState state, PodInfo pod, Snapshot nodes)
     {
         var hard = pod.SpreadConstraints.Where(c => c.DoNotSchedule).ToArray();
         if (hard.Length > 0) state.Write(FilterKey, Count(hard, pod, nodes));
@@ -49,7 +50,7 @@ public sealed class PodTopologySpreadPlugin : IPreFilterPlugin, IFilterPlugin, I
         return Status.Success;
     }
 
-    public void PreScore(CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> allNodes)
+    public void PreScore(CycleState state, PodInfo pod, Snapshot allNodes)
     {
         var soft = pod.SpreadConstraints.Where(c => !c.DoNotSchedule).ToArray();
         if (soft.Length > 0) state.Write(ScoreKey, Count(soft, pod, allNodes));
@@ -76,7 +77,7 @@ public sealed class PodTopologySpreadPlugin : IPreFilterPlugin, IFilterPlugin, I
         for (var i = 0; i < scores.Length; i++) scores[i] = ScoreNormalizer.MaxNodeScore - scores[i];
     }
 
-    private static Counts Count(SpreadConstraint[] constraints, PodInfo pod, IReadOnlyList<NodeInfo> nodes)
+    private static Counts Count(SpreadConstraint[] constraints, PodInfo pod, Snapshot nodes)
     {
         var counts = new Counts(constraints);
         for (var i = 0; i < constraints.Length; i++)
@@ -91,7 +92,7 @@ public sealed class PodTopologySpreadPlugin : IPreFilterPlugin, IFilterPlugin, I
                 var matching = 0;
                 foreach (var existing in node.Pods)
                     if (existing.Namespace == pod.Namespace && c.Selector.Matches(existing.Labels)) matching++;
-                perDomain[domain] = perDomain.GetValueOrDefault(domain) + matching;
+                CollectionsMarshal.GetValueRefOrAddDefault(perDomain, domain, out _) += matching;
             }
             counts.Min[i] = perDomain.Count == 0 ? 0 : perDomain.Values.Min();
         }

@@ -21,7 +21,7 @@ public sealed class InterPodAffinityPluginTests
         var plugin = new InterPodAffinityPlugin();
         var state = new CycleState();
         var info = pod.Info();
-        Assert.True(plugin.PreFilter(state, info, nodes).IsSuccess);
+        Assert.True(plugin.PreFilter(state, info, Snapshot.From(nodes)).IsSuccess);
         return nodes.Select(n => plugin.Filter(state, info, n)).Select(s => s.IsSuccess ? "ok" : s.Message).ToArray();
     }
 
@@ -81,7 +81,7 @@ public sealed class InterPodAffinityPluginTests
         var nodes = Cluster();
         var plugin = new InterPodAffinityPlugin();
         var state = new CycleState();
-        plugin.PreScore(state, pod, nodes);
+        plugin.PreScore(state, pod, Snapshot.From(nodes));
         var scores = nodes.Select(n => plugin.Score(state, pod, n)).ToArray();
 
         plugin.NormalizeScore(state, pod, scores);

@@ -35,7 +35,7 @@ public sealed class PodTopologySpreadPluginTests
         var nodes = Cluster();
         var plugin = new PodTopologySpreadPlugin();
         var state = new CycleState();
-        plugin.PreFilter(state, pod, nodes);
+        plugin.PreFilter(state, pod, Snapshot.From(nodes));
 
         var results = nodes.Select(n => plugin.Filter(state, pod, n)).Select(s => s.IsSuccess ? "ok"
             : s.Message == PodTopologySpreadPlugin.MissingLabelReason ? "label" : "skew").ToArray();
@@ -50,7 +50,7 @@ public sealed class PodTopologySpreadPluginTests
         var nodes = Cluster().Take(3).ToList();
         var plugin = new PodTopologySpreadPlugin();
         var state = new CycleState();
-        plugin.PreScore(state, pod, nodes);
+        plugin.PreScore(state, pod, Snapshot.From(nodes));
         var scores = nodes.Select(n => plugin.Score(state, pod, n)).ToArray();
 
         plugin.NormalizeScore(state, pod, scores);

@@ -1,41 +1,5 @@
 namespace Bosun.Scheduler.Framework;
 
-/// <summary>Every plugin has a name, used in configuration, cycle state keys and logs.</summary>
-public interface IPlugin
-{
-    string Name { get; }
-}
-
-/// <summary>Runs once per pod before filtering: precomputes cycle state, or rejects the pod outright.</summary>
-public interface IPreFilterPlugin : IPlugin
-{
-    Status PreFilter(CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> nodes);
-}
-
-/// <summary>Can the pod run on this node? Runs for many nodes, possibly in parallel: pure, allocation-free.</summary>
-public interface IFilterPlugin : IPlugin
-{
-    Status Filter(CycleState state, PodInfo pod, NodeInfo node);
-}
-
-/// <summary>Runs once per pod before scoring; <paramref name="allNodes"/> is the whole snapshot.</summary>
-public interface IPreScorePlugin : IPlugin
-{
-    void PreScore(CycleState state, PodInfo pod, IReadOnlyList<NodeInfo> allNodes);
-}
-
-/// <summary>Ranks a feasible node; scores are normalized to 0–100 and weighted.</summary>
-public interface IScorePlugin : IPlugin
-{
-    long Score(CycleState state, PodInfo pod, NodeInfo node);
-}
-
-/// <summary>A score plugin whose raw scores need rescaling to 0–100 once all nodes are scored.</summary>
-public interface INormalizeScorePlugin : IScorePlugin
-{
-    void NormalizeScore(CycleState state, PodInfo pod, Span<long> scores);
-}
-
 /// <summary>Score helpers shared by plugins (upstream helper.DefaultNormalizeScore).</summary>
 public static class ScoreNormalizer
 {
