@@ -28,6 +28,7 @@ public sealed partial class SimulatedNodes
     private readonly WorkQueue<ObjectKey> work;
     private Informer<V1Pod>? pods;
     private static int sharedIpCounter;
+    private volatile bool registered;
 
     /// <summary>What the simulation remembers of a pod it started.</summary>
     private sealed record PodRun(string Node, string Ip, DateTime Started)
@@ -67,7 +68,7 @@ public sealed partial class SimulatedNodes
         pods.On(Enqueue, (_, p) => Enqueue(p), OnDeleted);
         try
         {
-            await RegisterAsync(ct);
+            if (!registered) await RegisterAsync(ct);
             Log.Registered(logger, nodes.Count);
             var loops = new List<Task>
             {
@@ -101,13 +102,30 @@ public sealed partial class SimulatedNodes
                 }
                 catch (ApiException e) when (e.IsAlreadyExists)
                 {
-                    var existing = await api.GetAsync<V1Node>(null, node.Name, token);
-                    node.PodCidr ??= existing.Spec?.PodCIDR;
-                    existing.Status = NodeTemplate.Build(node, options, now).Status;
-                    await api.UpdateStatusAsync(null, node.Name, existing, token);
+                    await ReregisterAsync(node, now, token);
                 }
                 await RenewLeaseAsync(node, token);
             });
+        registered = true;
+    }
+
+    /// <summary>The Node exists (a restart): take over its podCIDR and report a fresh status, retrying lost races.</summary>
+    private async Task ReregisterAsync(SimulatedNode node, DateTime now, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var existing = await api.GetAsync<V1Node>(null, node.Name, ct);
+            node.PodCidr ??= existing.Spec?.PodCIDR;
+            existing.Status = NodeTemplate.Build(node, options, now).Status;
+            try
+            {
+                await api.UpdateStatusAsync(null, node.Name, existing, ct);
+                return;
+            }
+            catch (ApiException e) when (e.IsConflict && attempt < 5)
+            {
+            }
+        }
     }
 
     private async Task EveryAsync(TimeSpan period, Func<CancellationToken, Task> action, CancellationToken ct)
