@@ -210,6 +210,9 @@ public sealed partial class Scheduler
 
     private static bool IsAssigned(V1Pod pod) => !string.IsNullOrEmpty(pod.Spec?.NodeName);
 
+    /// <summary>Pods with scheduling gates wait outside the queue until the gates are removed (upstream PreEnqueue).</summary>
+    private static bool IsGated(V1Pod pod) => pod.Spec?.SchedulingGates is { Count: > 0 };
+
     private static bool IsTerminal(V1Pod pod) => pod.Status?.Phase is "Succeeded" or "Failed";
 
     private void OnPodAdded(V1Pod pod)
@@ -221,7 +224,7 @@ public sealed partial class Scheduler
             Queue.Delete(ObjectKey.Of(pod));
             Queue.MoveAllToActiveOrBackoff(ClusterEvent.AssignedPodAdd);
         }
-        else if (IsResponsibleFor(pod) && pod.Metadata.DeletionTimestamp is null && !IsTerminal(pod))
+        else if (IsResponsibleFor(pod) && pod.Metadata.DeletionTimestamp is null && !IsTerminal(pod) && !IsGated(pod))
         {
             Queue.AddOrUpdate(pod);
         }
@@ -247,7 +250,7 @@ public sealed partial class Scheduler
         }
         else if (IsResponsibleFor(pod))
         {
-            if (pod.Metadata.DeletionTimestamp is not null) Queue.Delete(ObjectKey.Of(pod));
+            if (pod.Metadata.DeletionTimestamp is not null || IsGated(pod)) Queue.Delete(ObjectKey.Of(pod));
             else if (!Queue.Contains(ObjectKey.Of(pod)) || SchedulingRelevantChange(old, pod)) Queue.AddOrUpdate(pod);
         }
     }
