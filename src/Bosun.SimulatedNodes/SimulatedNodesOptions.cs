@@ -21,7 +21,7 @@ public sealed record SimulatedNodesOptions
     /// <summary>Lease duration written into each Lease (kubelet: 40 s).</summary>
     public int LeaseDurationSeconds { get; init; } = 40;
 
-    /// <summary>How often the Ready condition's heartbeat is refreshed without a change (kubelet: 40 s... nodeStatusReportFrequency).</summary>
+    /// <summary>How often the conditions' heartbeat is refreshed when nothing changed (the kubelet's status report, here 40 s).</summary>
     public TimeSpan StatusHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(40);
 
     /// <summary>The longest a deleted pod takes to "stop" before it is removed (the grace period, capped at this).</summary>
