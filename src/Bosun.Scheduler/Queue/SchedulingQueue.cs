@@ -24,7 +24,8 @@ public sealed class SchedulingQueue
     private readonly Dictionary<ObjectKey, QueuedPodInfo> inFlight = [];
     private readonly SemaphoreSlim signal = new(0);
     private long schedulingCycle;
-    private long moveRequestCycle = -1;
+    private long moveRequestCycle = -1;                          // last event that may help any pod
+    private readonly Dictionary<string, long> pluginMoveRequestCycle = [];   // last event that may undo a plugin's rejection
     private long sequence;
 
     public SchedulingQueue(TimeProvider? time = null)
@@ -134,7 +135,7 @@ public sealed class SchedulingQueue
             if (!inFlight.Remove(pod.Pod.Key)) return;
             pod.LastFailure = time.GetUtcNow();
             pod.UnschedulablePlugins = rejectedBy;
-            if (moveRequestCycle >= podSchedulingCycle) ToBackoff(pod);
+            if (EventArrivedSince(podSchedulingCycle, rejectedBy)) ToBackoff(pod);
             else unschedulable[pod.Pod.Key] = pod;
         }
     }
@@ -156,7 +157,8 @@ public sealed class SchedulingQueue
         var released = 0;
         lock (gate)
         {
-            moveRequestCycle = schedulingCycle;
+            if (e.Plugins is null) moveRequestCycle = schedulingCycle;
+            else foreach (var plugin in e.Plugins) pluginMoveRequestCycle[plugin] = schedulingCycle;
             if (unschedulable.Count == 0) return;
             foreach (var (key, pod) in unschedulable.ToList())
             {
@@ -234,6 +236,16 @@ public sealed class SchedulingQueue
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>Whether an event that may help a pod rejected by these plugins arrived during (or after) its attempt.</summary>
+    private bool EventArrivedSince(long podSchedulingCycle, IReadOnlySet<string> rejectedBy)
+    {
+        if (moveRequestCycle >= podSchedulingCycle) return true;
+        if (rejectedBy.Count == 0) return pluginMoveRequestCycle.Values.Any(c => c >= podSchedulingCycle);
+        foreach (var plugin in rejectedBy)
+            if (pluginMoveRequestCycle.TryGetValue(plugin, out var c) && c >= podSchedulingCycle) return true;
+        return false;
     }
 
     private DateTimeOffset BackoffExpiry(QueuedPodInfo pod) => pod.LastFailure + BackoffDuration(pod.Attempts);

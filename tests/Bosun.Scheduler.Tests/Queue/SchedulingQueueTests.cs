@@ -94,6 +94,20 @@ public sealed class SchedulingQueueTests
     }
 
     [Fact]
+    public void AddUnschedulable_EventDuringAttemptThatCannotHelp_StaysUnschedulable()
+    {
+        var q = NewQueue();
+        q.AddOrUpdate(Build.Pod("p"));
+        q.TryPop(out var pod);
+        var cycle = q.SchedulingCycle;
+        q.MoveAllToActiveOrBackoff(ClusterEvent.AssignedPodAdd);   // helps affinity and spreading, not resources
+
+        q.AddUnschedulable(pod, cycle, ByFit);
+
+        Assert.Equal(1, q.UnschedulableCount);
+    }
+
+    [Fact]
     public void AddBackoff_RepeatedFailures_BackOffLonger()
     {
         var q = NewQueue();
