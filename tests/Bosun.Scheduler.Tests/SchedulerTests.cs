@@ -88,6 +88,7 @@ public sealed class SchedulerTests : IAsyncLifetime
 
         var pods = await PodsAsync();
         Assert.All(pods, p => Assert.StartsWith("sim-", p.Spec.NodeName));
+        Assert.All(pods, p => Assert.StartsWith("10.244.", p.Status.PodIP));   // no podCIDR: the shared pool
         Assert.All(pods, p => Assert.Contains(p.Status.Conditions, c => c.Type == "PodScheduled" && c.Status == "True"));
         Assert.Equal(3, pods.Select(p => p.Spec.NodeName).Distinct().Count());   // LeastAllocated spreads them
         Assert.NotEmpty(await EventsAsync("web-0", "Scheduled"));

@@ -164,6 +164,21 @@ public sealed class SimulatedNodesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BoundPod_FailingWithRestartPolicyOnFailure_RestartsAndKeepsRunning()
+    {
+        await CreateBoundPodAsync("flaky", "sim-1", new Dictionary<string, string>
+        {
+            [SimulatedAnnotations.ExitCode] = "1",
+            [SimulatedAnnotations.RunSeconds] = "0.3",
+        }, restartPolicy: "OnFailure");
+
+        await TestCluster.EventuallyAsync(async () => (await PodAsync("flaky")).Status?.ContainerStatuses?.Any(c => c.RestartCount >= 2) == true,
+            because: "restarted twice");
+
+        Assert.Equal("Running", (await PodAsync("flaky")).Status.Phase);
+    }
+
+    [Fact]
     public async Task DeletedPod_IsRemovedAfterGracePeriod()
     {
         await CreateBoundPodAsync("doomed", "sim-0");
