@@ -45,12 +45,15 @@ public sealed partial class Scheduler
         Queue = new SchedulingQueue(this.time);
     }
 
-    public SchedulerCache Cache { get; } = new();
-    public SchedulingQueue Queue { get; }
+    /// <summary>The cache and queue of the current (or last) run; each run starts from fresh ones.</summary>
+    public SchedulerCache Cache { get; private set; } = new();
+
+    public SchedulingQueue Queue { get; private set; }
 
     /// <summary>Pods bound so far (for metrics and tests).</summary>
     public long Scheduled => Interlocked.Read(ref scheduled);
     private long scheduled;
+    private int runs;
 
     /// <summary>Campaigns for the <c>kube-system/kube-scheduler</c> Lease and schedules while leading.</summary>
     public Task RunAsync(CancellationToken ct)
@@ -63,6 +66,12 @@ public sealed partial class Scheduler
     public async Task RunSchedulingAsync(CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (Interlocked.Exchange(ref runs, 1) == 1)
+        {
+            // Leadership regained: what the previous term knew may be stale; the informers rebuild it.
+            Cache = new SchedulerCache();
+            Queue = new SchedulingQueue(time);
+        }
         var nodes = new Informer<V1Node>(api, loggers.CreateLogger("Bosun.Scheduler.Informer.Node"), time);
         pods = new Informer<V1Pod>(api, loggers.CreateLogger("Bosun.Scheduler.Informer.Pod"), time);
         nodes.On(Guard<V1Node>(OnNodeAdded), Guard<V1Node>(OnNodeUpdated), Guard<V1Node>(OnNodeDeleted));
