@@ -90,8 +90,12 @@ public sealed class PodTopologySpreadPlugin : IPreFilterPlugin, IFilterPlugin, I
                 if (c.HonorNodeAffinity && !pod.MatchesNodeSelectorAndAffinity(node)) continue;
                 if (c.HonorNodeTaints && HasUntoleratedTaint(pod, node)) continue;
                 var matching = 0;
-                foreach (var existing in node.Pods)
+                var existingPods = node.Pods;
+                for (var j = 0; j < existingPods.Count; j++)   // indexed: no enumerator allocation per node
+                {
+                    var existing = existingPods[j];
                     if (existing.Namespace == pod.Namespace && c.Selector.Matches(existing.Labels)) matching++;
+                }
                 CollectionsMarshal.GetValueRefOrAddDefault(perDomain, domain, out _) += matching;
             }
             counts.Min[i] = perDomain.Count == 0 ? 0 : perDomain.Values.Min();
