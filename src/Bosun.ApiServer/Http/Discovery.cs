@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Bosun.ApiServer.Registry;
+using Bosun.ApiServer.Registry.Kinds;
 using Microsoft.AspNetCore.Http;
 
 namespace Bosun.ApiServer.Http;
@@ -189,6 +190,7 @@ internal sealed class Discovery
         if (r.Evictable) yield return ("eviction", "Eviction", "policy", "v1", CreateOnly);
         if (r.HasScale) yield return ("scale", "Scale", "autoscaling", "v1", SubresourceVerbs);
         if (r.HasStatus) yield return ("status", r.Kind, r.Group, r.Version, SubresourceVerbs);
+        if (PodBinding.Serves(r)) yield return (PodBinding.Subresource, "Binding", "", "v1", CreateOnly);
     }
 
     private byte[] Aggregated(string version, bool core) => Write(w =>

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Bosun.ApiServer.Errors;
 using Bosun.ApiServer.Patch;
 using Bosun.ApiServer.Registry;
+using Bosun.ApiServer.Registry.Kinds;
 using Microsoft.AspNetCore.Http;
 
 namespace Bosun.ApiServer.Http;
@@ -22,6 +23,11 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
         var reg = store.Registration;
         if (reg.Namespaced == false && info.Namespace is not null)
             throw new ApiException(404, "NotFound", "the server could not find the requested resource");
+        if (info.Subresource == PodBinding.Subresource && PodBinding.Serves(reg) && info.Namespace is not null)
+        {
+            await PodBinding.HandleAsync(ctx, store, info, responses, ctx.RequestAborted);
+            return;
+        }
         if (info.Subresource is { } sub && !(sub == "status" && reg.HasStatus) && !(sub == "scale" && reg.HasScale)
             && !(sub == "eviction" && reg.Evictable))
             throw new ApiException(404, "NotFound", "the server could not find the requested resource");
