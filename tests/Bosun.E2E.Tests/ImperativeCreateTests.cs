@@ -13,7 +13,7 @@ namespace Bosun.E2E.Tests;
 [Trait("Category", "E2E")]
 public sealed class ImperativeCreateTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
-    private static readonly TimeSpan ControllerTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ControllerTimeout = TimeSpan.FromSeconds(60);
     private readonly Kubectl _kubectl = fixture.Kubectl;
 
     private async Task<JsonElement> GetAsync(string ns, params string[] what) =>

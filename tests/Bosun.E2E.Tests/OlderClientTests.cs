@@ -75,7 +75,7 @@ public sealed class OlderClientTests(ServerFixture fixture) : IClassFixture<Serv
         {
             var sets = (await kubectl.RunAsync("get", "replicasets", "-n", ns, "-l", "app=myapp", "-o", "json")).Ok().Json.GetProperty("items");
             return sets.GetArrayLength() == 1 && sets[0].GetProperty("spec").GetProperty("replicas").GetInt32() == 2;
-        }, TimeSpan.FromSeconds(30), "the deployment's ReplicaSet");
+        }, TimeSpan.FromSeconds(60), "the deployment's ReplicaSet");
     }
 
     [Theory]

@@ -37,8 +37,7 @@ public sealed class PatchEditTests(ServerFixture fixture) : IClassFixture<Server
         var pod = await GetAsync(ns, "pod/pod-demo");
         Assert.Equal(["myapp=ikubernetes/myapp:v2", "busybox=busybox:latest"], Images(pod));
         Assert.Equal(new Dictionary<string, string?> { ["app"] = "myapp", ["tier"] = "frontend", ["release"] = "canary" }, Labels(pod));
-        var managers = pod.GetProperty("metadata").TryGetProperty("managedFields", out _);
-        Assert.False(managers, "managedFields are hidden by default");
+        Assert.False(pod.GetProperty("metadata").TryGetProperty("managedFields", out _), "kubectl hides managedFields by default");
     }
 
     [Fact]
