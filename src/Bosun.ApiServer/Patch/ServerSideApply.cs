@@ -64,7 +64,15 @@ internal static class ServerSideApply
             taken[e] = clash;
             foreach (var path in clash.MemberPaths()) conflicts.Add((e, path));
         }
-        if (conflicts.Count > 0 && !force) throw Conflict(conflicts);
+        if (conflicts.Count > 0 && !force)
+        {
+            // kube's lastAppliedManager: "kubectl" may take over, without conflict, the fields a client-side apply set
+            // and that still hold the last-applied values (the CSA→SSA upgrade); only other conflicts are reported.
+            var allowed = manager == "kubectl" ? AllowedByLastApplied(live, schema, scope) : null;
+            if (allowed is null) throw Conflict(conflicts);
+            var remaining = taken.SelectMany(t => t.Value.Except(allowed).MemberPaths().Select(path => (t.Key, path))).ToList();
+            if (remaining.Count > 0) throw Conflict(remaining);
+        }
 
         foreach (var (e, clash) in taken) e.Fields = e.Fields.Except(clash);
         foreach (var e in entries)
@@ -76,6 +84,22 @@ internal static class ServerSideApply
         if (self.Time is null || !changed.IsEmpty || !removed.IsEmpty) self.Time = ObjectCodec.FormatTime(now);
         ManagedFields.Write(merged, entries);
         return merged;
+    }
+
+    /// <summary>
+    /// The fields of the <c>kubectl.kubernetes.io/last-applied-configuration</c> annotation whose live values are still
+    /// the applied ones; null when the object has no (readable) annotation.
+    /// </summary>
+    private static FieldSet? AllowedByLastApplied(JsonObject live, ModelSchema? schema, FieldScope scope)
+    {
+        if (live.Obj("metadata")?.Obj("annotations")?["kubectl.kubernetes.io/last-applied-configuration"]?.GetValue<string>() is not { } text)
+            return null;
+        JsonObject? lastApplied;
+        try { lastApplied = JsonNode.Parse(text) as JsonObject; }
+        catch (System.Text.Json.JsonException) { return null; }
+        if (lastApplied is null) return null;
+        FieldWalker.Compare(lastApplied, live, schema, scope, out var changed, out var removed);
+        return FieldWalker.SetOf(lastApplied, schema, scope).Except(changed).Except(removed);
     }
 
     /// <summary>The 409 kube-apiserver answers (NewApplyConflict): one cause per conflicting field.</summary>

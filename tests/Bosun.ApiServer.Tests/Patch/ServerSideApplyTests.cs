@@ -229,6 +229,40 @@ public sealed class ServerSideApplyTests : IAsyncLifetime
         Assert.Single(obj.Obj("metadata")!.Arr("managedFields")!);
     }
 
+    private async Task CreateClientSideApplied(int replicas, int lastAppliedReplicas)
+    {
+        var csa = Obj(Config(replicas: replicas));
+        csa.Obj("metadata")!["annotations"] = new JsonObject
+        {
+            ["kubectl.kubernetes.io/last-applied-configuration"] = Config(replicas: lastAppliedReplicas) + "\n",
+        };
+        await Deployments.CreateAsync("default", csa, new WriteOptions { FieldManager = "kubectl-client-side-apply" }, Ct);
+    }
+
+    [Fact]
+    public async Task Apply_KubectlOverClientSideAppliedValues_TakesThemOverWithoutConflict()
+    {
+        await CreateClientSideApplied(replicas: 1, lastAppliedReplicas: 1);
+
+        var (obj, _) = await Apply("kubectl", Config(replicas: 3));
+
+        Assert.Equal(3, obj.Obj("spec").Long("replicas"));
+        Assert.True(Owned(obj, "kubectl").Contains("f:spec", "f:replicas"));
+        Assert.False(Owned(obj, "kubectl-client-side-apply", "Update").Contains("f:spec", "f:replicas"));
+    }
+
+    [Fact]
+    public async Task Apply_ClientSideAppliedValueSinceChanged_OrOtherManager_StillConflicts()
+    {
+        // The live replicas (2) no longer match the last-applied ones (1): not the client-side apply's value any more.
+        await CreateClientSideApplied(replicas: 2, lastAppliedReplicas: 1);
+
+        var changed = await Assert.ThrowsAsync<ApiException>(() => Apply("kubectl", Config(replicas: 3)));
+        Assert.Equal("Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using apps/v1: .spec.replicas", changed.Message);
+        // Only the "kubectl" manager gets the upgrade.
+        await Assert.ThrowsAsync<ApiException>(() => Apply("other", Config(replicas: 3)));
+    }
+
     [Fact]
     public async Task Apply_KubectlMigrationSequence_KeepsLastAppliedOwnedByKubectlLastApplied()
     {

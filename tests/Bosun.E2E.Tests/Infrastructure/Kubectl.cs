@@ -6,7 +6,7 @@ namespace Bosun.E2E.Tests.Infrastructure;
 /// Runs the real kubectl (<c>/usr/bin/kubectl</c>, or <c>KUBECTL</c>) against one kubeconfig with an isolated
 /// <c>HOME</c> and <c>--cache-dir</c>, so nothing leaks in from or out to the user's ~/.kube.
 /// </summary>
-internal sealed class Kubectl(string kubeconfig, string home)
+internal sealed class Kubectl(string kubeconfig, string home, string? executable = null, IReadOnlyDictionary<string, string>? environment = null)
 {
     public static readonly string Executable = Environment.GetEnvironmentVariable("KUBECTL") is { Length: > 0 } k ? k : "/usr/bin/kubectl";
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
@@ -14,7 +14,17 @@ internal sealed class Kubectl(string kubeconfig, string home)
     public string KubeconfigPath => kubeconfig;
 
     /// <summary>The same home and cache, another kubeconfig (another user, or a restarted server's).</summary>
-    public Kubectl WithKubeconfig(string path) => new(path, home);
+    public Kubectl WithKubeconfig(string path) => new(path, home, executable, environment);
+
+    /// <summary>Another kubectl binary (e.g. <c>kubectl.1.27</c> run directly, past the dispatcher) with its own home and cache.</summary>
+    public Kubectl WithExecutable(string path, string otherHome) => new(kubeconfig, otherHome, path, environment);
+
+    /// <summary>The same kubectl with extra environment variables (e.g. <c>EDITOR</c> for <c>kubectl edit</c>).</summary>
+    public Kubectl WithEnvironment(IReadOnlyDictionary<string, string> extra) => new(kubeconfig, home, executable, extra);
+
+    /// <summary>The folder holding <c>kubectl.1.27</c> … <c>kubectl.1.33</c>: where <c>/usr/bin/kubectl</c> really lives.</summary>
+    public static string VersionedDirectory =>
+        System.IO.Path.GetDirectoryName(new FileInfo(Executable).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Executable)!;
 
     public Task<KubectlResult> RunAsync(params string[] args) => RunAsync(args, stdin: null, DefaultTimeout);
 
@@ -54,7 +64,7 @@ internal sealed class Kubectl(string kubeconfig, string home)
 
     private ProcessStartInfo StartInfo(string[] args, bool redirectInput)
     {
-        var psi = new ProcessStartInfo(Executable)
+        var psi = new ProcessStartInfo(executable ?? Executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -63,6 +73,8 @@ internal sealed class Kubectl(string kubeconfig, string home)
         };
         psi.Environment["HOME"] = home;
         psi.Environment.Remove("KUBECONFIG");
+        if (environment is not null)
+            foreach (var (key, value) in environment) psi.Environment[key] = value;
         psi.ArgumentList.Add($"--kubeconfig={kubeconfig}");
         psi.ArgumentList.Add($"--cache-dir={Path.Combine(home, "cache")}");
         foreach (var arg in args) psi.ArgumentList.Add(arg);

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Bosun.E2E.Tests.Infrastructure;
 
 /// <summary>What one kubectl run left behind.</summary>
@@ -14,6 +16,16 @@ internal sealed record KubectlResult(string CommandLine, int ExitCode, string St
     {
         Assert.True(ExitCode == 0, $"'{CommandLine}' exited {ExitCode}\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
         return this;
+    }
+
+    /// <summary>Stdout parsed as JSON (<c>-o json</c>); fails with the whole run if it is not.</summary>
+    public JsonElement Json
+    {
+        get
+        {
+            try { using var doc = JsonDocument.Parse(Stdout); return doc.RootElement.Clone(); }
+            catch (JsonException e) { Assert.Fail($"{this}\nstdout is not JSON: {e.Message}"); throw; }
+        }
     }
 
     public override string ToString() => $"'{CommandLine}' exited {ExitCode}\nstdout:\n{Stdout}\nstderr:\n{Stderr}";

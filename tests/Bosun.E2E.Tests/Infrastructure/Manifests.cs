@@ -20,8 +20,8 @@ internal static class Manifests
     }
 
     /// <summary>
-    /// A Namespace manifest. Tests create namespaces with <c>create -f</c> rather than <c>kubectl create namespace</c>:
-    /// kubectl 1.32 sends a protobuf body for the latter, which the server does not decode yet (415).
+    /// A Namespace manifest, for <c>create -f</c> (optionally with a finalizer); <c>kubectl create namespace</c> itself is
+    /// covered by ImperativeCreateTests.
     /// </summary>
     public static string Namespace(string name, string? finalizer = null) => $"""
         apiVersion: v1
