@@ -40,6 +40,8 @@ public sealed class ControllerManager(ApiClient api, ILoggerFactory loggers, Tim
         new Jobs.JobController(context),
         new Jobs.TtlAfterFinishedController(context),
         new CronJobs.CronJobController(context),
+        new DaemonSets.DaemonSetController(context),
+        new StatefulSets.StatefulSetController(context),
     ];
 }
 
