@@ -210,6 +210,40 @@ public sealed class CronJobControllerTests
         Assert.Null(live.Status.Active);
     }
 
+    [Fact]
+    public async Task Reconcile_MissedPastStartingDeadline_SkipsRunAndWaitsForNext()
+    {
+        var (f, c) = await StartAsync();
+        await using var _ = f;
+        var spec = CronJob("late", "*/10 * * * *");
+        spec.Spec.StartingDeadlineSeconds = 30;
+        var cj = await f.Api.CreateAsync("default", spec, f.Ct);
+        await f.SettleAsync();
+        var wait = await f.ReconcileAsync(c, "default", "late");
+        f.Time.Advance(wait.RequeueAfter!.Value + TimeSpan.FromMinutes(2));   // the controller was down past the deadline
+
+        var next = await f.ReconcileAsync(c, "default", "late");
+
+        Assert.Empty(await JobsAsync(f, cj));
+        Assert.InRange(next.RequeueAfter!.Value, TimeSpan.FromMinutes(7), TimeSpan.FromMinutes(8.1));
+    }
+
+    [Fact]
+    public async Task Reconcile_TimeZone_AnnotatesScheduledTimeInZone()
+    {
+        var (f, c) = await StartAsync();
+        await using var _ = f;
+        var spec = CronJob("tz", "* * * * *");
+        spec.Spec.TimeZone = "Asia/Tokyo";
+        var cj = await f.Api.CreateAsync("default", spec, f.Ct);
+        await f.SettleAsync();
+
+        await TickAsync(f, c, "tz");
+
+        var job = Assert.Single(await JobsAsync(f, cj));
+        Assert.EndsWith("+09:00", job.Metadata.Annotations[CronJobController.ScheduledTimestampAnnotation]);
+    }
+
     private static async Task MarkFinishedAsync(ControllerFixture f, V1Job job, string condition)
     {
         var live = await f.Api.GetAsync<V1Job>("default", job.Metadata.Name, f.Ct);

@@ -189,3 +189,37 @@ public sealed class JobControllerTests
         Assert.Null(await f.Api.TryGetAsync<V1Job>("default", "short", f.Ct));
     }
 }
+
+/// <summary>Suspend and resume.</summary>
+public sealed class JobSuspendTests
+{
+    [Fact]
+    public async Task Reconcile_SuspendedThenResumed_DeletesThenRecreatesPods()
+    {
+        await using var f = await ControllerFixture.StartAsync();
+        var c = f.Add(new JobController(f.Context));
+        await f.StartInformersAsync();
+        var job = await f.Api.CreateAsync("default", JobControllerTests.Job("pause", completions: 2, parallelism: 2), f.Ct);
+        await f.SettleAsync();
+        await f.ReconcileAsync(c, "default", "pause");
+        Assert.Equal(2, (await JobControllerTests.ActiveAsync(f, job)).Count);
+
+        var live = await f.Api.GetAsync<V1Job>("default", "pause", f.Ct);
+        live.Spec.Suspend = true;
+        await f.Api.UpdateAsync("default", "pause", live, f.Ct);
+        await f.SettleAsync();
+        await f.ReconcileAsync(c, "default", "pause");
+        Assert.Empty(await JobControllerTests.ActiveAsync(f, job));
+        Assert.True(JobController.HasCondition(await f.Api.GetAsync<V1Job>("default", "pause", f.Ct), "Suspended"));
+
+        live = await f.Api.GetAsync<V1Job>("default", "pause", f.Ct);
+        live.Spec.Suspend = false;
+        await f.Api.UpdateAsync("default", "pause", live, f.Ct);
+        await f.SettleAsync();
+        await f.ReconcileAsync(c, "default", "pause");
+
+        Assert.Equal(2, (await JobControllerTests.ActiveAsync(f, job)).Count);
+        live = await f.Api.GetAsync<V1Job>("default", "pause", f.Ct);
+        Assert.Contains(live.Status.Conditions, c => c.Type == "Suspended" && c.Status == "False" && c.Reason == "JobResumed");
+    }
+}

@@ -92,7 +92,7 @@ internal static class NodeEligibility
                 },
             ],
         };
-        var tolerations = spec.Tolerations ?? [];
+        var tolerations = spec.Tolerations?.ToList() ?? [];
         foreach (var t in DefaultTolerations)
             if (!tolerations.Any(x => x.Key == t.Key && x.Effect == t.Effect)) tolerations.Add(t);
         spec.Tolerations = tolerations;

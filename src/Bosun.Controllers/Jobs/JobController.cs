@@ -175,6 +175,11 @@ internal sealed class JobController : IController
                 active = active.Except(victims).ToList();
             }
             if (suspended) SetCondition(status, "Suspended", "JobSuspended", "Job suspended", now);
+            else if (HasCondition(job, "Suspended"))
+            {
+                var c = status.Conditions!.First(c => c.Type == "Suspended");
+                (c.Status, c.Reason, c.Message, c.LastTransitionTime, c.LastProbeTime) = ("False", "JobResumed", "Job resumed", now.UtcDateTime, now.UtcDateTime);
+            }
         }
 
         var activeCount = active.Count + createdNow;
