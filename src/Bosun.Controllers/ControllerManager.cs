@@ -37,6 +37,11 @@ public sealed class ControllerManager(ApiClient api, ILoggerFactory loggers, Tim
         new GarbageCollector.GarbageCollector(context, GarbageCollector.GarbageCollector.DefaultKinds(context)),
         new ServiceAccounts.ServiceAccountController(context),
         new EndpointSlices.EndpointsController(context),
+        new Jobs.JobController(context),
+        new Jobs.TtlAfterFinishedController(context),
+        new CronJobs.CronJobController(context),
+        new DaemonSets.DaemonSetController(context),
+        new StatefulSets.StatefulSetController(context),
     ];
 }
 

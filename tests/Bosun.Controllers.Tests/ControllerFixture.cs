@@ -118,6 +118,34 @@ internal sealed class ControllerFixture : IAsyncDisposable
         await Api.UpdateStatusAsync(live.Metadata.NamespaceProperty, live.Metadata.Name, live, cts.Token);
     }
 
+    /// <summary>What a kubelet would report for a pod in <paramref name="phase"/> (Running is also Ready).</summary>
+    public async Task MarkPhaseAsync(V1Pod pod, string phase, int restarts = 0)
+    {
+        var live = await Api.GetAsync<V1Pod>(pod.Metadata.NamespaceProperty, pod.Metadata.Name, cts.Token);
+        var now = Time.GetUtcNow().UtcDateTime;
+        var ready = phase == "Running";
+        live.Status ??= new V1PodStatus();
+        live.Status.Phase = phase;
+        live.Status.Conditions = [new V1PodCondition { Type = "Ready", Status = ready ? "True" : "False", LastTransitionTime = now }];
+        live.Status.ContainerStatuses = live.Spec.Containers.Select(c => new V1ContainerStatus
+        {
+            Name = c.Name, Image = c.Image, ImageID = "", Ready = ready, RestartCount = restarts, Started = ready,
+        }).ToList();
+        await Api.UpdateStatusAsync(live.Metadata.NamespaceProperty, live.Metadata.Name, live, cts.Token);
+    }
+
+    /// <summary>A ready node with the given labels and taints, created through the API.</summary>
+    public async Task<V1Node> CreateNodeAsync(string name, Dictionary<string, string>? labels = null, List<V1Taint>? taints = null)
+    {
+        var all = new Dictionary<string, string>(labels ?? []) { ["kubernetes.io/hostname"] = name };
+        return await Api.CreateAsync<V1Node>(null, new V1Node
+        {
+            ApiVersion = "v1", Kind = "Node",
+            Metadata = new V1ObjectMeta { Name = name, Labels = all },
+            Spec = new V1NodeSpec { Taints = taints },
+        }, cts.Token);
+    }
+
     public async Task MarkAllReadyAsync(string ns = "default")
     {
         foreach (var pod in await ListAsync<V1Pod>(ns))

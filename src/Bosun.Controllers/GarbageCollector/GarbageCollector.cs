@@ -44,6 +44,11 @@ internal sealed partial class GarbageCollector : IController
         new GcKind<V1Pod>(c),
         new GcKind<V1Service>(c),
         new GcKind<V1EndpointSlice>(c),
+        new GcKind<V1Job>(c),
+        new GcKind<V1CronJob>(c),
+        new GcKind<V1DaemonSet>(c),
+        new GcKind<V1StatefulSet>(c),
+        new GcKind<V1ControllerRevision>(c),
     ];
 
     public string Name => "garbagecollector";
