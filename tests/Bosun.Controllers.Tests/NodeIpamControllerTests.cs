@@ -80,3 +80,24 @@ public sealed class NodeIpamControllerTests
         Assert.False(set.Occupy("10.1.0.0/24"));
     }
 }
+
+/// <summary>The manager's options reach the controllers it builds.</summary>
+public sealed class ControllerManagerOptionsTests
+{
+    [Fact]
+    public async Task Controllers_ClusterCidrOption_NodeIpamAllocatesFromIt()
+    {
+        await using var f = await ControllerFixture.StartAsync();
+        var controllers = ControllerManager.Controllers(f.Context, new ControllerManagerOptions { ClusterCidr = "10.100.0.0/16" }).ToList();
+        var ipam = f.Add((NodeIpamController)controllers.Single(c => c.Name == "nodeipam"));
+        await f.StartInformersAsync();
+        await f.Api.CreateAsync(null, new V1Node { ApiVersion = "v1", Kind = "Node", Metadata = new V1ObjectMeta { Name = "a" } }, f.Ct);
+        await f.SettleAsync();
+
+        await f.ReconcileAsync(ipam, "", "a");
+
+        Assert.Contains("nodelifecycle", controllers.Select(c => c.Name));
+        Assert.Contains("disruption", controllers.Select(c => c.Name));
+        Assert.Equal("10.100.0.0/24", (await f.Api.GetAsync<V1Node>(null, "a", f.Ct)).Spec.PodCIDR);
+    }
+}
