@@ -74,6 +74,8 @@ public sealed class NodeLifecycleControllerTests
         var (f, c) = await StartAsync();
         await using var _ = f;
         await CreateReadyNodeAsync(f, "n1");
+        await f.MarkReadyAsync(await CreatePodOnAsync(f, "web", "n1"));
+        await f.SettleAsync();
         await f.ReconcileAsync(c, "", "n1");
 
         f.Time.Advance(TimeSpan.FromSeconds(30));
@@ -94,6 +96,8 @@ public sealed class NodeLifecycleControllerTests
         Assert.Equal("node.kubernetes.io/unreachable:NoExecute,node.kubernetes.io/unreachable:NoSchedule", Taints(node));
         Assert.All(node.Spec.Taints, t => Assert.NotNull(t.TimeAdded));
         Assert.NotNull(result.RequeueAfter);
+        var podReady = (await f.Api.GetAsync<V1Pod>("default", "web", f.Ct)).Status.Conditions.Single(x => x.Type == "Ready");
+        Assert.Equal(("False", "NodeLost"), (podReady.Status, podReady.Reason));
     }
 
     [Fact]
@@ -165,6 +169,25 @@ public sealed class NodeLifecycleControllerTests
         Assert.Equal("", Taints(node));
         Assert.Equal("True", node.Status.Conditions.Single(x => x.Type == "Ready").Status);
         Assert.False(await EvictedAsync(f, "web"));
+    }
+
+    [Fact]
+    public async Task Reconcile_KubeletPostsReadyFalse_TaintedNotReady()
+    {
+        var (f, c) = await StartAsync();
+        await using var _ = f;
+        await CreateReadyNodeAsync(f, "n1");
+        var live = await f.Api.GetAsync<V1Node>(null, "n1", f.Ct);
+        live.Status.Conditions[0].Status = "False";
+        live.Status.Conditions[0].Reason = "KubeletNotReady";
+        await f.Api.UpdateStatusAsync(null, "n1", live, f.Ct);
+        await f.SettleAsync();
+
+        await f.ReconcileAsync(c, "", "n1");
+
+        var node = await f.Api.GetAsync<V1Node>(null, "n1", f.Ct);
+        Assert.Equal("node.kubernetes.io/not-ready:NoExecute,node.kubernetes.io/not-ready:NoSchedule", Taints(node));
+        Assert.Equal("False", node.Status.Conditions.Single(x => x.Type == "Ready").Status);
     }
 
     [Fact]

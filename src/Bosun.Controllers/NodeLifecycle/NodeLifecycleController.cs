@@ -104,6 +104,8 @@ internal sealed partial class NodeLifecycleController : IController
             Log.Tainted(logger, node.Metadata.Name, string.Join(",", (node.Spec?.Taints ?? []).Select(t => $"{t.Key}:{t.Effect}")));
         }
 
+        if (ReadyCondition(node)?.Status == "Unknown" && stale) await MarkPodsNotReadyAsync(node, now, ct);
+
         var next = now + monitorPeriod;
         if (!stale && probe + gracePeriod < next) next = probe + gracePeriod + TimeSpan.FromMilliseconds(1);
         if (await EvictAsync(node, now, ct) is { } due && due < next) next = due;
@@ -172,6 +174,31 @@ internal sealed partial class NodeLifecycleController : IController
         copy.Spec ??= new V1NodeSpec();
         copy.Spec.Taints = kept.Count == 0 ? null : kept;
         return copy;
+    }
+
+    /// <summary>
+    /// Upstream's MarkPodsNotReady: nobody reports for the pods of an unreachable node, so their Ready condition turns
+    /// False (reason NodeLost) and Services stop sending them traffic until they are evicted or the kubelet returns.
+    /// </summary>
+    private async Task MarkPodsNotReadyAsync(V1Node node, DateTimeOffset now, CancellationToken ct)
+    {
+        foreach (var pod in pods.List().Where(p => p.Spec?.NodeName == node.Metadata.Name && Pods.IsReady(p)))
+        {
+            var copy = Objects.Clone(pod);
+            var ready = copy.Status.Conditions.First(c => c.Type == "Ready");
+            ready.Status = "False";
+            ready.Reason = "NodeLost";
+            ready.Message = $"Node {node.Metadata.Name} which was running pod {pod.Metadata.Name} is unresponsive";
+            ready.LastTransitionTime = now.UtcDateTime;
+            try
+            {
+                await context.Api.UpdateStatusAsync(pod.Metadata.NamespaceProperty, pod.Metadata.Name, copy, ct);
+            }
+            catch (ApiException e) when (e.IsNotFound || e.IsConflict)
+            {
+                // Gone, or changed meanwhile: the next look decides again.
+            }
+        }
     }
 
     /// <summary>Deletes the pods whose time on this node's NoExecute taints is up; returns when the next one is due.</summary>
