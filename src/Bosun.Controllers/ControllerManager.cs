@@ -7,8 +7,10 @@ namespace Bosun.Controllers;
 /// The controller manager: builds every controller on shared informers and runs them while this process holds the
 /// <c>kube-controller-manager</c> Lease in kube-system, so that of several servers exactly one runs controllers.
 /// </summary>
-public sealed class ControllerManager(ApiClient api, ILoggerFactory loggers, TimeProvider time, string identity)
+public sealed class ControllerManager(ApiClient api, ILoggerFactory loggers, TimeProvider time, string identity, ControllerManagerOptions? options = null)
 {
+    public ControllerManagerOptions Options { get; } = options ?? new ControllerManagerOptions();
+
     public async Task RunAsync(CancellationToken ct)
     {
         var elector = new LeaderElector(api, "kube-system", "kube-controller-manager", identity,
@@ -23,13 +25,13 @@ public sealed class ControllerManager(ApiClient api, ILoggerFactory loggers, Tim
         var events = new EventRecorder(api, "controller-manager", loggers.CreateLogger<EventRecorder>(), time);
         var context = new ControllerContext(api, informers, events, loggers, time);
         var host = new ControllerHost(loggers.CreateLogger<ControllerHost>());
-        foreach (var controller in Controllers(context)) controller.Register(host);
+        foreach (var controller in Controllers(context, Options)) controller.Register(host);
         foreach (var informer in informers.All) host.AddInformer(informer);
         await Task.WhenAll(host.RunAsync(ct), events.RunAsync(ct));
     }
 
     /// <summary>Every controller, one line each.</summary>
-    internal static IEnumerable<IController> Controllers(ControllerContext context) =>
+    internal static IEnumerable<IController> Controllers(ControllerContext context, ControllerManagerOptions options) =>
     [
         new ReplicaSets.ReplicaSetController<k8s.Models.V1ReplicaSet>(context, ReplicaSets.ReplicaKinds.ReplicaSets),
         new ReplicaSets.ReplicaSetController<k8s.Models.V1ReplicationController>(context, ReplicaSets.ReplicaKinds.ReplicationControllers),
@@ -42,7 +44,26 @@ public sealed class ControllerManager(ApiClient api, ILoggerFactory loggers, Tim
         new CronJobs.CronJobController(context),
         new DaemonSets.DaemonSetController(context),
         new StatefulSets.StatefulSetController(context),
+        new NodeIpam.NodeIpamController(context, options.ClusterCidr, options.NodeCidrMaskSize),
+        new NodeLifecycle.NodeLifecycleController(context, options.NodeMonitorGracePeriod, options.NodeMonitorPeriod),
+        new Disruption.DisruptionController(context),
     ];
+}
+
+/// <summary>Settings of the controller manager (kube-controller-manager's flags of the same names); every one has upstream's default.</summary>
+public sealed record ControllerManagerOptions
+{
+    /// <summary><c>--cluster-cidr</c>: the range node pod CIDRs are cut from.</summary>
+    public string ClusterCidr { get; init; } = "10.244.0.0/16";
+
+    /// <summary><c>--node-cidr-mask-size</c>: each node's pod CIDR prefix length.</summary>
+    public int NodeCidrMaskSize { get; init; } = 24;
+
+    /// <summary><c>--node-monitor-grace-period</c>: how long a node may go without a heartbeat before it is Unknown.</summary>
+    public TimeSpan NodeMonitorGracePeriod { get; init; } = TimeSpan.FromSeconds(40);
+
+    /// <summary><c>--node-monitor-period</c>: how often each node's health is looked at again.</summary>
+    public TimeSpan NodeMonitorPeriod { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>A controller that wires its informer handlers to its queue and adds itself to the host.</summary>

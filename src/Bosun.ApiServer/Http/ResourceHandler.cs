@@ -14,7 +14,7 @@ namespace Bosun.ApiServer.Http;
 internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer watches, ResponseWriter responses)
 {
     private readonly ScaleHandler scales = new(responses);
-    private readonly EvictionHandler evictions = new(responses);
+    private readonly EvictionHandler evictions = new(responses, catalog.Find("policy", "v1", "poddisruptionbudgets"));
 
     public async Task HandleAsync(HttpContext ctx, RequestInfo info)
     {
