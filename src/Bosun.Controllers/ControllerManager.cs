@@ -37,6 +37,7 @@ public sealed class ControllerManager(ApiClient api, ILoggerFactory loggers, Tim
         new GarbageCollector.GarbageCollector(context, GarbageCollector.GarbageCollector.DefaultKinds(context)),
         new ServiceAccounts.ServiceAccountController(context),
         new EndpointSlices.EndpointsController(context),
+        new HorizontalPodAutoscalers.HorizontalPodAutoscalerController(context),
     ];
 }
 
