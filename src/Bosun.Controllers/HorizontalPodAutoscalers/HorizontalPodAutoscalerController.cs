@@ -90,10 +90,12 @@ internal sealed partial class HorizontalPodAutoscalerController : IController
         }
         SetCondition(hpa, "AbleToScale", "True", "SucceededGetScale", "the HPA controller was able to get the target's current scale");
         var current = scale.Spec?.Replicas ?? 0;
-        hpa.Status.CurrentReplicas = scale.Status?.Replicas ?? 0;
+        hpa.Status.CurrentReplicas = current;   // upstream reports the scale's spec.replicas here
         var minReplicas = spec.MinReplicas ?? 1;
         var maxReplicas = spec.MaxReplicas;
         var history = History(hpa);
+        // Upstream's recordInitialRecommendation: the first sync counts the current size as a recommendation.
+        lock (gate) if (history.Recommendations.Count == 0) history.Recommendations.Add((now, current));
 
         int desired;
         string reason;
