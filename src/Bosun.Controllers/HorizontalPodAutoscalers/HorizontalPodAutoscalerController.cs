@@ -40,7 +40,11 @@ internal sealed partial class HorizontalPodAutoscalerController : IController
 
     public void Register(ControllerHost host)
     {
-        hpas.On(added: h => queue.Add(ObjectKey.Of(h)), updated: (_, h) => queue.Add(ObjectKey.Of(h)), deleted: h =>
+        // Spec changes sync at once; the controller's own status writes do not (upstream rate-limits to one sync per resync period).
+        hpas.On(added: h => queue.Add(ObjectKey.Of(h)), updated: (old, h) =>
+        {
+            if (old.Metadata.Generation != h.Metadata.Generation) queue.Add(ObjectKey.Of(h));
+        }, deleted: h =>
         {
             lock (gate) histories.Remove(h.Metadata.Uid ?? "");
         });
