@@ -66,17 +66,17 @@ internal sealed class MetricsApi(ResourceCatalog catalog, MetricsStore store, Ti
         switch (parts)
         {
             case ["nodes"]:
-                await WriteAsync(ctx, List("NodeMetricsList", await NodeMetricsAsync(null, selector, ct)));
+                await WriteListAsync(ctx, "NodeMetricsList", await NodeMetricsAsync(null, selector, ct));
                 break;
             case ["nodes", var name]:
                 await WriteAsync(ctx, (await NodeMetricsAsync(name, LabelSelector.Everything, ct)).SingleOrDefault()
                     ?? throw ApiException.NotFound(Group, "nodes", name));
                 break;
             case ["pods"]:
-                await WriteAsync(ctx, List("PodMetricsList", await PodMetricsAsync(null, null, selector, ct)));
+                await WriteListAsync(ctx, "PodMetricsList", await PodMetricsAsync(null, null, selector, ct));
                 break;
             case ["namespaces", var ns, "pods"]:
-                await WriteAsync(ctx, List("PodMetricsList", await PodMetricsAsync(ns, null, selector, ct)));
+                await WriteListAsync(ctx, "PodMetricsList", await PodMetricsAsync(ns, null, selector, ct));
                 break;
             case ["namespaces", var ns, "pods", var name]:
                 await WriteAsync(ctx, (await PodMetricsAsync(ns, name, LabelSelector.Everything, ct)).SingleOrDefault()
@@ -301,6 +301,18 @@ internal sealed class MetricsApi(ResourceCatalog catalog, MetricsStore store, Ti
     {
         var b = decimal.Round(bytes);
         return b % 1024 == 0 ? $"{b / 1024:0}Ki" : $"{b:0}";
+    }
+
+    /// <summary>A list, or for <c>kubectl get podmetrics</c> (Accept: …;as=Table) the default Table (name, age).</summary>
+    private Task WriteListAsync(HttpContext ctx, string kind, List<JsonObject> items)
+    {
+        if (!ResponseWriter.WantsTable(ctx.Request)) return WriteAsync(ctx, List(kind, items));
+        var table = Tables.TableWriter.Write(Tables.TableConvertors.Default, items, new Tables.TableListMeta(""),
+            ResponseWriter.IncludeObject(ctx), time.GetUtcNow());
+        ctx.Response.StatusCode = 200;
+        ctx.Response.ContentType = ResponseWriter.TableContentType;
+        ctx.Response.ContentLength = table.Length;
+        return ctx.Response.Body.WriteAsync(table, ctx.RequestAborted).AsTask();
     }
 
     private static Task WriteAsync(HttpContext ctx, JsonObject body)

@@ -95,6 +95,10 @@ public sealed class MetricsApiTests
         var node = await GetAsync(http, "/apis/metrics.k8s.io/v1beta1/nodes/node-a");
         Assert.Equal(("NodeMetrics", "250m", "1048576Ki"), ((string?)node["kind"], (string?)node["usage"]!["cpu"], (string?)node["usage"]!["memory"]));
 
+        var table = await GetAsync(http, "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods", "application/json;as=Table;v=v1;g=meta.k8s.io,application/json");
+        Assert.Equal("Table", (string?)table["kind"]);
+        Assert.Equal(2, table["rows"]!.AsArray().Count);
+
         await GetAsync(http, "/apis/metrics.k8s.io/v1beta1/pods?watch=true", expected: HttpStatusCode.MethodNotAllowed);
         var bad = await Assert.ThrowsAsync<Client.ApiException>(() => ReportAsync(cluster.Api, "node-a", new { usage = new { cpu = "lots" } }));
         Assert.Equal(400, bad.Code);
