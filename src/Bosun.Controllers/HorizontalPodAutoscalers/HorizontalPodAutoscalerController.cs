@@ -170,8 +170,16 @@ internal sealed partial class HorizontalPodAutoscalerController : IController
         var selector = LabelSelector.TryParse(selectorText, out var s) ? s : throw new MetricException($"invalid selector {selectorText}");
         var targets = (hpa.Spec.Metrics ?? []).Select(Target).ToList();
         if (targets.Count == 0) targets.Add(new ResourceTarget("cpu", 80, null));   // the server defaults this; be safe
-        var metrics = await context.Api.GetPathAsync<PodMetricsList>(
-            $"/apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods?labelSelector={Uri.EscapeDataString(selectorText)}", ct);
+        PodMetricsList metrics;
+        try
+        {
+            metrics = await context.Api.GetPathAsync<PodMetricsList>(
+                $"/apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods?labelSelector={Uri.EscapeDataString(selectorText)}", ct);
+        }
+        catch (ApiException e)
+        {
+            throw new MetricException($"unable to get metrics for resource {targets[0].Resource}: unable to fetch metrics from resource metrics API: {e.Message}");
+        }
         var selected = pods.List(ns).Where(p => selector.Matches(p.Metadata.Labels?.AsReadOnly())).ToList();
         var statuses = new List<V2MetricStatus>();
         (int Replicas, string Metric)? best = null;
