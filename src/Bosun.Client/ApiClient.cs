@@ -112,6 +112,10 @@ public sealed class ApiClient : IDisposable
         return await ReadAsync<T>(response, ct);
     }
 
+    /// <summary>A node agent's usage report (Bosun's write path into the metrics API).</summary>
+    public Task ReportNodeMetricsAsync(string node, NodeMetricsReport report, CancellationToken ct) =>
+        PutPathAsync<k8s.Models.V1Status>("/apis/bosun.dev/v1/nodemetrics/" + Uri.EscapeDataString(node), report, ct);
+
     /// <summary>Creates a subresource object, e.g. a <c>Binding</c> on <c>pods/binding</c> or an <c>Eviction</c>.</summary>
     public async Task PostSubresourceAsync<TParent>(string? ns, string name, string subresource, object body, CancellationToken ct)
     {

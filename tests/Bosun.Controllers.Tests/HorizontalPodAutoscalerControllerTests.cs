@@ -52,15 +52,9 @@ public sealed class HorizontalPodAutoscalerControllerTests
 
     /// <summary>What a node agent reports: every pod at the same CPU usage.</summary>
     private static Task ReportAsync(ControllerFixture f, int pods, string cpu) =>
-        f.Api.PutPathAsync<V1Status>("/apis/bosun.dev/v1/nodemetrics/node-a", new
-        {
-            window = "15s",
-            pods = Enumerable.Range(0, pods).Select(i => new
-            {
-                @namespace = "default", name = $"web-{i}",
-                containers = new[] { new { name = "app", usage = new Dictionary<string, string> { ["cpu"] = cpu, ["memory"] = "32Mi" } } },
-            }),
-        }, f.Ct);
+        f.Api.ReportNodeMetricsAsync("node-a", new NodeMetricsReport(null, "15s", null,
+            Enumerable.Range(0, pods).Select(i => new PodMetricsReport("default", $"web-{i}",
+                [new ContainerMetricsReport("app", new Dictionary<string, string> { ["cpu"] = cpu, ["memory"] = "32Mi" })])).ToList()), f.Ct);
 
     private static async Task<int> ReplicasAsync(ControllerFixture f) =>
         (await f.Api.GetAsync<V1Deployment>("default", "web", f.Ct)).Spec.Replicas ?? 0;
