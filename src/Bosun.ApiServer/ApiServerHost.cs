@@ -89,7 +89,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         });
         var app = builder.Build();
         var authenticator = CompositeAuthenticator.Create(pki, tokenFile, time);
-        var endpoints = new Endpoints(catalog, new Discovery(registrations), cache, storage, time);
+        var metrics = new ResourceMetrics.MetricsApi(catalog, new ResourceMetrics.MetricsStore(time), time);
+        var endpoints = new Endpoints(catalog, new Discovery(registrations.Concat(ResourceMetrics.MetricsApi.Registrations())), cache, storage, time, metrics);
         // Built on first request, not here: generating the documents (reflection over KubernetesClient plus its 25 MB XML
         // documentation) costs ~0.4 s of start-up and ~85 MB of resident memory that an idle server would keep for nothing.
         var openApi = new OpenApiService(registrations.Select(OpenApiResources.From));

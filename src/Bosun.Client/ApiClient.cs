@@ -98,6 +98,24 @@ public sealed class ApiClient : IDisposable
         }
     }
 
+    /// <summary>GET of a path outside the typed model map: the metrics API, or a <c>scale</c> subresource of any kind.</summary>
+    public async Task<T> GetPathAsync<T>(string pathAndQuery, CancellationToken ct)
+    {
+        using var response = await SendAsync(HttpMethod.Get, pathAndQuery, null, null, ct);
+        return await ReadAsync<T>(response, ct);
+    }
+
+    /// <summary>PUT of <paramref name="body"/> to a path (a <c>scale</c> subresource, a node agent's metrics report).</summary>
+    public async Task<T> PutPathAsync<T>(string path, object body, CancellationToken ct)
+    {
+        using var response = await SendAsync(HttpMethod.Put, path, Json(body), null, ct);
+        return await ReadAsync<T>(response, ct);
+    }
+
+    /// <summary>A node agent's usage report (Bosun's write path into the metrics API).</summary>
+    public Task ReportNodeMetricsAsync(string node, NodeMetricsReport report, CancellationToken ct) =>
+        PutPathAsync<k8s.Models.V1Status>("/apis/bosun.dev/v1/nodemetrics/" + Uri.EscapeDataString(node), report, ct);
+
     /// <summary>Creates a subresource object, e.g. a <c>Binding</c> on <c>pods/binding</c> or an <c>Eviction</c>.</summary>
     public async Task PostSubresourceAsync<TParent>(string? ns, string name, string subresource, object body, CancellationToken ct)
     {

@@ -47,6 +47,7 @@ public sealed class ControllerManager(ApiClient api, ILoggerFactory loggers, Tim
         new NodeIpam.NodeIpamController(context, options.ClusterCidr, options.NodeCidrMaskSize),
         new NodeLifecycle.NodeLifecycleController(context, options.NodeMonitorGracePeriod, options.NodeMonitorPeriod),
         new Disruption.DisruptionController(context),
+        new HorizontalPodAutoscalers.HorizontalPodAutoscalerController(context),
     ];
 }
 

@@ -157,7 +157,7 @@ internal sealed class Discovery
             w.WriteString("singularName", r.SingularName);
             w.WriteBoolean("namespaced", r.Namespaced);
             w.WriteString("kind", r.Kind);
-            WriteStrings(w, "verbs", Verbs);
+            WriteStrings(w, "verbs", r.Verbs ?? Verbs);
             if (r.ShortNames.Count > 0) WriteStrings(w, "shortNames", r.ShortNames);
             if (r.Categories.Count > 0) WriteStrings(w, "categories", r.Categories);
             w.WriteEndObject();
@@ -229,7 +229,7 @@ internal sealed class Discovery
             WriteKind(w, "responseKind", r.Group, r.Version, r.Kind);
             w.WriteString("scope", r.Namespaced ? "Namespaced" : "Cluster");
             w.WriteString("singularResource", r.SingularName);
-            WriteStrings(w, "verbs", Verbs);
+            WriteStrings(w, "verbs", r.Verbs ?? Verbs);
             if (r.ShortNames.Count > 0) WriteStrings(w, "shortNames", r.ShortNames);
             if (r.Categories.Count > 0) WriteStrings(w, "categories", r.Categories);
             var subs = Subresources(r).ToList();

@@ -12,7 +12,8 @@ namespace Bosun.ApiServer.Http;
 /// The server's URL space: version, health, metrics, discovery, OpenAPI, then every resource path.
 /// A plain switch on the path (one place to read), after authentication has run.
 /// </summary>
-internal sealed class Endpoints(ResourceCatalog catalog, Discovery discovery, WatchCache cache, IKeyValueStore storage, TimeProvider time)
+internal sealed class Endpoints(ResourceCatalog catalog, Discovery discovery, WatchCache cache, IKeyValueStore storage, TimeProvider time,
+    ResourceMetrics.MetricsApi metrics)
 {
     private readonly ResourceHandler resources = new(catalog, new WatchStreamer(cache, storage, time), new ResponseWriter(time));
 
@@ -32,6 +33,7 @@ internal sealed class Endpoints(ResourceCatalog catalog, Discovery discovery, Wa
             "/api" => discovery.ApiAsync(ctx),
             "/apis" => discovery.ApisAsync(ctx),
             "/api/v1" => ResourceList(ctx, "v1"),
+            _ when ResourceMetrics.MetricsApi.Handles(path) => metrics.HandleAsync(ctx, path),
             _ when path.StartsWith("/apis/", StringComparison.Ordinal) && path.Count(c => c == '/') == 2 => Group(ctx, path["/apis/".Length..]),
             _ when path.StartsWith("/apis/", StringComparison.Ordinal) && path.Count(c => c == '/') == 3 => ResourceList(ctx, path["/apis/".Length..]),
             _ => ResourceAsync(ctx, path),

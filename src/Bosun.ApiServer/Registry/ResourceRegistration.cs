@@ -40,11 +40,15 @@ internal sealed record ResourceRegistration
     public Func<string, IEnumerable<string>> NameValidation { get; init; } = Bosun.Api.Validation.IsDns1123Subdomain;
     /// <summary>The preferred version serves first in discovery; others are alternates.</summary>
     public bool Preferred { get; init; } = true;
+    /// <summary>The verbs discovery lists; null for the full set of a stored kind. Computed APIs (metrics) serve fewer.</summary>
+    public IReadOnlyList<string>? Verbs { get; init; }
+    /// <summary>Discovery's singular name when it is not the lower-cased kind (the metrics API's is empty).</summary>
+    public string? Singular { get; init; }
 
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
     public string GroupVersion => ApiVersion;
     public string ListKind => Kind + "List";
-    public string SingularName => Kind.ToLowerInvariant();
+    public string SingularName => Singular ?? Kind.ToLowerInvariant();
 
     /// <summary><c>/registry/pods/</c> or <c>/registry/apps/deployments/</c>: the storage prefix of every object of this kind.</summary>
     public string StoragePrefix
