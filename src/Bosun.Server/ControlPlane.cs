@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace Bosun.Server;
 
 /// <summary>
-/// The control-plane components that run beside the API server as its clients: the controller manager (and, as
-/// they arrive, the scheduler). Each campaigns for its own Lease, so with several servers one copy of each is active.
+/// The control-plane components that run beside the API server as its clients: the controller manager and
+/// the scheduler. Each campaigns for its own Lease, so with several servers one copy of each is active.
 /// </summary>
 internal static partial class ControlPlane
 {
@@ -15,7 +15,16 @@ internal static partial class ControlPlane
         var identity = $"{Environment.MachineName}_{Guid.NewGuid():N}";
         var tasks = new List<Task>();
         if (!config.DisableControllerManager)
-            tasks.Add(Task.Run(() => new ControllerManager(api, loggers, TimeProvider.System, identity).RunAsync(ct), ct));
+        {
+            var options = new ControllerManagerOptions
+            {
+                ClusterCidr = config.ClusterCidr.ToString(),
+                NodeMonitorGracePeriod = config.NodeMonitorGracePeriod,
+            };
+            tasks.Add(Task.Run(() => new ControllerManager(api, loggers, TimeProvider.System, identity, options).RunAsync(ct), ct));
+        }
+        if (!config.DisableScheduler)
+            tasks.Add(Task.Run(() => new Scheduler.Scheduler(api, loggers, TimeProvider.System).RunAsync(ct), ct));
         return tasks;
     }
 

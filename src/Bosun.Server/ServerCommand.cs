@@ -18,6 +18,8 @@ internal static class ServerCommand
         var datastore = new Option<string?>("--datastore-endpoint") { Description = "sqlite://PATH (default <data-dir>/server/db/state.db) or memory://" };
         var disableAgent = new Option<bool>("--disable-agent") { Description = "Do not run the node agent in this process" };
         var disableControllerManager = new Option<bool>("--disable-controller-manager") { Description = "Do not run the controllers in this process" };
+        var disableScheduler = new Option<bool>("--disable-scheduler") { Description = "Do not run the scheduler in this process" };
+        var nodeGrace = new Option<int>("--node-monitor-grace-period") { Description = "Seconds without a node heartbeat before the node is NotReady", DefaultValueFactory = _ => 40 };
         var serviceCidr = new Option<string>("--service-cidr") { Description = "Virtual IP range of Services", DefaultValueFactory = _ => "10.96.0.0/12" };
         var clusterCidr = new Option<string>("--cluster-cidr") { Description = "Pod IP range (a /24 per node)", DefaultValueFactory = _ => "10.244.0.0/16" };
         var clusterDns = new Option<string?>("--cluster-dns") { Description = "Cluster DNS Service IP (default: the 10th address of --service-cidr)" };
@@ -26,7 +28,7 @@ internal static class ServerCommand
 
         var command = new Command("server", "Run the control plane (API server on an embedded datastore).")
         {
-            dataDir, port, bind, kubeconfig, datastore, disableAgent, disableControllerManager, serviceCidr, clusterCidr, clusterDns, clusterDomain, logFormat,
+            dataDir, port, bind, kubeconfig, datastore, disableAgent, disableControllerManager, disableScheduler, nodeGrace, serviceCidr, clusterCidr, clusterDns, clusterDomain, logFormat,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -39,6 +41,8 @@ internal static class ServerCommand
                 DatastoreEndpoint = result.GetValue(datastore),
                 DisableAgent = result.GetValue(disableAgent),
                 DisableControllerManager = result.GetValue(disableControllerManager),
+                DisableScheduler = result.GetValue(disableScheduler),
+                NodeMonitorGracePeriodSeconds = result.GetValue(nodeGrace),
                 ServiceCidr = result.GetValue(serviceCidr)!,
                 ClusterCidr = result.GetValue(clusterCidr)!,
                 ClusterDns = result.GetValue(clusterDns),

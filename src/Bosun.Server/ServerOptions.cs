@@ -15,6 +15,9 @@ internal sealed class ServerOptions
     public string? DatastoreEndpoint { get; init; }
     public bool DisableAgent { get; init; }
     public bool DisableControllerManager { get; init; }
+    public bool DisableScheduler { get; init; }
+    /// <value>40 by default (kube-controller-manager's --node-monitor-grace-period).</value>
+    public int NodeMonitorGracePeriodSeconds { get; init; } = 40;
     /// <value>10.96.0.0/12 by default.</value>
     public string ServiceCidr { get; init; } = "10.96.0.0/12";
     /// <value>10.244.0.0/16 by default.</value>
@@ -40,12 +43,13 @@ internal sealed class ServerOptions
         if (dns is not null && serviceCidr is { } range && !range.Contains(dns)) problems.Add($"--cluster-dns {dns} is outside --service-cidr {range}");
         if (!System.Text.RegularExpressions.Regex.IsMatch(ClusterDomain, "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"))
             problems.Add($"--cluster-domain: \"{ClusterDomain}\" is not a DNS domain");
+        if (NodeMonitorGracePeriodSeconds < 1) problems.Add($"--node-monitor-grace-period must be at least 1 second, got {NodeMonitorGracePeriodSeconds}");
         if (LogFormat is not ("text" or "json")) problems.Add($"--log-format must be text or json, got \"{LogFormat}\"");
         var datastore = Datastore.TryParse(DatastoreEndpoint, dataDir, problems);
 
         config = new ServerConfig(dataDir, bind ?? IPAddress.Any, HttpsListenPort,
             Path.GetFullPath(WriteKubeconfig ?? Path.Combine(dataDir, "admin.kubeconfig")), datastore!,
-            DisableAgent, DisableControllerManager, serviceCidr ?? default, clusterCidr ?? default, dns ?? IPAddress.None, ClusterDomain, LogFormat == "json");
+            DisableAgent, DisableControllerManager, DisableScheduler, TimeSpan.FromSeconds(NodeMonitorGracePeriodSeconds), serviceCidr ?? default, clusterCidr ?? default, dns ?? IPAddress.None, ClusterDomain, LogFormat == "json");
         return problems.Count == 0;
     }
 
@@ -70,4 +74,4 @@ internal sealed class ServerOptions
 
 /// <summary>Checked server settings; only this starts a server.</summary>
 internal sealed record ServerConfig(string DataDir, IPAddress BindAddress, int Port, string KubeconfigPath, Datastore Datastore,
-    bool DisableAgent, bool DisableControllerManager, IPNetwork ServiceCidr, IPNetwork ClusterCidr, IPAddress ClusterDns, string ClusterDomain, bool JsonLogs);
+    bool DisableAgent, bool DisableControllerManager, bool DisableScheduler, TimeSpan NodeMonitorGracePeriod, IPNetwork ServiceCidr, IPNetwork ClusterCidr, IPAddress ClusterDns, string ClusterDomain, bool JsonLogs);

@@ -175,9 +175,11 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
         if (reg.TracksGeneration && SpecChanged(updated, current))
             updated.Obj("metadata")!["generation"] = (current.Obj("metadata").Long("generation") ?? 0) + 1;
         updated.Obj("metadata")!["resourceVersion"] = current.Obj("metadata").Str("resourceVersion");
+        // Immutability rules bind clients; the server's own subresource writes (binding, finalize) change what they own.
+        var updateRules = kind == UpdateKind.Any ? [] : reg.Strategy.ValidateUpdate(updated, current);
         Validate(updated, name, MetadataValidation.Validate(updated, reg)
             .Concat(reg.Strategy.Validate(updated))
-            .Concat(reg.Strategy.ValidateUpdate(updated, current)));
+            .Concat(updateRules));
     }
 
     /// <summary>A status write changes status and nothing else (kube-apiserver's StatusStrategy).</summary>
