@@ -250,6 +250,7 @@ public sealed class SimulatedClusterTests(SimulatedClusterFixture fixture) : ICl
         try
         {
             await fixture.WaitNodesReadyAsync(["lost-0"], TimeSpan.FromSeconds(30));
+            PodRow[] before;
 
             // Only lost-0 takes new pods while the deployment is created, so its pods all start there.
             foreach (var n in SimulatedClusterFixture.NodeNames) (await Kubectl.RunAsync("cordon", n)).Ok();
@@ -271,7 +272,7 @@ public sealed class SimulatedClusterTests(SimulatedClusterFixture fixture) : ICl
                           containers: [{ name: main, image: ikubernetes/myapp:v1 }]
                     """, "create", "-f", "-")).Ok();
                 await RolloutStatusAsync(ns, "deployment/survivor");
-                var before = await WaitRunningPodsAsync(ns, "app=survivor", 2);
+                before = await WaitRunningPodsAsync(ns, "app=survivor", 2);
                 Assert.All(before, p => Assert.Equal("lost-0", p.Node));
             }
             finally
@@ -290,8 +291,10 @@ public sealed class SimulatedClusterTests(SimulatedClusterFixture fixture) : ICl
             Assert.True(notReadyAfter >= TimeSpan.FromSeconds(SimulatedClusterFixture.GracePeriodSeconds - 2),
                 $"lost-0 NotReady {notReadyAfter.TotalSeconds:0.#}s after its heartbeats stopped, before the {SimulatedClusterFixture.GracePeriodSeconds}s grace period");
 
-            var after = await WaitRunningPodsAsync(ns, "app=survivor", 2, TimeSpan.FromSeconds(40));
+            // The taint manager evicts them after tolerationSeconds; the ReplicaSet replaces them on the live nodes.
+            var after = await WaitRunningPodsAsync(ns, "app=survivor", 2, TimeSpan.FromSeconds(40), onNode: n => n.StartsWith("sim-", StringComparison.Ordinal));
             Assert.All(after, p => Assert.Matches("^sim-[0-2]$", p.Node));
+            Assert.DoesNotContain(after, p => before.Any(b => b.Name == p.Name));
             var taints = (await Kubectl.RunAsync("get", "node", "lost-0", "-o", "jsonpath={.spec.taints[*].key}")).Ok().Stdout;
             Assert.Contains("node.kubernetes.io/unreachable", taints);
         }
@@ -332,7 +335,7 @@ public sealed class SimulatedClusterTests(SimulatedClusterFixture fixture) : ICl
         {
             var top = await Kubectl.RunAsync("top", "pod", "-n", ns);
             return (top.ExitCode == 0 && top.Lines.Length >= 3 && top.Lines[0].StartsWith("NAME", StringComparison.Ordinal)
-                && top.Lines.Skip(1).All(l => Regex.IsMatch(l, @"^web-\S+\s+200m\s+32Mi$")), top.ToString());
+                && top.Lines.Skip(1).All(l => Regex.IsMatch(l, @"^web-\S+\s+200m\s+32Mi\s*$")), top.ToString());
         }, "kubectl top pod showing 200m / 32Mi per web pod");
 
         await UntilAsync(async () =>
@@ -368,8 +371,11 @@ public sealed class SimulatedClusterTests(SimulatedClusterFixture fixture) : ICl
         Assert.Contains("successfully rolled out", result.Stdout);
     }
 
-    /// <summary>Polls until exactly <paramref name="count"/> pods match, all Running and none terminating; returns them.</summary>
-    private async Task<PodRow[]> WaitRunningPodsAsync(string ns, string selector, int count, TimeSpan? timeout = null)
+    /// <summary>
+    /// Polls until exactly <paramref name="count"/> pods match that are not terminating, all Running (and on a node
+    /// <paramref name="onNode"/> accepts, when given); returns them.
+    /// </summary>
+    private async Task<PodRow[]> WaitRunningPodsAsync(string ns, string selector, int count, TimeSpan? timeout = null, Func<string, bool>? onNode = null)
     {
         PodRow[] rows = [];
         await UntilAsync(async () =>
@@ -377,7 +383,7 @@ public sealed class SimulatedClusterTests(SimulatedClusterFixture fixture) : ICl
             var items = (await Kubectl.RunAsync("get", "pods", "-n", ns, "-l", selector, "-o", "json")).Ok().Json.GetProperty("items");
             var all = items.EnumerateArray().ToArray();
             var live = all.Where(p => !p.GetProperty("metadata").TryGetProperty("deletionTimestamp", out _)).ToArray();
-            rows = live.Where(p => Str(p, "status", "phase") == "Running")
+            rows = live.Where(p => Str(p, "status", "phase") == "Running" && (onNode is null || onNode(Str(p, "spec", "nodeName") ?? "")))
                 .Select(p => new PodRow(Str(p, "metadata", "name")!, Str(p, "spec", "nodeName") ?? "", Str(p, "status", "podIP") ?? "",
                     p.GetProperty("spec").GetProperty("containers")[0].GetProperty("image").GetString()!))
                 .ToArray();
