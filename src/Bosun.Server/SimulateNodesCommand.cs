@@ -19,10 +19,11 @@ internal static class SimulateNodesCommand
         var memory = new Option<string>("--memory") { Description = "Memory capacity of each node", DefaultValueFactory = _ => "16Gi" };
         var pods = new Option<int>("--pods") { Description = "Pod capacity of each node", DefaultValueFactory = _ => 110 };
         var prefix = new Option<string>("--name-prefix") { Description = "Node names are <prefix><index>", DefaultValueFactory = _ => "sim-" };
+        var heartbeat = new Option<int>("--heartbeat-seconds") { Description = "How often each node renews its Lease (kubelet: 10)", DefaultValueFactory = _ => 10 };
 
         var command = new Command("simulate-nodes", "Register simulated nodes (no containers run) and keep them alive.")
         {
-            kubeconfig, count, cpu, memory, pods, prefix,
+            kubeconfig, count, cpu, memory, pods, prefix, heartbeat,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -33,10 +34,16 @@ internal static class SimulateNodesCommand
                 Memory = result.GetValue(memory)!,
                 Pods = result.GetValue(pods),
                 NamePrefix = result.GetValue(prefix)!,
+                LeaseRenewInterval = TimeSpan.FromSeconds(result.GetValue(heartbeat)),
             };
             if (options.Count < 1)
             {
                 await Console.Error.WriteLineAsync("bosun simulate-nodes: --count must be at least 1");
+                return 2;
+            }
+            if (options.LeaseRenewInterval < TimeSpan.FromSeconds(1))
+            {
+                await Console.Error.WriteLineAsync("bosun simulate-nodes: --heartbeat-seconds must be at least 1");
                 return 2;
             }
             using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));

@@ -32,8 +32,11 @@ internal sealed class BosunProcess : IAsyncDisposable
     /// <summary>Everything the server wrote to stdout and stderr so far, for failure messages.</summary>
     public string Log { get { lock (_log) return _log.ToString(); } }
 
-    /// <summary>Starts the server on <paramref name="dataDir"/> and a free loopback port, and waits until it is ready.</summary>
-    public static async Task<BosunProcess> StartAsync(string dataDir)
+    /// <summary>
+    /// Starts the server on <paramref name="dataDir"/> and a free loopback port, and waits until it is ready;
+    /// <paramref name="extraArgs"/> go after the fixed flags (e.g. <c>--node-monitor-grace-period 8</c>).
+    /// </summary>
+    public static async Task<BosunProcess> StartAsync(string dataDir, params string[] extraArgs)
     {
         var port = FreePort.Next();
         var psi = new ProcessStartInfo("dotnet")
@@ -46,7 +49,7 @@ internal sealed class BosunProcess : IAsyncDisposable
                  {
                      BosunBinary.Path, "server", "--data-dir", dataDir, "--https-listen-port", port.ToString(),
                      "--bind-address", "127.0.0.1", "--disable-agent",
-                 })
+                 }.Concat(extraArgs))
         {
             psi.ArgumentList.Add(arg);
         }
