@@ -16,7 +16,8 @@ namespace Bosun.Bench;
 /// complete (kubectl-wire §15.4). (2) Server memory holding 5,000 Node objects and up to 50,000 bound Running pods,
 /// both written straight through the API (no simulator: 5,000 heartbeating nodes would measure the simulator).
 /// Not part of <c>all</c> (takes 5–15 minutes). Knobs: BOSUN_CLUSTER_PODS (default 50000), BOSUN_CLUSTER_POD_BUDGET
-/// seconds for the pod phase (default 480), BOSUN_CLUSTER_SKIP_DEPLOY=1 / BOSUN_CLUSTER_SKIP_MEMORY=1.
+/// seconds for the pod phase (default 480), BOSUN_CLUSTER_SKIP_DEPLOY=1 / BOSUN_CLUSTER_SKIP_MEMORY=1,
+/// BOSUN_CLUSTER_HOLD=seconds keeps the loaded server up at the end for inspection.
 /// </summary>
 internal static class ClusterBenchmark
 {
@@ -78,6 +79,7 @@ internal static class ClusterBenchmark
         var created = await api.CreateAsync(Ns, deployment, cts.Token);
         var (createS, createTrace) = await WaitRolledOutAsync(api, created.Metadata.Generation ?? 1, clock, requireAvailableCondition: true);
         Console.WriteLine($"  create → Available ({Replicas} available): {createS:0.0} s   [{createTrace}]");
+        Console.WriteLine("  check: " + await CheckPodsAsync(api, "nginx:1.25"));
         var rssAfterCreate = server.Memory();
 
         clock.Restart();
@@ -85,6 +87,7 @@ internal static class ClusterBenchmark
             """{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.26"}]}}}}""", cts.Token);
         var (updateS, updateTrace) = await WaitRolledOutAsync(api, patched.Metadata.Generation ?? 2, clock, requireAvailableCondition: false);
         Console.WriteLine($"  image patch → rollout complete: {updateS:0.0} s   [{updateTrace}]");
+        Console.WriteLine("  check: " + await CheckPodsAsync(api, "nginx:1.26"));
         var mem = server.Memory();
         Console.WriteLine($"  server after rollout: VmRSS {mem.RssMb:0} MB, VmHWM {mem.HwmMb:0} MB, CPU {server.CpuSeconds():0.0} s since start (after create: RSS {rssAfterCreate.RssMb:0} MB)");
 
@@ -97,6 +100,19 @@ internal static class ClusterBenchmark
             new("C2. same, image patch → rollout complete (§15.4)", $"{updateS:0.0} s", "—", true,
                 $"maxSurge/maxUnavailable 25 %; server RSS {mem.RssMb:0} MB / HWM {mem.HwmMb:0} MB after"),
         ];
+    }
+
+    /// <summary>Cross-checks the Deployment status against the pods themselves.</summary>
+    private static async Task<string> CheckPodsAsync(Bosun.Client.ApiClient api, string image)
+    {
+        var list = await api.ListAsync<V1PodList>(typeof(V1Pod), Ns, new ListQuery("app=web"), CancellationToken.None);
+        var live = list.Items.Where(p => p.Metadata.DeletionTimestamp is null).ToList();
+        var runningReady = live.Count(p => p.Status?.Phase == "Running"
+            && p.Status.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true && !string.IsNullOrEmpty(p.Spec.NodeName));
+        var withImage = live.Count(p => p.Spec.Containers[0].Image == image);
+        var nodesUsed = live.Select(p => p.Spec.NodeName).Distinct().Count();
+        var perNode = live.GroupBy(p => p.Spec.NodeName).Select(g => g.Count()).ToList();
+        return $"{list.Items.Count} pods listed, {live.Count} not terminating, {runningReady} Running+Ready+bound, {withImage} with {image}, on {nodesUsed} nodes ({perNode.DefaultIfEmpty().Min()}–{perNode.DefaultIfEmpty().Max()} per node)";
     }
 
     /// <summary>Polls the Deployment until the kubectl rollout-status rule holds for <paramref name="generation"/>.</summary>
@@ -182,6 +198,15 @@ internal static class ClusterBenchmark
             var cpu = server.CpuSeconds() - cpuBefore;
             points.Add((createdPods, m.RssMb, m.HwmMb, seconds, cpu));
             Console.WriteLine($"  {createdPods,6} pods (+{MemoryNodes} nodes) after {seconds,6:0.0} s ({createdPods / seconds:0} pods/s, create + status): VmRSS {m.RssMb,6:0} MB, VmHWM {m.HwmMb,6:0} MB, server CPU {cpu:0.0} s ({cpu * 1e3 / createdPods:0.00} ms/pod)");
+        }
+
+        if (double.TryParse(Environment.GetEnvironmentVariable("BOSUN_CLUSTER_HOLD"), CultureInfo.InvariantCulture, out var hold))
+        {
+            // Keeps the server up for inspection (dotnet-gcdump, /proc/<pid>/smaps), then samples again.
+            Console.WriteLine($"  holding server pid {server.Pid} for {hold:0} s");
+            await Task.Delay(TimeSpan.FromSeconds(hold));
+            var after = server.Memory();
+            Console.WriteLine($"  after hold: VmRSS {after.RssMb:0} MB, VmHWM {after.HwmMb:0} MB");
         }
 
         var last = points[^1];
@@ -311,6 +336,8 @@ internal static class ClusterBenchmark
             this.process = process;
             this.dataDir = dataDir;
         }
+
+        public int Pid => process.Id;
 
         public string Kubeconfig => Path.Combine(dataDir.Path, "admin.kubeconfig");
 
