@@ -21,7 +21,7 @@ if (args.Length == 0 || !(args[0].Equals("all", StringComparison.OrdinalIgnoreCa
 }
 var seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 3;
 var selected = args[0].Equals("all", StringComparison.OrdinalIgnoreCase)
-    ? ["api-write", "watch", "server", "proto", "smp"]
+    ? ["api-write", "watch", "server", "proto", "smp", "cluster"]
     : new[] { args[0] };
 var loadBefore = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 var rows = new List<SummaryRow>();
