@@ -11,6 +11,7 @@ var benchmarks = new Dictionary<string, Func<TimeSpan, Task<List<SummaryRow>>>>(
     ["proto"] = async d => { await ProtobufBenchmark.RunAsync(d); return []; },
     ["smp"] = async d => { await StrategicMergeBenchmark.RunAsync(d); return []; },
     ["scheduler"] = async d => { await SchedulerBenchmark.RunAsync(d); return []; },
+    ["cluster"] = ClusterBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !(args[0].Equals("all", StringComparison.OrdinalIgnoreCase) || benchmarks.ContainsKey(args[0])))
@@ -20,7 +21,7 @@ if (args.Length == 0 || !(args[0].Equals("all", StringComparison.OrdinalIgnoreCa
 }
 var seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 3;
 var selected = args[0].Equals("all", StringComparison.OrdinalIgnoreCase)
-    ? ["api-write", "watch", "server", "proto", "smp"]
+    ? ["api-write", "watch", "server", "proto", "smp", "cluster"]
     : new[] { args[0] };
 var loadBefore = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 var rows = new List<SummaryRow>();
