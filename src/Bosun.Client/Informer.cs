@@ -116,7 +116,7 @@ public sealed partial class Informer<T> : IInformer where T : class, IKubernetes
         do
         {
             var page = await api.ListAsync<ListResponse<T>>(typeof(T), ns, query with { Limit = 500, Continue = cont }, ct);
-            foreach (var item in page.Items ?? []) fresh[ObjectKey.Of(item)] = item;
+            foreach (var item in page.Items ?? []) fresh[ObjectKey.Of(item)] = Trim(item);
             cont = page.Metadata?.ContinueProperty;
             rv = page.Metadata?.ResourceVersion ?? "0";
         } while (!string.IsNullOrEmpty(cont));
@@ -139,8 +139,19 @@ public sealed partial class Informer<T> : IInformer where T : class, IKubernetes
         return rv;
     }
 
+    /// <summary>
+    /// Drops managedFields from cached objects, as kube's controller manager and scheduler do: nothing reads them from a
+    /// cache, they are most of an object's size, and an update that omits them keeps the server's copy.
+    /// </summary>
+    private static T Trim(T obj)
+    {
+        if (obj.Metadata is { } meta) meta.ManagedFields = null;
+        return obj;
+    }
+
     private void Apply(WatchEvent<T> e)
     {
+        Trim(e.Object);
         var key = ObjectKey.Of(e.Object);
         T? old;
         lock (gate)
