@@ -162,6 +162,29 @@ public sealed class SimulatedClusterTests(SimulatedClusterFixture fixture) : ICl
         (await Kubectl.RunAsync("delete", "cronjob", "tick", "-n", ns)).Ok();
     }
 
+    /*
+        Testname: Self-healing, deleted pod
+        Description: A pod of a Deployment that is deleted MUST be replaced by a new pod, so the Deployment again
+        has its desired number of Running pods.
+    */
+    [Fact]
+    public async Task DeletePodOfDeployment_IsReplacedByANewPod()
+    {
+        var ns = await fixture.CreateNamespaceAsync("sim-heal");
+        (await Kubectl.RunAsync("create", "deployment", "myapp", "--image=ikubernetes/myapp:v1", "--replicas=2", "-n", ns)).Ok();
+        await RolloutStatusAsync(ns, "deployment/myapp");
+        var before = await WaitRunningPodsAsync(ns, "app=myapp", 2);
+
+        (await Kubectl.RunAsync("delete", "pod", before[0].Name, "-n", ns, "--wait=false")).Ok();
+
+        await UntilAsync(async () =>
+        {
+            var rows = (await Kubectl.RunAsync("get", "pods", "-n", ns, "-l", "app=myapp", "--no-headers")).Ok().Lines;
+            var running = rows.Where(l => Regex.IsMatch(l, @"\s1/1\s+Running\s")).Select(l => l.Split(' ')[0]).ToList();
+            return (running.Count == 2 && !running.Contains(before[0].Name), string.Join(", ", rows));
+        }, "two Running pods, the deleted one replaced");
+    }
+
     [Fact]
     public async Task DeleteDeployment_RemovesItsReplicaSetsAndPods()
     {
