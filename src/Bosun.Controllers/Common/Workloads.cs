@@ -17,6 +17,21 @@ internal static class Workloads
             ? new ObjectKey(meta.NamespaceProperty ?? "", r.Name)
             : null;
 
+    /// <summary>
+    /// Wires pod events to the owners' queue, telling <paramref name="expectations"/> about the creations and
+    /// deletions the owner's controller is waiting for (the handler shared by the Job and DaemonSet controllers).
+    /// </summary>
+    public static void EnqueueOwnersOfPods(Informer<V1Pod> pods, Func<V1Pod, ObjectKey?> ownerKey, Expectations expectations, WorkQueue<ObjectKey> queue) =>
+        pods.On(
+            added: p => { if (ownerKey(p) is { } k) { expectations.CreationObserved(k); queue.Add(k); } },
+            updated: (old, p) =>
+            {
+                if (ownerKey(p) is not { } k) return;
+                if (p.Metadata.DeletionTimestamp is not null && old.Metadata.DeletionTimestamp is null) expectations.DeletionObserved(k, p.Metadata.Uid);
+                queue.Add(k);
+            },
+            deleted: p => { if (ownerKey(p) is { } k) { expectations.DeletionObserved(k, p.Metadata.Uid); queue.Add(k); } });
+
     /// <summary>Objects in the owner's namespace whose controller reference names the owner's uid.</summary>
     public static List<T> Owned<T>(Informer<T> informer, IKubernetesObject<V1ObjectMeta> owner) where T : class, IKubernetesObject<V1ObjectMeta> =>
         informer.List(owner.Metadata.NamespaceProperty ?? "").Where(o => Objects.IsControlledBy(o.Metadata, owner.Metadata)).ToList();

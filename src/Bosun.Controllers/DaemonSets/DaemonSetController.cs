@@ -42,15 +42,7 @@ internal sealed class DaemonSetController : IController
     {
         sets.On(added: d => queue.Add(ObjectKey.Of(d)), updated: (_, d) => queue.Add(ObjectKey.Of(d)),
             deleted: d => { Expectations.Forget(ObjectKey.Of(d)); queue.Add(ObjectKey.Of(d)); });
-        pods.On(
-            added: p => { if (Key(p) is { } k) { Expectations.CreationObserved(k); queue.Add(k); } },
-            updated: (old, p) =>
-            {
-                if (Key(p) is not { } k) return;
-                if (p.Metadata.DeletionTimestamp is not null && old.Metadata.DeletionTimestamp is null) Expectations.DeletionObserved(k, p.Metadata.Uid);
-                queue.Add(k);
-            },
-            deleted: p => { if (Key(p) is { } k) { Expectations.DeletionObserved(k, p.Metadata.Uid); queue.Add(k); } });
+        Workloads.EnqueueOwnersOfPods(pods, Key, Expectations, queue);
         nodes.On(added: _ => EnqueueAll(), updated: (old, n) =>
         {
             if (!Objects.SemanticEquals(old.Metadata.Labels, n.Metadata.Labels) || !Objects.SemanticEquals(old.Spec?.Taints, n.Spec?.Taints)) EnqueueAll();

@@ -40,15 +40,7 @@ internal sealed class JobController : IController
     {
         jobs.On(added: j => queue.Add(ObjectKey.Of(j)), updated: (_, j) => queue.Add(ObjectKey.Of(j)),
             deleted: j => { Expectations.Forget(ObjectKey.Of(j)); queue.Add(ObjectKey.Of(j)); });
-        pods.On(
-            added: p => { if (Key(p) is { } k) { Expectations.CreationObserved(k); queue.Add(k); } },
-            updated: (old, p) =>
-            {
-                if (Key(p) is not { } k) return;
-                if (p.Metadata.DeletionTimestamp is not null && old.Metadata.DeletionTimestamp is null) Expectations.DeletionObserved(k, p.Metadata.Uid);
-                queue.Add(k);
-            },
-            deleted: p => { if (Key(p) is { } k) { Expectations.DeletionObserved(k, p.Metadata.Uid); queue.Add(k); } });
+        Workloads.EnqueueOwnersOfPods(pods, Key, Expectations, queue);
         host.AddInformer(jobs).AddInformer(pods).AddController(this, queue, workers: 2);
     }
 
