@@ -28,6 +28,17 @@ internal sealed class RestartBackoff(TimeSpan initial, TimeSpan max)
         }
     }
 
+    /// <summary>True while <paramref name="now"/> is within the current delay after the last <see cref="Next"/> (image pulls).</summary>
+    public bool IsInBackOffSinceUpdate(string key, DateTime now)
+    {
+        lock (gate)
+        {
+            if (!entries.TryGetValue(key, out var e)) return false;
+            if (HasExpired(now, e.LastUpdate)) return false;
+            return now - e.LastUpdate < e.Delay;
+        }
+    }
+
     /// <summary>The delay in force for <paramref name="key"/> (zero when none).</summary>
     public TimeSpan Delay(string key)
     {
