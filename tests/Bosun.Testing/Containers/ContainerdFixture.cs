@@ -20,6 +20,12 @@ public sealed class ContainerdFixture : IAsyncDisposable
     private static readonly string[] CgroupHierarchies =
         Directory.Exists("/sys/fs/cgroup") ? Directory.GetDirectories("/sys/fs/cgroup") : [];
 
+    // Shared host state (nat tables, portmap's chains, ip_forward) is compared with the state before the first fixture of
+    // this process started and cleaned only by the last one to stop: fixtures of one test run overlap in time.
+    private static readonly Lock SharedLock = new();
+    private static HostSnapshot? s_processBefore;
+    private static int s_live;
+
     private readonly ContainerdSupervisor _supervisor;
     private readonly HostSnapshot _before;
     private bool _disposed;
@@ -49,6 +55,9 @@ public sealed class ContainerdFixture : IAsyncDisposable
 
     public string Socket => _supervisor.Layout.Socket;
 
+    /// <summary>containerd's registry host directory (<c>certs.d</c>), for mirror tests.</summary>
+    public string CertsDir => _supervisor.Layout.CertsDir;
+
     public int Pid { get; private set; }
 
     public CriChannel Cri { get; private set; }
@@ -72,7 +81,13 @@ public sealed class ContainerdFixture : IAsyncDisposable
         var id = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()[..3]);
         var dataDir = Path.Combine("/tmp", "bc-" + id);   // short: unix socket paths are limited to 108 bytes
         Directory.CreateDirectory(dataDir);
-        var fixture = new ContainerdFixture(dataDir, id, FreeSubnet(), HostSnapshot.Take());
+        HostSnapshot before;
+        lock (SharedLock)
+        {
+            before = s_processBefore ??= HostSnapshot.Take();
+            s_live++;
+        }
+        var fixture = new ContainerdFixture(dataDir, id, FreeSubnet(), before);
         try
         {
             await fixture.StartCoreAsync(ct);
@@ -125,8 +140,18 @@ public sealed class ContainerdFixture : IAsyncDisposable
         RemoveIptables();
         RemoveCgroups();
         UnmountUnder(DataDir);
-        if (_before.IpForward == "0" && !OtherBridgesPresent()) File.WriteAllText("/proc/sys/net/ipv4/ip_forward", "0");
-        Leftovers = CheckLeftovers(sandboxIds);
+        bool last;
+        lock (SharedLock)
+        {
+            last = --s_live == 0;
+            if (last) s_processBefore = null;
+        }
+        if (last)
+        {
+            RemoveSharedIptables();
+            if (_before.IpForward == "0" && !OtherBridgesPresent()) File.WriteAllText("/proc/sys/net/ipv4/ip_forward", "0");
+        }
+        Leftovers = CheckLeftovers(sandboxIds, last);
         try
         {
             Directory.Delete(DataDir, recursive: true);
@@ -168,6 +193,10 @@ public sealed class ContainerdFixture : IAsyncDisposable
                          && (l.Contains(subnetText, StringComparison.Ordinal) || l.Contains(prefix, StringComparison.Ordinal) || l.Contains(" " + Bridge + " ", StringComparison.Ordinal))))
                 DeleteRule(table, rule);
         }
+    }
+
+    private void RemoveSharedIptables()
+    {
         RemoveHostPortChains("iptables");
         RemoveHostPortChains("ip6tables");
         // iptables-nft created the nat tables for CNI; drop them when they are new and nobody has rules in them any more.
@@ -263,15 +292,15 @@ public sealed class ContainerdFixture : IAsyncDisposable
     private static bool OtherBridgesPresent() =>
         HostCommand.Run("ip", "-o", "link", "show", "type", "bridge").Output.Trim().Length > 0;
 
-    private List<string> CheckLeftovers(IReadOnlyList<string> sandboxIds)
+    private List<string> CheckLeftovers(IReadOnlyList<string> sandboxIds, bool checkShared)
     {
         var markers = new List<string> { Bridge, Subnet.BaseAddress.ToString()[..^1] };
         markers.AddRange(sandboxIds);
         var after = HostSnapshot.Take();
         var leftovers = _before.LeftoversOf(after, markers).ToList();
-        if (!after.IptablesLines.Any(l => l.StartsWith("-A CNI-HOSTPORT-DNAT ", StringComparison.Ordinal)))
+        if (checkShared && !after.IptablesLines.Any(l => l.StartsWith("-A CNI-HOSTPORT-DNAT ", StringComparison.Ordinal)))
             leftovers.AddRange(after.IptablesLines.Except(_before.IptablesLines).Where(l => l.Contains("CNI-HOSTPORT", StringComparison.Ordinal)));
-        if (!after.IptablesLines.Any(l => l.StartsWith("-A ", StringComparison.Ordinal) && !l.Contains("CNI-HOSTPORT", StringComparison.Ordinal)))
+        if (checkShared && !after.IptablesLines.Any(l => l.StartsWith("-A ", StringComparison.Ordinal) && !l.Contains("CNI-HOSTPORT", StringComparison.Ordinal)))
             leftovers.AddRange(after.NftTables.Except(_before.NftTables).Where(t => t.EndsWith(" nat", StringComparison.Ordinal)).Select(t => $"nft {t} (created by this run, left empty)"));
         leftovers.AddRange(ProcessInfo.Find(Socket).Select(pid => $"process {pid}: {string.Join(' ', ProcessInfo.CommandLine(pid))}"));
         leftovers.AddRange(CgroupHierarchies.Select(h => Path.Combine(h, $"bosun-test-{Id}")).Where(Directory.Exists).Select(d => $"cgroup {d}"));
