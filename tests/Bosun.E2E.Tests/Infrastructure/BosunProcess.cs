@@ -36,7 +36,14 @@ internal sealed class BosunProcess : IAsyncDisposable
     /// Starts the server on <paramref name="dataDir"/> and a free loopback port, and waits until it is ready;
     /// <paramref name="extraArgs"/> go after the fixed flags (e.g. <c>--node-monitor-grace-period 8</c>).
     /// </summary>
-    public static async Task<BosunProcess> StartAsync(string dataDir, params string[] extraArgs)
+    public static Task<BosunProcess> StartAsync(string dataDir, params string[] extraArgs) =>
+        StartAsync(dataDir, agent: false, extraArgs);
+
+    /// <summary>Starts the server with its built-in node agent (root only); <paramref name="extraArgs"/> as above.</summary>
+    public static Task<BosunProcess> StartWithAgentAsync(string dataDir, params string[] extraArgs) =>
+        StartAsync(dataDir, agent: true, extraArgs);
+
+    private static async Task<BosunProcess> StartAsync(string dataDir, bool agent, string[] extraArgs)
     {
         var port = FreePort.Next();
         var psi = new ProcessStartInfo("dotnet")
@@ -48,8 +55,8 @@ internal sealed class BosunProcess : IAsyncDisposable
         foreach (var arg in new[]
                  {
                      BosunBinary.Path, "server", "--data-dir", dataDir, "--https-listen-port", port.ToString(),
-                     "--bind-address", "127.0.0.1", "--disable-agent",
-                 }.Concat(extraArgs))
+                     "--bind-address", "127.0.0.1",
+                 }.Concat(agent ? [] : ["--disable-agent"]).Concat(extraArgs))
         {
             psi.ArgumentList.Add(arg);
         }

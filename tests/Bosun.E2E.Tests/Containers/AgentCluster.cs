@@ -1,0 +1,126 @@
+using System.Text.Json;
+using Bosun.E2E.Tests.Infrastructure;
+using Bosun.Testing.Containers;
+
+namespace Bosun.E2E.Tests.Containers;
+
+/// <summary>
+/// The built <c>bosun server</c> with its node agent on a private containerd (<see cref="ContainerdFixture"/>: own
+/// data dir, bridge and subnet, the test images imported, §13 teardown), driven by the real kubectl. The node's
+/// address is 127.0.0.1, so the API server reaches the agent's streaming port on loopback only.
+/// </summary>
+public sealed class AgentCluster : IAsyncLifetime
+{
+    private readonly TempDirectory _temp = new("bosun-ct");
+    private int _namespaces;
+
+    internal ContainerdFixture Containerd { get; private set; } = null!;
+    internal BosunProcess Server { get; private set; } = null!;
+    internal Kubectl Kubectl { get; private set; } = null!;
+    internal string NodeName { get; } = "ct-" + Guid.NewGuid().ToString("N")[..6];
+    internal string DataDir => _temp.Combine("data");
+
+    public async Task InitializeAsync()
+    {
+        Containerd = await ContainerdFixture.StartAsync();
+        await StartServerAsync();
+        Kubectl = new Kubectl(Server.KubeconfigPath, _temp.Combine("home"));
+        await Poll.UntilAsync(async () =>
+        {
+            var node = await Kubectl.RunAsync("get", "node", NodeName, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}");
+            return node.ExitCode == 0 && node.Stdout == "True";
+        }, TimeSpan.FromSeconds(60), $"node {NodeName} Ready\n{Server.Log}");
+    }
+
+    /// <summary>Starts (or restarts, after <see cref="BosunProcess.KillAsync"/>) the server on the same data dir.</summary>
+    internal async Task StartServerAsync()
+    {
+        Server = await BosunProcess.StartWithAgentAsync(DataDir,
+            "--node-name", NodeName, "--node-ip", "127.0.0.1", "--kubelet-port", FreePort.Next().ToString(),
+            "--container-runtime-endpoint", Containerd.Socket, "--node-monitor-grace-period", "20");
+    }
+
+    /// <summary>A namespace of the test's own; the fixture deletes them all (and so their pods) at the end.</summary>
+    internal async Task<string> CreateNamespaceAsync(string prefix)
+    {
+        var name = $"{prefix}-{Interlocked.Increment(ref _namespaces)}";
+        (await Kubectl.RunWithInputAsync(Manifests.Namespace(name), "create", "-f", "-")).Ok();
+        return name;
+    }
+
+    internal async Task<JsonElement> PodAsync(string ns, string name) =>
+        (await Kubectl.RunAsync("get", "pod", name, "-n", ns, "-o", "json")).Ok().Json;
+
+    /// <summary>Polls the pod until <paramref name="condition"/> holds; the timeout message carries the pod and the server log tail.</summary>
+    internal async Task<JsonElement> WaitPodAsync(string ns, string name, Func<JsonElement, bool> condition, TimeSpan timeout, string what)
+    {
+        JsonElement last = default;
+        try
+        {
+            await Poll.UntilAsync(async () =>
+            {
+                var result = await Kubectl.RunAsync("get", "pod", name, "-n", ns, "-o", "json");
+                if (result.ExitCode != 0) return false;
+                last = result.Json;
+                return condition(last);
+            }, timeout, what);
+        }
+        catch (TimeoutException e)
+        {
+            var log = Server.Log;
+            throw new TimeoutException($"{e.Message}\npod: {last}\nserver log (tail):\n{log[Math.Max(0, log.Length - 4000)..]}");
+        }
+        return last;
+    }
+
+    internal Task<JsonElement> WaitRunningAndReadyAsync(string ns, string name) =>
+        WaitPodAsync(ns, name, p => Phase(p) == "Running" && Condition(p, "Ready") == "True", TimeSpan.FromSeconds(90), $"{ns}/{name} Running and Ready");
+
+    internal static string? Phase(JsonElement pod) =>
+        pod.GetProperty("status").TryGetProperty("phase", out var p) ? p.GetString() : null;
+
+    internal static string? Condition(JsonElement pod, string type)
+    {
+        if (!pod.GetProperty("status").TryGetProperty("conditions", out var conditions)) return null;
+        foreach (var c in conditions.EnumerateArray())
+            if (c.GetProperty("type").GetString() == type) return c.GetProperty("status").GetString();
+        return null;
+    }
+
+    internal static JsonElement ContainerStatus(JsonElement pod, string container, string list = "containerStatuses")
+    {
+        if (pod.GetProperty("status").TryGetProperty(list, out var statuses))
+            foreach (var s in statuses.EnumerateArray())
+                if (s.GetProperty("name").GetString() == container) return s;
+        return default;
+    }
+
+    internal static int RestartCount(JsonElement pod, string container) =>
+        ContainerStatus(pod, container) is { ValueKind: JsonValueKind.Object } s ? s.GetProperty("restartCount").GetInt32() : 0;
+
+    internal static string? WaitingReason(JsonElement pod, string container, string list = "containerStatuses") =>
+        ContainerStatus(pod, container, list) is { ValueKind: JsonValueKind.Object } s
+        && s.GetProperty("state").TryGetProperty("waiting", out var w) && w.TryGetProperty("reason", out var r) ? r.GetString() : null;
+
+    public async Task DisposeAsync()
+    {
+        // Delete the tests' namespaces first so the agent tears their pods down (sandboxes, cgroups, volumes) itself.
+        if (Server is { HasExited: false })
+        {
+            var namespaces = (await Kubectl.RunAsync("get", "ns", "-o", "name")).Lines
+                .Select(l => l["namespace/".Length..]).Where(n => n.Contains('-') && char.IsDigit(n[^1])).ToArray();
+            if (namespaces.Length > 0)
+                await Kubectl.RunAsync(["delete", "ns", .. namespaces, "--wait=true", "--timeout=90s"], null, TimeSpan.FromSeconds(120));
+            await Server.DisposeAsync();
+        }
+        if (Containerd is not null) await Containerd.DisposeAsync();
+        _temp.Dispose();
+        Assert.Empty(Containerd?.Leftovers ?? []);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AgentClusterCollection : ICollectionFixture<AgentCluster>
+{
+    public const string Name = "agent-cluster";
+}
