@@ -61,7 +61,7 @@ internal sealed partial class AgentHost : IAsyncDisposable
             var node = new NodeIdentity(options.NodeName, facts.InternalIp, allocatable);
             var events = new EventRecorder(api, "kubelet", loggers.CreateLogger<EventRecorder>(), time);
             var paths = new AgentPaths(options.DataDir);
-            var backoff = RestartBackoff.ForContainers();
+            var backoff = new RestartBackoff(options.RestartBackoffInitial, TimeSpan.FromMinutes(5));
             var runtime = new CriPodRuntime(cri);
             var probeHttp = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { Timeout = Timeout.InfiniteTimeSpan };
             var executor = new ProbeExecutor(cri.Runtime, probeHttp);

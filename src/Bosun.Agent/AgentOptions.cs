@@ -25,6 +25,8 @@ internal sealed record AgentOptions
     public TimeSpan RelistInterval { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>Pods synced at once; teardown on a 2-core machine is CPU-heavy (pitfall 12).</summary>
     public int MaxConcurrentSyncs { get; init; } = 4;
+    /// <summary>First delay of the container restart back-off (kubelet: 10 s, doubling to 5 min); tests shorten it.</summary>
+    public TimeSpan RestartBackoffInitial { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>Node labels added at registration.</summary>
     public IReadOnlyDictionary<string, string> NodeLabels { get; init; } = new Dictionary<string, string>();
 }
