@@ -45,9 +45,9 @@ internal sealed class AtomicWriter(string targetDir, TimeProvider time)
         var tsDir = NewTimestampDir();
         WritePayload(tsDir, payload);
         var tmpLink = Path.Combine(targetDir, NewDataDirName);
-        if (File.Exists(tmpLink) || Directory.Exists(tmpLink) || new FileInfo(tmpLink).LinkTarget is not null) File.Delete(tmpLink);
+        if (new FileInfo(tmpLink).LinkTarget is not null) File.Delete(tmpLink);
         File.CreateSymbolicLink(tmpLink, Path.GetFileName(tsDir));
-        File.Move(tmpLink, dataLink, overwrite: true);   // rename(2) over the old link: the atomic swap
+        Native.Rename(tmpLink, dataLink);   // rename(2) over the old link: the atomic swap
         EnsureUserLinks(payload);
         RemoveStaleUserLinks(payload, oldTsDir);
         if (oldTsDir is not null && Directory.Exists(oldTsDir)) Directory.Delete(oldTsDir, recursive: true);

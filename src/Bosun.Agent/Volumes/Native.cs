@@ -25,6 +25,9 @@ internal static partial class Native
     [DllImport("libc", EntryPoint = "umount2", SetLastError = true)]
     private static extern int Umount2Sys(string target, int flags);
 
+    [DllImport("libc", EntryPoint = "rename", SetLastError = true)]
+    private static extern int RenameSys(string from, string to);
+
     [DllImport("libc", EntryPoint = "stat", SetLastError = true)]
     private static extern int StatSys(string path, byte[] buffer);
 
@@ -38,6 +41,12 @@ internal static partial class Native
     {
         if (Umount2Sys(target, 0) != 0 && Umount2Sys(target, MntDetach) != 0)
             throw new IOException($"unmount {target} failed: {Marshal.GetLastPInvokeErrorMessage()}");
+    }
+
+    /// <summary>rename(2): atomically replaces <paramref name="to"/>, also when both are symlinks (File.Move follows them).</summary>
+    public static void Rename(string from, string to)
+    {
+        if (RenameSys(from, to) != 0) throw new IOException($"rename {from} to {to} failed: {Marshal.GetLastPInvokeErrorMessage()}");
     }
 
     /// <summary>The S_IFMT bits of <paramref name="path"/> (symlinks followed), or null when it does not exist.</summary>
