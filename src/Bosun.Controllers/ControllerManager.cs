@@ -48,6 +48,7 @@ public sealed class ControllerManager(ApiClient api, ILoggerFactory loggers, Tim
         new NodeLifecycle.NodeLifecycleController(context, options.NodeMonitorGracePeriod, options.NodeMonitorPeriod),
         new Disruption.DisruptionController(context),
         new HorizontalPodAutoscalers.HorizontalPodAutoscalerController(context),
+        new PersistentVolumes.PersistentVolumeController(context),
     ];
 }
 
