@@ -60,6 +60,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         {
             await cache.StartAsync(ct);
             await DefaultNamespaces.EnsureAsync(catalog, ct);
+            await DefaultStorageClass.EnsureAsync(catalog, ct);
             // Allocations live in memory: rebuild them from the stored Services before anything can allocate.
             foreach (var store in catalog.All) await store.RestoreAllocationsAsync(ct);
             return await StartHttpAsync(config, registrations, catalog, services, cache, storage, pki, tokenFile, adminToken, loggers, time, ct);

@@ -108,11 +108,11 @@ public sealed class PersistentVolumeControllerTests
         await using var _ = f;
         await f.Api.CreateAsync<V1StorageClass>(null, new V1StorageClass
         {
-            Metadata = new V1ObjectMeta { Name = "local-path" }, Provisioner = StorageAnnotations.LocalPathProvisioner,
+            Metadata = new V1ObjectMeta { Name = "delayed" }, Provisioner = StorageAnnotations.LocalPathProvisioner,
             VolumeBindingMode = StorageAnnotations.WaitForFirstConsumer,
         }, f.Ct);
-        await f.Api.CreateAsync<V1PersistentVolume>(null, Volume("static", "5Gi", cls: "local-path"), f.Ct);
-        await f.Api.CreateAsync("default", NewClaim(cls: "local-path"), f.Ct);
+        await f.Api.CreateAsync<V1PersistentVolume>(null, Volume("static", "5Gi", cls: "delayed"), f.Ct);
+        await f.Api.CreateAsync("default", NewClaim(cls: "delayed"), f.Ct);
         await f.SettleAsync();
 
         await SyncAllAsync(f, c);
