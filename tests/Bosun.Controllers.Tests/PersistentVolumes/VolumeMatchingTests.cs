@@ -1,4 +1,4 @@
-using Bosun.Controllers.PersistentVolumes;
+using Bosun.Api;
 using k8s.Models;
 
 namespace Bosun.Controllers.Tests.PersistentVolumes;

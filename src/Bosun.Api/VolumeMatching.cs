@@ -1,14 +1,14 @@
-using Bosun.Api;
 using k8s.Models;
 
-namespace Bosun.Controllers.PersistentVolumes;
+namespace Bosun.Api;
 
 /// <summary>
 /// Which PersistentVolume a claim may bind to (upstream findMatchingVolume), as pure functions: same class and volume
 /// mode, every requested access mode offered, enough capacity, the claim's selector matching the volume's labels, and
 /// either free or pre-bound to this claim. Of several, a volume pre-bound to the claim wins, then the smallest.
+/// Shared by the PV controller and the scheduler's VolumeBinding plugin, so both pick the same volume.
 /// </summary>
-internal static class VolumeMatching
+public static class VolumeMatching
 {
     public static string ClassOf(V1PersistentVolumeClaim claim) => claim.Spec.StorageClassName ?? "";
 
