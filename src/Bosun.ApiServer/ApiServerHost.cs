@@ -6,6 +6,7 @@ using Bosun.ApiServer.Registry;
 using Bosun.ApiServer.Registry.Allocation;
 using Bosun.ApiServer.Registry.Kinds;
 using Bosun.ApiServer.Security;
+using Bosun.ApiServer.Security.ServiceAccounts;
 using Bosun.ApiServer.Watch;
 using Bosun.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -37,7 +38,12 @@ public sealed class ApiServerHost : IAsyncDisposable
         Url = url;
     }
 
+    private ServiceAccountKey? serviceAccountKey;
+
     public ClusterPki Pki { get; }
+
+    /// <summary>Issues and checks service-account JWTs (the TokenRequest API and the JWT authenticator use it).</summary>
+    public ServiceAccountTokens ServiceAccountTokens { get; private init; } = null!;
     public string AdminToken { get; }
     /// <summary>The HTTPS address clients should use (loopback when bound to all addresses).</summary>
     public Uri Url { get; }
@@ -88,9 +94,11 @@ public sealed class ApiServerHost : IAsyncDisposable
             o.Limits.Http2.MaxStreamsPerConnection = 1000;
         });
         var app = builder.Build();
-        var authenticator = CompositeAuthenticator.Create(pki, tokenFile, time);
+        var saKey = ServiceAccountKey.LoadOrCreate(pki.Directory);
+        var saTokens = new ServiceAccountTokens(saKey, ServiceAccountTokens.DefaultIssuer(config.ClusterDomain), time);
+        var authenticator = CompositeAuthenticator.Create(pki, tokenFile, time, new ServiceAccountAuthenticator(saTokens, new CatalogLookup(catalog)));
         var metrics = new ResourceMetrics.MetricsApi(catalog, new ResourceMetrics.MetricsStore(time), time);
-        var endpoints = new Endpoints(catalog, new Discovery(registrations.Concat(ResourceMetrics.MetricsApi.Registrations())), cache, storage, time, metrics);
+        var endpoints = new Endpoints(catalog, new Discovery(registrations.Concat(ResourceMetrics.MetricsApi.Registrations())), cache, storage, time, metrics, saTokens);
         // Built on first request, not here: generating the documents (reflection over KubernetesClient plus its 25 MB XML
         // documentation) costs ~0.4 s of start-up and ~85 MB of resident memory that an idle server would keep for nothing.
         var openApi = new OpenApiService(registrations.Select(OpenApiResources.From));
@@ -126,7 +134,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         loops.Start("namespace-finalizer", t => new NamespaceFinalizer(catalog, cache, loggers.CreateLogger<NamespaceFinalizer>(), time).RunAsync(t));
         loops.Start("compactor", t => new Compactor(storage, config.CompactionInterval, time, loggers.CreateLogger<Compactor>()).RunAsync(t));
         endpoints.Ready = true;
-        return new ApiServerHost(app, cache, loops, pki, adminToken, url);
+        return new ApiServerHost(app, cache, loops, pki, adminToken, url) { ServiceAccountTokens = saTokens, serviceAccountKey = saKey };
     }
 
     private static int BoundPort(WebApplication app)
@@ -141,6 +149,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         await app.StopAsync(CancellationToken.None);
         await app.DisposeAsync();
         await cache.DisposeAsync();
+        serviceAccountKey?.Dispose();
         Pki.Dispose();
     }
 }
