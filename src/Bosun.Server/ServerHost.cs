@@ -46,7 +46,7 @@ internal static partial class ServerHost
             Log.Ready(logger, server.Url, config.KubeconfigPath);
             if (!config.DisableAgent) Log.NoAgentYet(logger);
             using var api = ApiClient.FromKubeconfig(config.KubeconfigPath, "bosun-server");
-            var components = ControlPlane.Start(config, api, loggers, stop.Token);
+            var components = ControlPlane.Start(config, api, server.Pki.CaPem, loggers, stop.Token);
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token);

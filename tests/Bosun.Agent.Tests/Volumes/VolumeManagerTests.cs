@@ -303,6 +303,31 @@ public sealed class VolumeManagerTests : IAsyncLifetime
     }
 
     [RootFact]
+    public async Task SetUp_ProjectedTokenFromTokenRequestApi_WritesAPodBoundJwt()
+    {
+        await cluster.Api.CreateAsync("default", new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "default" } }, ct);
+        await CreateConfigMapAsync("kube-root-ca.crt", new() { ["ca.crt"] = "ca" });
+        var created = await cluster.Api.CreateAsync("default", new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "web" },
+            Spec = new V1PodSpec { Containers = [new V1Container { Name = "app", Image = "busybox" }] },
+        }, ct);
+        var real = new VolumeManager(new AgentPaths(dataDir.Path), new ApiVolumeObjects(cluster.Api), new ApiVolumeObjects(cluster.Api), time,
+            NullLogger<VolumeManager>.Instance);
+
+        // The API server's ServiceAccount admission added the kube-api-access volume; set it up as the agent would.
+        var volume = created.Spec.Volumes.Single(v => v.Name.StartsWith("kube-api-access-", StringComparison.Ordinal));
+        var dir = (await real.SetUpAsync(created, ct))[volume.Name];
+
+        var token = File.ReadAllText(Path.Combine(dir, "token"));
+        Assert.Equal(3, token.Split('.').Length);
+        Assert.Equal("ca", File.ReadAllText(Path.Combine(dir, "ca.crt")));
+        Assert.Equal("default", File.ReadAllText(Path.Combine(dir, "namespace")));
+        await real.TearDownAsync(created.Metadata.Uid, ct);
+        Assert.Empty(MountTable.Under(real.VolumesDir(created.Metadata.Uid)));
+    }
+
+    [RootFact]
     public async Task SetUp_SecretVolume_IsOnTmpfsAndTearDownUnmountsIt()
     {
         await cluster.Api.CreateAsync("default", new V1Secret
