@@ -24,11 +24,16 @@ internal static class ServerCommand
         var clusterCidr = new Option<string>("--cluster-cidr") { Description = "Pod IP range (a /24 per node)", DefaultValueFactory = _ => "10.244.0.0/16" };
         var clusterDns = new Option<string?>("--cluster-dns") { Description = "Cluster DNS Service IP (default: the 10th address of --service-cidr)" };
         var clusterDomain = new Option<string>("--cluster-domain") { Description = "Cluster DNS domain", DefaultValueFactory = _ => "cluster.local" };
+        var nodeName = new Option<string?>("--node-name") { Description = "Node name of the built-in agent (default: the host name)" };
+        var nodeIp = new Option<string?>("--node-ip") { Description = "InternalIP of the built-in agent's node (default: the default-route interface's address)" };
+        var runtimeEndpoint = new Option<string?>("--container-runtime-endpoint") { Description = "CRI socket for the built-in agent instead of its own containerd" };
+        var noInstall = new Option<bool>("--no-install") { Description = "Never install missing host packages for the agent; print the apt-get line and exit" };
         var logFormat = new Option<string>("--log-format") { Description = "text or json", DefaultValueFactory = _ => "text" };
 
         var command = new Command("server", "Run the control plane (API server on an embedded datastore).")
         {
             dataDir, port, bind, kubeconfig, datastore, disableAgent, disableControllerManager, disableScheduler, nodeGrace, serviceCidr, clusterCidr, clusterDns, clusterDomain, logFormat,
+            nodeName, nodeIp, runtimeEndpoint, noInstall,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -48,6 +53,10 @@ internal static class ServerCommand
                 ClusterDns = result.GetValue(clusterDns),
                 ClusterDomain = result.GetValue(clusterDomain)!,
                 LogFormat = result.GetValue(logFormat)!,
+                NodeName = result.GetValue(nodeName),
+                NodeIp = result.GetValue(nodeIp),
+                ContainerRuntimeEndpoint = result.GetValue(runtimeEndpoint),
+                NoInstall = result.GetValue(noInstall),
             };
             if (!options.TryComplete(out var config, out var problems))
             {

@@ -44,9 +44,23 @@ internal static partial class ServerHost
         await using (server)
         {
             Log.Ready(logger, server.Url, config.KubeconfigPath);
-            if (!config.DisableAgent) Log.NoAgentYet(logger);
             using var api = ApiClient.FromKubeconfig(config.KubeconfigPath, "bosun-server");
             var components = ControlPlane.Start(config, api, server.Pki.CaPem, loggers, stop.Token);
+            AgentRunner? agent = null;
+            if (!config.DisableAgent)
+            {
+                try
+                {
+                    agent = await AgentRunner.StartAsync(AgentOptionsFor(config), config.NoInstall, api, loggers, stop.Token);
+                }
+                catch (Exception e) when (e is InvalidOperationException or Agent.Runtime.HostDependencyException or Agent.Runtime.ContainerdException)
+                {
+                    await Console.Error.WriteLineAsync($"bosun server: node agent: {e.Message}");
+                    stop.Cancel();
+                    await ControlPlane.StopAsync(components, logger);
+                    return 1;
+                }
+            }
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token);
@@ -55,10 +69,22 @@ internal static partial class ServerHost
             {
                 Log.Stopping(logger);
             }
+            if (agent is not null) await agent.DisposeAsync();
             await ControlPlane.StopAsync(components, logger);
         }
         return 0;
     }
+
+    /// <summary>The built-in agent: same data dir and cluster DNS settings as the server.</summary>
+    private static Agent.AgentOptions AgentOptionsFor(ServerConfig config) => new()
+    {
+        NodeName = config.NodeName,
+        DataDir = config.DataDir,
+        RuntimeEndpoint = config.ContainerRuntimeEndpoint ?? "",
+        NodeIp = config.NodeIp,
+        ClusterDns = config.ClusterDns.Equals(System.Net.IPAddress.None) ? null : config.ClusterDns.ToString(),
+        ClusterDomain = config.ClusterDomain,
+    };
 
     private static ILoggerFactory CreateLoggers(bool json) => LoggerFactory.Create(b =>
     {
@@ -81,9 +107,6 @@ internal static partial class ServerHost
 
         [LoggerMessage(Level = LogLevel.Information, Message = "API server ready at {Url}; admin kubeconfig written to {Kubeconfig}")]
         public static partial void Ready(ILogger logger, Uri url, string kubeconfig);
-
-        [LoggerMessage(Level = LogLevel.Warning, Message = "The node agent is not part of this build yet; running the control plane only")]
-        public static partial void NoAgentYet(ILogger logger);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Stopping")]
         public static partial void Stopping(ILogger logger);

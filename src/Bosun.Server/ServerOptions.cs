@@ -27,6 +27,10 @@ internal sealed class ServerOptions
     public string ClusterDomain { get; init; } = "cluster.local";
     /// <value>text by default.</value>
     public string LogFormat { get; init; } = "text";
+    public string? NodeName { get; init; }
+    public string? NodeIp { get; init; }
+    public string? ContainerRuntimeEndpoint { get; init; }
+    public bool NoInstall { get; init; }
 
     /// <summary>Checks every value and resolves the defaults that depend on others; reports all problems at once.</summary>
     public bool TryComplete(out ServerConfig config, out List<string> problems)
@@ -46,10 +50,17 @@ internal sealed class ServerOptions
         if (NodeMonitorGracePeriodSeconds < 1) problems.Add($"--node-monitor-grace-period must be at least 1 second, got {NodeMonitorGracePeriodSeconds}");
         if (LogFormat is not ("text" or "json")) problems.Add($"--log-format must be text or json, got \"{LogFormat}\"");
         var datastore = Datastore.TryParse(DatastoreEndpoint, dataDir, problems);
+        if (NodeIp is not null && !IPAddress.TryParse(NodeIp, out _)) problems.Add($"--node-ip: \"{NodeIp}\" is not an IP address");
 
         config = new ServerConfig(dataDir, bind ?? IPAddress.Any, HttpsListenPort,
             Path.GetFullPath(WriteKubeconfig ?? Path.Combine(dataDir, "admin.kubeconfig")), datastore!,
-            DisableAgent, DisableControllerManager, DisableScheduler, TimeSpan.FromSeconds(NodeMonitorGracePeriodSeconds), serviceCidr ?? default, clusterCidr ?? default, dns ?? IPAddress.None, ClusterDomain, LogFormat == "json");
+            DisableAgent, DisableControllerManager, DisableScheduler, TimeSpan.FromSeconds(NodeMonitorGracePeriodSeconds), serviceCidr ?? default, clusterCidr ?? default, dns ?? IPAddress.None, ClusterDomain, LogFormat == "json")
+        {
+            NodeName = (NodeName ?? System.Net.Dns.GetHostName()).ToLowerInvariant(),
+            NodeIp = NodeIp,
+            ContainerRuntimeEndpoint = ContainerRuntimeEndpoint,
+            NoInstall = NoInstall,
+        };
         return problems.Count == 0;
     }
 
@@ -74,4 +85,12 @@ internal sealed class ServerOptions
 
 /// <summary>Checked server settings; only this starts a server.</summary>
 internal sealed record ServerConfig(string DataDir, IPAddress BindAddress, int Port, string KubeconfigPath, Datastore Datastore,
-    bool DisableAgent, bool DisableControllerManager, bool DisableScheduler, TimeSpan NodeMonitorGracePeriod, IPNetwork ServiceCidr, IPNetwork ClusterCidr, IPAddress ClusterDns, string ClusterDomain, bool JsonLogs);
+    bool DisableAgent, bool DisableControllerManager, bool DisableScheduler, TimeSpan NodeMonitorGracePeriod, IPNetwork ServiceCidr, IPNetwork ClusterCidr, IPAddress ClusterDns, string ClusterDomain, bool JsonLogs)
+{
+    /// <summary>The in-process agent's node name (default: the host name).</summary>
+    public string NodeName { get; init; } = "";
+    public string? NodeIp { get; init; }
+    /// <summary>An existing CRI socket; null: the agent supervises its own containerd.</summary>
+    public string? ContainerRuntimeEndpoint { get; init; }
+    public bool NoInstall { get; init; }
+}

@@ -1,0 +1,32 @@
+namespace Bosun.Agent;
+
+/// <summary>The node agent's settings (kubelet flags where the concept exists).</summary>
+internal sealed record AgentOptions
+{
+    public required string NodeName { get; init; }
+    public required string DataDir { get; init; }
+    /// <summary>CRI socket (path or <c>unix://path</c>).</summary>
+    public required string RuntimeEndpoint { get; init; }
+    /// <summary>Cluster DNS Service IP for ClusterFirst pods; null: pods use the node's resolv.conf.</summary>
+    public string? ClusterDns { get; init; }
+    public string ClusterDomain { get; init; } = "cluster.local";
+    /// <summary>The port written to <c>status.daemonEndpoints.kubeletEndpoint</c> (the streaming server's).</summary>
+    public int StreamingPort { get; init; } = 10250;
+    /// <summary>The node's InternalIP; null: the address of the interface with the default route.</summary>
+    public string? NodeIp { get; init; }
+    /// <summary>Parent of the pod cgroups (<c>&lt;root&gt;/pod&lt;uid&gt;</c>); tests use a unique one.</summary>
+    public string CgroupRoot { get; init; } = "/bosun";
+    /// <summary>The pod CIDR when no node IPAM controller assigns one in <see cref="PodCidrWait"/>.</summary>
+    public string DefaultPodCidr { get; init; } = "10.88.0.0/16";
+    public TimeSpan PodCidrWait { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan LeaseRenewInterval { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan NodeStatusInterval { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>How often the runtime is relisted to notice exited containers (kubelet's PLEG: 1 s).</summary>
+    public TimeSpan RelistInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Pods synced at once; teardown on a 2-core machine is CPU-heavy (pitfall 12).</summary>
+    public int MaxConcurrentSyncs { get; init; } = 4;
+    /// <summary>First delay of the container restart back-off (kubelet: 10 s, doubling to 5 min); tests shorten it.</summary>
+    public TimeSpan RestartBackoffInitial { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Node labels added at registration.</summary>
+    public IReadOnlyDictionary<string, string> NodeLabels { get; init; } = new Dictionary<string, string>();
+}

@@ -1,0 +1,8 @@
+namespace Bosun.Agent.Probes;
+
+internal enum ProbeKind
+{
+    Liveness,
+    Readiness,
+    Startup,
+}

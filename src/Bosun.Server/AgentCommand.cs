@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Net;
+using Bosun.Agent;
+using Bosun.Client;
+using Microsoft.Extensions.Logging;
+
+namespace Bosun.Server;
+
+/// <summary>
+/// <c>bosun agent --server URL --token TOKEN</c>: joins a cluster as a node (k3s' <c>k3s agent</c>), running pods on
+/// its own containerd or on <c>--container-runtime-endpoint</c>. Stops on SIGTERM/SIGINT, leaving the pods running.
+/// </summary>
+internal static class AgentCommand
+{
+    public static Command Create()
+    {
+        var server = new Option<string>("--server", "-s") { Description = "API server URL, e.g. https://10.0.0.1:6443", Required = true };
+        var token = new Option<string>("--token", "-t") { Description = "Bearer token, or K10<ca-sha256>::<token>", Required = true };
+        var serverCa = new Option<string?>("--server-ca") { Description = "Cluster CA certificate (PEM) to trust the server with (default <data-dir>/server/tls/ca.crt when present)" };
+        var dataDir = new Option<string?>("--data-dir", "-d") { Description = "Folder for all state (default /var/lib/bosun as root, else ~/.bosun)" };
+        var nodeName = new Option<string?>("--node-name") { Description = "Node name (default: the host name)" };
+        var nodeIp = new Option<string?>("--node-ip") { Description = "The node's InternalIP (default: the address of the default-route interface)" };
+        var runtime = new Option<string?>("--container-runtime-endpoint") { Description = "Use this CRI socket instead of starting containerd" };
+        var noInstall = new Option<bool>("--no-install") { Description = "Never install missing host packages; print the apt-get line and exit" };
+        var clusterDns = new Option<string?>("--cluster-dns") { Description = "Cluster DNS Service IP for ClusterFirst pods", DefaultValueFactory = _ => "10.96.0.10" };
+        var clusterDomain = new Option<string>("--cluster-domain") { Description = "Cluster DNS domain", DefaultValueFactory = _ => "cluster.local" };
+        var port = new Option<int>("--kubelet-port") { Description = "Port of the agent's streaming server, published on the Node", DefaultValueFactory = _ => 10250 };
+
+        var command = new Command("agent", "Run a node agent that joins a cluster and runs its pods on containerd.")
+        {
+            server, token, serverCa, dataDir, nodeName, nodeIp, runtime, noInstall, clusterDns, clusterDomain, port,
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            var dir = Path.GetFullPath(result.GetValue(dataDir) ?? DefaultDataDir());
+            var problems = new List<string>();
+            if (!Uri.TryCreate(result.GetValue(server), UriKind.Absolute, out var url) || url.Scheme != "https")
+                problems.Add($"--server: \"{result.GetValue(server)}\" is not an https:// URL");
+            if (result.GetValue(nodeIp) is { } ip && !IPAddress.TryParse(ip, out _)) problems.Add($"--node-ip: \"{ip}\" is not an IP address");
+            if (result.GetValue(clusterDns) is { } dns && !IPAddress.TryParse(dns, out _)) problems.Add($"--cluster-dns: \"{dns}\" is not an IP address");
+            if (result.GetValue(port) is < 1 or > 65535) problems.Add($"--kubelet-port must be 1-65535, got {result.GetValue(port)}");
+            ApiClient? api = null;
+            try
+            {
+                var (hash, bearer) = AgentJoin.ParseToken(result.GetValue(token)!);
+                var caFile = result.GetValue(serverCa) ?? DefaultCa(dir);
+                if (problems.Count == 0) api = AgentJoin.Client(url!, bearer, AgentJoin.LoadCa(caFile, hash));
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or IOException or System.Security.Cryptography.CryptographicException)
+            {
+                problems.Add(e.Message);
+            }
+            if (problems.Count > 0)
+            {
+                foreach (var p in problems) await Console.Error.WriteLineAsync($"bosun agent: {p}");
+                return 2;
+            }
+            var options = new AgentOptions
+            {
+                NodeName = (result.GetValue(nodeName) ?? Dns.GetHostName()).ToLowerInvariant(),
+                DataDir = dir,
+                RuntimeEndpoint = result.GetValue(runtime) ?? "",
+                NodeIp = result.GetValue(nodeIp),
+                ClusterDns = result.GetValue(clusterDns),
+                ClusterDomain = result.GetValue(clusterDomain)!,
+                StreamingPort = result.GetValue(port),
+            };
+            using (api)
+                return await RunAsync(options, result.GetValue(noInstall), api!, ct);
+        });
+        return command;
+    }
+
+    /// <summary>Runs until SIGTERM/SIGINT; non-zero when the agent cannot start (missing packages, runtime down).</summary>
+    public static async Task<int> RunAsync(AgentOptions options, bool noInstall, ApiClient api, CancellationToken ct)
+    {
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.UseUtcTimestamp = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fff "; }));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+        AgentRunner runner;
+        try
+        {
+            runner = await AgentRunner.StartAsync(options, noInstall, api, loggers, stop.Token);
+        }
+        catch (Exception e) when (e is InvalidOperationException or Agent.Runtime.HostDependencyException or Agent.Runtime.ContainerdException or ApiException or HttpRequestException)
+        {
+            await Console.Error.WriteLineAsync($"bosun agent: {e.Message}");
+            return 1;
+        }
+        await using (runner)
+        {
+            try { await Task.Delay(Timeout.Infinite, stop.Token); }
+            catch (OperationCanceledException) { }
+        }
+        return 0;
+    }
+
+    private static string? DefaultCa(string dataDir)
+    {
+        var path = Path.Combine(dataDir, "server", "tls", "ca.crt");
+        return File.Exists(path) ? path : null;
+    }
+
+    private static string DefaultDataDir() => Environment.UserName == "root"
+        ? "/var/lib/bosun"
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".bosun");
+}

@@ -1,0 +1,67 @@
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Bosun.Client;
+
+namespace Bosun.Server;
+
+/// <summary>
+/// How <c>bosun agent</c> reaches its server: a bearer token, and the cluster CA pinned — from <c>--server-ca</c>, or
+/// the k3s-style token <c>K10&lt;sha256 of the CA's DER, hex&gt;::&lt;token&gt;</c> checked against the CA file. The
+/// server's certificate is never trusted blindly.
+/// </summary>
+internal static class AgentJoin
+{
+    /// <summary>Splits a K10 token into the CA hash and the bearer token; a plain token has no hash.</summary>
+    public static (string? CaHash, string Token) ParseToken(string token)
+    {
+        if (!token.StartsWith("K10", StringComparison.Ordinal)) return (null, token);
+        var sep = token.IndexOf("::", StringComparison.Ordinal);
+        if (sep < 0) throw new FormatException("a K10 token must look like K10<ca-sha256>::<token>");
+        var hash = token[3..sep].ToLowerInvariant();
+        if (hash.Length != 64 || !hash.All(Uri.IsHexDigit)) throw new FormatException("the CA hash of a K10 token must be 64 hex digits (sha256)");
+        return (hash, token[(sep + 2)..]);
+    }
+
+    public static string CaHash(X509Certificate2 ca) => Convert.ToHexStringLower(SHA256.HashData(ca.RawData));
+
+    /// <summary>The CA to trust: <paramref name="caFile"/> (checked against <paramref name="caHash"/> when both are given).</summary>
+    public static X509Certificate2 LoadCa(string? caFile, string? caHash)
+    {
+        if (caFile is null)
+            throw new ArgumentException("the server's CA is needed to trust it: pass --server-ca FILE (for a K10 token, the CA file its hash names)");
+        var ca = X509CertificateLoader.LoadCertificateFromFile(caFile);
+        if (caHash is not null && CaHash(ca) != caHash)
+            throw new ArgumentException($"--server-ca {caFile} does not match the CA hash in the token (sha256 {CaHash(ca)})");
+        return ca;
+    }
+
+    /// <summary>An API client that sends the token and accepts only server certificates issued by <paramref name="ca"/>.</summary>
+    public static ApiClient Client(Uri server, string token, X509Certificate2 ca)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, cert, _, errors) => cert is not null && ChainsTo(cert, ca, errors),
+            },
+            EnableMultipleHttp2Connections = true,
+        };
+        var http = new HttpClient(handler) { BaseAddress = server, Timeout = Timeout.InfiniteTimeSpan, DefaultRequestVersion = new Version(2, 0) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        http.DefaultRequestHeaders.UserAgent.ParseAdd("bosun-agent");
+        return new ApiClient(http, ownsHttp: true);
+    }
+
+    private static bool ChainsTo(X509Certificate cert, X509Certificate2 ca, SslPolicyErrors errors)
+    {
+        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = X509CertificateLoader.LoadCertificate(cert.GetRawCertData());
+        return chain.Build(leaf) && chain.ChainElements[^1].Certificate.RawData.AsSpan().SequenceEqual(ca.RawData);
+    }
+}
