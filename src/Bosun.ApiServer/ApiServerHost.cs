@@ -27,8 +27,11 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly WatchCache cache;
     private readonly BackgroundLoops loops;
 
-    private ApiServerHost(WebApplication app, WatchCache cache, BackgroundLoops loops, ClusterPki pki, string adminToken, Uri url)
+    private readonly NodeProxy.KubeletClient kubelets;
+
+    private ApiServerHost(WebApplication app, WatchCache cache, BackgroundLoops loops, ClusterPki pki, string adminToken, Uri url, NodeProxy.KubeletClient kubelets)
     {
+        this.kubelets = kubelets;
         this.app = app;
         this.cache = cache;
         this.loops = loops;
@@ -90,7 +93,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         var app = builder.Build();
         var authenticator = CompositeAuthenticator.Create(pki, tokenFile, time);
         var metrics = new ResourceMetrics.MetricsApi(catalog, new ResourceMetrics.MetricsStore(time), time);
-        var endpoints = new Endpoints(catalog, new Discovery(registrations.Concat(ResourceMetrics.MetricsApi.Registrations())), cache, storage, time, metrics);
+        var kubelets = new NodeProxy.KubeletClient(pki);
+        var endpoints = new Endpoints(catalog, new Discovery(registrations.Concat(ResourceMetrics.MetricsApi.Registrations())), cache, storage, time, metrics, kubelets);
         // Built on first request, not here: generating the documents (reflection over KubernetesClient plus its 25 MB XML
         // documentation) costs ~0.4 s of start-up and ~85 MB of resident memory that an idle server would keep for nothing.
         var openApi = new OpenApiService(registrations.Select(OpenApiResources.From));
@@ -126,7 +130,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         loops.Start("namespace-finalizer", t => new NamespaceFinalizer(catalog, cache, loggers.CreateLogger<NamespaceFinalizer>(), time).RunAsync(t));
         loops.Start("compactor", t => new Compactor(storage, config.CompactionInterval, time, loggers.CreateLogger<Compactor>()).RunAsync(t));
         endpoints.Ready = true;
-        return new ApiServerHost(app, cache, loops, pki, adminToken, url);
+        return new ApiServerHost(app, cache, loops, pki, adminToken, url, kubelets);
     }
 
     private static int BoundPort(WebApplication app)
@@ -141,6 +145,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         await app.StopAsync(CancellationToken.None);
         await app.DisposeAsync();
         await cache.DisposeAsync();
+        kubelets.Dispose();
         Pki.Dispose();
     }
 }

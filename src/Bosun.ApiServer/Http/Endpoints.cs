@@ -13,9 +13,10 @@ namespace Bosun.ApiServer.Http;
 /// A plain switch on the path (one place to read), after authentication has run.
 /// </summary>
 internal sealed class Endpoints(ResourceCatalog catalog, Discovery discovery, WatchCache cache, IKeyValueStore storage, TimeProvider time,
-    ResourceMetrics.MetricsApi metrics)
+    ResourceMetrics.MetricsApi metrics, NodeProxy.KubeletClient kubelets)
 {
-    private readonly ResourceHandler resources = new(catalog, new WatchStreamer(cache, storage, time), new ResponseWriter(time));
+    private readonly ResourceHandler resources = new(catalog, new WatchStreamer(cache, storage, time), new ResponseWriter(time),
+        new NodeProxy.PodSubresources(catalog, kubelets));
 
     /// <summary>Set once start-up has finished; <c>/readyz</c> answers 500 until then.</summary>
     public bool Ready { get; set; }

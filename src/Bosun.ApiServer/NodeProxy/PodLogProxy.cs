@@ -1,0 +1,86 @@
+using System.Globalization;
+using Bosun.ApiServer.Errors;
+using Bosun.ApiServer.Registry;
+using Microsoft.AspNetCore.Http;
+
+namespace Bosun.ApiServer.NodeProxy;
+
+/// <summary>
+/// <c>GET pods/{name}/log</c>: checks the PodLogOptions, defaults the container, and streams the agent's
+/// <c>/containerLogs/{ns}/{pod}/{container}</c> answer through, flushing as it arrives (for <c>follow</c>).
+/// </summary>
+internal sealed class PodLogProxy(ResourceCatalog catalog, KubeletClient kubelets)
+{
+    private static readonly string[] Booleans = ["follow", "previous", "timestamps", "insecureSkipTLSVerifyBackend"];
+    private static readonly string[] Integers = ["tailLines", "sinceSeconds", "limitBytes"];
+
+    public async Task HandleAsync(HttpContext ctx, string ns, string name)
+    {
+        var ct = ctx.RequestAborted;
+        if (ctx.Request.Method != "GET") throw ApiException.MethodNotAllowed(ctx.Request.Method, "pods/log");
+        var query = ValidateQuery(ctx.Request.Query);
+        var target = await PodTarget.ResolveAsync(catalog, ns, name, ctx.Request.Query["container"].ToString(), needsContainer: true, ct);
+        var uri = new Uri($"https://{target.Endpoint.Authority}/containerLogs/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(target.Container!)}{query}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        HttpResponseMessage response;
+        try { response = await kubelets.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct); }
+        catch (HttpRequestException e)
+        {
+            throw ApiException.ServiceUnavailable($"Get \"{uri}\": {e.Message}");
+        }
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                var text = (await response.Content.ReadAsStringAsync(ct)).Trim();
+                throw new ApiException((int)response.StatusCode is 404 or 400 ? (int)response.StatusCode : 500,
+                    (int)response.StatusCode == 404 ? "NotFound" : (int)response.StatusCode == 400 ? "BadRequest" : "InternalError", text);
+            }
+            ctx.Response.StatusCode = 200;
+            ctx.Response.ContentType = "text/plain";
+            await ctx.Response.StartAsync(ct);
+            await using var body = await response.Content.ReadAsStreamAsync(ct);
+            var buffer = new byte[16 * 1024];
+            int n;
+            try
+            {
+                while ((n = await body.ReadAsync(buffer, ct)) > 0)
+                {
+                    await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, n), ct);
+                    await ctx.Response.Body.FlushAsync(ct);
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException && ct.IsCancellationRequested)
+            {
+                // the client stopped following
+            }
+        }
+    }
+
+    /// <summary>400 for values kube-apiserver cannot convert or validate; returns the query to pass on (without <c>container</c>).</summary>
+    internal static string ValidateQuery(IQueryCollection q)
+    {
+        foreach (var b in Booleans)
+            if (q[b].ToString() is { Length: > 0 } v && !bool.TryParse(v, out _) && v is not ("1" or "0" or "t" or "f" or "T" or "F"))
+                throw ApiException.BadRequest($"invalid value for {b}: strconv.ParseBool: parsing \"{v}\": invalid syntax");
+        foreach (var i in Integers)
+        {
+            if (q[i].ToString() is not { Length: > 0 } v) continue;
+            if (!long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n))
+                throw ApiException.BadRequest($"invalid value for {i}: strconv.ParseInt: parsing \"{v}\": invalid syntax");
+            var min = i == "tailLines" ? 0 : 1;
+            if (n < min)
+                throw ApiException.BadRequest($"PodLogOptions \"\" is invalid: {i}: Invalid value: {n}: must be greater than {(min == 0 ? "or equal to 0" : "0")}");
+        }
+        if (q["sinceTime"].ToString() is { Length: > 0 } st)
+        {
+            if (!DateTimeOffset.TryParse(st, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _))
+                throw ApiException.BadRequest($"invalid value for sinceTime: parsing time \"{st}\" as RFC3339: cannot parse");
+            if (q["sinceSeconds"].Count > 0)
+                throw ApiException.BadRequest("PodLogOptions \"\" is invalid: sinceSeconds: Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified");
+        }
+        var pass = q.Where(kv => kv.Key != "container").SelectMany(kv => kv.Value.Select(v => $"{Uri.EscapeDataString(kv.Key)}={Uri.EscapeDataString(v ?? "")}"));
+        var s = string.Join("&", pass);
+        return s.Length == 0 ? "" : "?" + s;
+    }
+}
