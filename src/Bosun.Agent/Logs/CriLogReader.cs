@@ -32,7 +32,8 @@ internal sealed class CriLogReader(TimeProvider time)
             }
             await Task.Delay(PollInterval, time, ct);
             var now = FirstLine(path);
-            if (now is not null && now != identity && reading.Position >= reading.Length)
+            if (identity is null) identity = now;   // the file was empty when opened; this is still that file
+            else if (now is not null && now != identity && reading.Position >= reading.Length)
             {
                 // Rotated: the path is a new file; finish nothing more from the old one and start the new one at its beginning.
                 if (!ReferenceEquals(reading, file)) await reading.DisposeAsync();

@@ -1,4 +1,3 @@
-using System.Net.WebSockets;
 using Bosun.Cri.V1;
 using Bosun.Streaming.Channels;
 using Bosun.Streaming.Http;
@@ -46,8 +45,7 @@ internal sealed class PortForwardHandler(RuntimeService.RuntimeServiceClient run
             await StreamRequest.ErrorAsync(ctx, 502, $"runtime streaming server answered {runtimeConn.StatusCode}");
             return;
         }
-        using var ws = await ctx.WebSockets.AcceptWebSocketAsync(StreamProtocols.SpdyOverWebSocketPortForward);
-        await using var tunnel = WebSocketStream.Create(ws, WebSocketMessageType.Binary, ownsWebSocket: false);
-        await ByteRelay.RunAsync(tunnel, runtimeConn.Connection, ct);
+        using var ws = await WebSocketHandshake.AcceptAsync(ctx, StreamProtocols.SpdyOverWebSocketPortForward);
+        await WebSocketTunnel.RunAsync(ws, runtimeConn.Connection, ct);
     }
 }

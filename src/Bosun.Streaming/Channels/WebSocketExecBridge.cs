@@ -45,13 +45,15 @@ public sealed class WebSocketExecBridge
         if (_options.UsesStderr) await _runtime.OpenStreamAsync(Headers("stderr"), (d, _) => ForwardAsync(StreamProtocols.StderrChannel, d), ct);
         var resize = _options.Tty ? await _runtime.OpenStreamAsync(Headers("resize"), null, ct) : null;
 
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var input = PumpClientAsync(stdin, resize, cts.Token);
+        var input = PumpClientAsync(stdin, resize, ct);
         await Task.WhenAny(_statusDone.Task, _runtime.Completion, input);
-        await cts.CancelAsync();
         await FinishAsync(ct);
-        try { await input; } catch (Exception) { /* cancelled */ }
+        // Wait for the client's close frame: cancelling a WebSocket receive would abort the connection (1006) instead.
+        if (await Task.WhenAny(input, Task.Delay(CloseTimeout, ct)) != input) _client.Abort();
+        try { await input; } catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException) { }
     }
+
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
     private static SpdyHeaders Headers(string type) => [new(StreamProtocols.StreamTypeHeader, type)];
 
@@ -115,7 +117,11 @@ public sealed class WebSocketExecBridge
             await DispatchAsync(bytes, stdin, resize, ct);
         }
         // The client went away without closing stdin: end it so the command can finish.
-        if (stdin is not null) await stdin.CloseWriteAsync(ct);
+        if (stdin is not null)
+        {
+            try { await stdin.CloseWriteAsync(ct); }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException) { }
+        }
     }
 
     private async Task DispatchAsync(byte[] bytes, SpdyStream? stdin, SpdyStream? resize, CancellationToken ct)

@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
@@ -8,7 +9,7 @@ namespace Bosun.Containers.Tests.Streaming;
 /// agent's HTTPS server: logs, exec (WebSocket v5 on 1.32, SPDY on 1.29 and with WebSockets switched off) and port-forward.
 /// </summary>
 [Trait("Category", "Containers")]
-public sealed class KubectlStreamingTests(StreamingClusterFixture fx) : IClassFixture<StreamingClusterFixture>
+public sealed class KubectlStreamingTests(StreamingClusterFixture fx, ITestOutputHelper output) : IClassFixture<StreamingClusterFixture>
 {
     private const string Pod = StreamingClusterFixture.PodName;
 
@@ -138,6 +139,7 @@ public sealed class KubectlStreamingTests(StreamingClusterFixture fx) : IClassFi
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
+            output.WriteLine("kubectl port-forward stderr: " + await process.StandardError.ReadToEndAsync());
         }
     }
 

@@ -63,7 +63,7 @@ public sealed class StreamingClusterFixture : IAsyncLifetime
         var first = await Node.RunContainerAsync(SandboxId, Namespace, PodName, pod.Metadata.Uid, "main", 0, ["sh", "-c", "echo first-run; exit 3"], default);
         await Node.WaitExitedAsync(first, default);
         await Node.RunContainerAsync(SandboxId, Namespace, PodName, pod.Metadata.Uid, "main", 1,
-            ["sh", "-c", "echo second-run; for i in 1 2 3 4 5; do echo line-$i; done; echo to-stderr >&2; exec sleep 100000"], default);
+            ["sh", "-c", "echo second-run; for i in 1 2 3 4 5; do echo line-$i; done; sleep 0.5; echo to-stderr >&2; exec sleep 100000"], default);
         await Node.RunContainerAsync(SandboxId, Namespace, PodName, pod.Metadata.Uid, "web", 0,
             ["sh", "-c", $"mkdir -p /www && echo {WebPage} > /www/index.html && exec httpd -f -p 8080 -h /www"], default);
         PodUid = pod.Metadata.Uid;
