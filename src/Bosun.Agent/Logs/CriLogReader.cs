@@ -7,9 +7,12 @@ namespace Bosun.Agent.Logs;
 /// optionally prefixed with the entry's timestamp, filtered by since, the last N lines, and cut at limitBytes. With
 /// follow it keeps reading as the file grows and across rotation, until <c>isRunning</c> says the container exited.
 /// </summary>
-internal sealed class CriLogReader(TimeProvider time)
+internal sealed class CriLogReader(TimeProvider time, Func<CancellationToken, Task>? waitForMore = null)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Between polls while following: a short sleep (tests substitute a step of their script).</summary>
+    private Task WaitAsync(CancellationToken ct) => waitForMore?.Invoke(ct) ?? Task.Delay(PollInterval, time, ct);
     private const int TailBlock = 64 * 1024;
 
     public async Task CopyAsync(string path, LogOptions options, Stream output, Func<CancellationToken, Task<bool>> isRunning, CancellationToken ct)
@@ -30,7 +33,7 @@ internal sealed class CriLogReader(TimeProvider time)
                 await DrainAsync(reading, state, options, output, budget, ct);   // what was written just before the exit
                 break;
             }
-            await Task.Delay(PollInterval, time, ct);
+            await WaitAsync(ct);
             var now = FirstLine(path);
             if (identity is null) identity = now;   // the file was empty when opened; this is still that file
             else if (now is not null && now != identity && reading.Position >= reading.Length)
