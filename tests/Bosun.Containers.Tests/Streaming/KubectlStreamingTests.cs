@@ -143,6 +143,33 @@ public sealed class KubectlStreamingTests(StreamingClusterFixture fx, ITestOutpu
         }
     }
 
+    [Fact]
+    public async Task Logs_follow_continues_across_a_size_rotation_without_losing_or_repeating_lines()
+    {
+        const int lines = 300;
+        var id = await fx.Node.RunContainerAsync(fx.SandboxId, StreamingClusterFixture.Namespace, Pod, fx.PodUid, "chatty", 0,
+            ["sh", "-c", $"sleep 1; i=0; while [ $i -lt {lines} ]; do echo chatty-line-$i; i=$((i+1)); sleep 0.01; done; sleep 1"], default);
+        var follow = fx.Kubectl(KubectlRunner.V132).RunAsync(["logs", "-f", Pod, "-c", "chatty"], timeout: TimeSpan.FromSeconds(60));
+
+        var log = Path.Combine(fx.Node.Paths.PodLogDir(StreamingClusterFixture.Namespace, Pod, fx.PodUid), "chatty", "0.log");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!File.Exists(log) || new FileInfo(log).Length < 4096)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "chatty wrote too little");
+            await Task.Delay(50);
+        }
+        var rotator = new Bosun.Agent.Logs.LogRotator(fx.Node.Cri.Runtime, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance,
+            TimeProvider.System, maxSize: 2048, maxFiles: 3);
+        await rotator.RotateAsync(id, default);
+
+        var r = await follow;
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(string.Concat(Enumerable.Range(0, lines).Select(i => $"chatty-line-{i}\n")), r.Stdout);
+        var rotated = Directory.GetFiles(Path.GetDirectoryName(log)!).Where(f => f.StartsWith(log + ".", StringComparison.Ordinal)).ToArray();
+        Assert.True(rotated.Length == 1, string.Join(", ", rotated));
+        Assert.DoesNotContain("chatty-line-0\n", File.ReadAllText(log));   // the runtime reopened: a fresh file
+    }
+
     private static async Task<int> ForwardedPortAsync(Process process)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));

@@ -11,7 +11,8 @@ namespace Bosun.Containers.Tests.Streaming;
 /// A TestCluster API server, a private containerd and the agent's HTTPS server on 127.0.0.1, wired as a real node: a
 /// Node object pointing at the agent's port, and a Pod bound to it whose sandbox and containers run in containerd with
 /// the agent's CRI labels (the pod workers are not used). Containers: <c>main</c> (a first run that exited 3, then a
-/// running second run), <c>web</c> (busybox httpd on 8080) and <c>counter</c> (started by the follow test).
+/// running second run), <c>web</c> (busybox httpd on 8080), <c>counter</c> and <c>chatty</c> (started by the follow and
+/// rotation tests).
 /// </summary>
 public sealed class StreamingClusterFixture : IAsyncLifetime
 {
@@ -55,7 +56,7 @@ public sealed class StreamingClusterFixture : IAsyncLifetime
             Spec = new V1PodSpec
             {
                 NodeName = nodeName,
-                Containers = [Container("main"), Container("web"), Container("counter")],
+                Containers = [Container("main"), Container("web"), Container("counter"), Container("chatty")],
             },
         }, default);
 
@@ -71,7 +72,7 @@ public sealed class StreamingClusterFixture : IAsyncLifetime
         pod.Status = new V1PodStatus
         {
             Phase = "Running",
-            ContainerStatuses = new[] { "main", "web", "counter" }.Select(c => new V1ContainerStatus
+            ContainerStatuses = new[] { "main", "web", "counter", "chatty" }.Select(c => new V1ContainerStatus
             {
                 Name = c, Image = StreamingNode.Image, ImageID = "", Ready = true, RestartCount = c == "main" ? 1 : 0,
                 State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = DateTime.UtcNow } },
