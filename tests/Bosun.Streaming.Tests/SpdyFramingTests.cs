@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.IO.Pipelines;
 using Bosun.Streaming.Spdy;
 
 namespace Bosun.Streaming.Tests;
@@ -70,7 +69,7 @@ public sealed class SpdyFramingTests
     [Fact]
     public async Task Session_streams_carry_data_fin_and_ping_between_client_and_server()
     {
-        var (a, b) = DuplexPair();
+        var (a, b) = DuplexStream.Pair();
         await using var client = SpdySession.Start(a, isClient: true);
         await using var server = SpdySession.Start(b, isClient: false);
 
@@ -98,13 +97,6 @@ public sealed class SpdyFramingTests
         await accepted.CloseWriteAsync();
         await done.Task.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(["out-1", "out-2"], received);
-    }
-
-    private static (Stream, Stream) DuplexPair()
-    {
-        var ab = new Pipe();
-        var ba = new Pipe();
-        return (new DuplexPipeStream(ba.Reader.AsStream(), ab.Writer.AsStream()), new DuplexPipeStream(ab.Reader.AsStream(), ba.Writer.AsStream()));
     }
 
     private static byte[] RawDeflateAfterDictionary(byte[] block)
@@ -145,23 +137,5 @@ public sealed class SpdyFramingTests
         uint a = 1, b = 0;
         foreach (var x in data) { a = (a + x) % 65521; b = (b + a) % 65521; }
         return (b << 16) | a;
-    }
-
-    private sealed class DuplexPipeStream(Stream read, Stream write) : Stream
-    {
-        public override int Read(byte[] buffer, int offset, int count) => read.Read(buffer, offset, count);
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => read.ReadAsync(buffer, ct);
-        public override void Write(byte[] buffer, int offset, int count) => write.Write(buffer, offset, count);
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) => write.WriteAsync(buffer, ct);
-        public override Task FlushAsync(CancellationToken ct) => write.FlushAsync(ct);
-        public override void Flush() => write.Flush();
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        protected override void Dispose(bool disposing) { read.Dispose(); write.Dispose(); base.Dispose(disposing); }
     }
 }

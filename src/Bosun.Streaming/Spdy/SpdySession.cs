@@ -122,8 +122,11 @@ public sealed class SpdySession : IAsyncDisposable
         return true;
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _stop.CancelAsync();
         await _transport.DisposeAsync();
         try { await _reader; } catch (Exception) { /* ended */ }
