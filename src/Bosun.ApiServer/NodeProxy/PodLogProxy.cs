@@ -1,4 +1,5 @@
 using System.Globalization;
+using Bosun.Api;
 using Bosun.ApiServer.Errors;
 using Bosun.ApiServer.Registry;
 using Microsoft.AspNetCore.Http;
@@ -18,8 +19,15 @@ internal sealed class PodLogProxy(ResourceCatalog catalog, KubeletClient kubelet
     {
         var ct = ctx.RequestAborted;
         if (ctx.Request.Method != "GET") throw ApiException.MethodNotAllowed(ctx.Request.Method, "pods/log");
-        var query = ValidateQuery(ctx.Request.Query);
-        var target = await PodTarget.ResolveAsync(catalog, ns, name, ctx.Request.Query["container"].ToString(), needsContainer: true, ct);
+        var query = ValidateQuery(ctx.Request.Query, name);
+        var target = await PodTarget.ResolveAsync(catalog, ns, name, ctx.Request.Query["container"].ToString(), needsContainer: true, ct,
+            unscheduledIsEmpty: true);
+        if (target is null)
+        {
+            // kube-apiserver's LogLocation gives no location for a pod without a node: an empty log.
+            ctx.Response.ContentType = "text/plain";
+            return;
+        }
         var uri = new Uri($"https://{target.Endpoint.Authority}/containerLogs/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(target.Container!)}{query}");
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         HttpResponseMessage response;
@@ -57,28 +65,31 @@ internal sealed class PodLogProxy(ResourceCatalog catalog, KubeletClient kubelet
         }
     }
 
-    /// <summary>400 for values kube-apiserver cannot convert or validate; returns the query to pass on (without <c>container</c>).</summary>
-    internal static string ValidateQuery(IQueryCollection q)
+    /// <summary>
+    /// kube-apiserver's checks: 400 for values it cannot convert, 422 (<c>PodLogOptions "x" is invalid</c>) for values
+    /// <c>ValidatePodLogOptions</c> rejects. Returns the query to pass on (without <c>container</c>).
+    /// </summary>
+    internal static string ValidateQuery(IQueryCollection q, string pod)
     {
         foreach (var b in Booleans)
             if (q[b].ToString() is { Length: > 0 } v && !bool.TryParse(v, out _) && v is not ("1" or "0" or "t" or "f" or "T" or "F"))
                 throw ApiException.BadRequest($"invalid value for {b}: strconv.ParseBool: parsing \"{v}\": invalid syntax");
+        var errors = new List<FieldError>();
         foreach (var i in Integers)
         {
             if (q[i].ToString() is not { Length: > 0 } v) continue;
             if (!long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n))
                 throw ApiException.BadRequest($"invalid value for {i}: strconv.ParseInt: parsing \"{v}\": invalid syntax");
-            var min = i == "tailLines" ? 0 : 1;
-            if (n < min)
-                throw ApiException.BadRequest($"PodLogOptions \"\" is invalid: {i}: Invalid value: {n}: must be greater than {(min == 0 ? "or equal to 0" : "0")}");
+            if (i == "tailLines" && n < 0) errors.Add(FieldError.Invalid(i, n, "must be greater than or equal to 0"));
+            if (i != "tailLines" && n < 1) errors.Add(FieldError.Invalid(i, n, "must be greater than 0"));
         }
         if (q["sinceTime"].ToString() is { Length: > 0 } st)
         {
             if (!DateTimeOffset.TryParse(st, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _))
-                throw ApiException.BadRequest($"invalid value for sinceTime: parsing time \"{st}\" as RFC3339: cannot parse");
-            if (q["sinceSeconds"].Count > 0)
-                throw ApiException.BadRequest("PodLogOptions \"\" is invalid: sinceSeconds: Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified");
+                throw ApiException.BadRequest($"invalid value for sinceTime: parsing time \"{st}\" as \"2006-01-02T15:04:05Z07:00\": cannot parse");
+            if (q["sinceSeconds"].Count > 0) errors.Add(FieldError.Forbidden("", "at most one of `sinceTime` or `sinceSeconds` may be specified"));
         }
+        if (errors.Count > 0) throw ApiException.Invalid("", "PodLogOptions", pod, errors);
         var pass = q.Where(kv => kv.Key != "container").SelectMany(kv => kv.Value.Select(v => $"{Uri.EscapeDataString(kv.Key)}={Uri.EscapeDataString(v ?? "")}"));
         var s = string.Join("&", pass);
         return s.Length == 0 ? "" : "?" + s;

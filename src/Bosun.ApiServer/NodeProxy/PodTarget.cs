@@ -11,14 +11,15 @@ internal sealed record PodTarget(JsonObject Pod, string Namespace, string Name, 
     /// Loads the pod and its node and checks the container with kube-apiserver's messages (pod strategy
     /// <c>validateContainer</c>, <c>streamLocation</c>). <paramref name="needsContainer"/> is false for port-forward.
     /// </summary>
-    public static async Task<PodTarget> ResolveAsync(ResourceCatalog catalog, string ns, string name, string? container, bool needsContainer,
-        CancellationToken ct)
+    public static async Task<PodTarget?> ResolveAsync(ResourceCatalog catalog, string ns, string name, string? container, bool needsContainer,
+        CancellationToken ct, bool unscheduledIsEmpty = false)
     {
         var pod = await catalog.Get("", "v1", "pods").GetAsync(ns, name, ct);
         var spec = pod.Obj("spec");
         if (needsContainer) container = ValidateContainer(spec, name, container);
         var nodeName = spec.Str("nodeName");
-        if (string.IsNullOrEmpty(nodeName)) throw ApiException.BadRequest($"pod {name} does not have a host assigned");
+        if (string.IsNullOrEmpty(nodeName))
+            return unscheduledIsEmpty ? null : throw ApiException.BadRequest($"pod {name} does not have a host assigned");
         JsonObject node;
         try { node = await catalog.Get("", "v1", "nodes").GetAsync(null, nodeName, ct); }
         catch (ApiException e) when (e.Code == 404)

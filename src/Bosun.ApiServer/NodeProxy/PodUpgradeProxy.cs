@@ -26,12 +26,11 @@ internal sealed class PodUpgradeProxy(ResourceCatalog catalog, KubeletClient kub
     {
         var ct = ctx.RequestAborted;
         if (ctx.Request.Method is not ("GET" or "POST")) throw ApiException.MethodNotAllowed(ctx.Request.Method, $"pods/{subresource}");
+        var portForward = subresource == "portforward";
+        var target = (await PodTarget.ResolveAsync(catalog, ns, name, ctx.Request.Query["container"].ToString(), needsContainer: !portForward, ct))!;
         var upgrade = ctx.Features.Get<IHttpUpgradeFeature>();
         if (upgrade is null || !upgrade.IsUpgradableRequest || ctx.Request.Headers.Upgrade.Count == 0)
             throw ApiException.BadRequest("Upgrade request required");
-
-        var portForward = subresource == "portforward";
-        var target = await PodTarget.ResolveAsync(catalog, ns, name, ctx.Request.Query["container"].ToString(), needsContainer: !portForward, ct);
         var path = portForward
             ? $"/portForward/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(name)}"
             : $"/{subresource}/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(target.Container!)}";
