@@ -29,8 +29,11 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly WatchCache cache;
     private readonly BackgroundLoops loops;
 
-    private ApiServerHost(WebApplication app, WatchCache cache, BackgroundLoops loops, ClusterPki pki, string adminToken, Uri url)
+    private readonly NodeProxy.KubeletClient kubelets;
+
+    private ApiServerHost(WebApplication app, WatchCache cache, BackgroundLoops loops, ClusterPki pki, string adminToken, Uri url, NodeProxy.KubeletClient kubelets)
     {
+        this.kubelets = kubelets;
         this.app = app;
         this.cache = cache;
         this.loops = loops;
@@ -105,7 +108,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         var authorizer = Authorizers(rbac);
         var reviews = new ReviewApi(authorizer, rbac, authenticator, new Http.ResponseWriter(time));
         var discovery = new Discovery(registrations.Concat(ResourceMetrics.MetricsApi.Registrations()).Concat(ReviewApi.Registrations()));
-        var endpoints = new Endpoints(catalog, discovery, cache, storage, time, metrics, saTokens, reviews);
+        var kubelets = new NodeProxy.KubeletClient(pki);
+        var endpoints = new Endpoints(catalog, discovery, cache, storage, time, metrics, kubelets, saTokens, reviews);
         // Built on first request, not here: generating the documents (reflection over KubernetesClient plus its 25 MB XML
         // documentation) costs ~0.4 s of start-up and ~85 MB of resident memory that an idle server would keep for nothing.
         var openApi = new OpenApiService(registrations.Select(OpenApiResources.From));
@@ -144,7 +148,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         loops.Start("clusterrole-aggregation", t => new ClusterRoleAggregator(rbac, catalog, time, loggers.CreateLogger<ClusterRoleAggregator>()).RunAsync(t));
         loops.Start("compactor", t => new Compactor(storage, config.CompactionInterval, time, loggers.CreateLogger<Compactor>()).RunAsync(t));
         endpoints.Ready = true;
-        return new ApiServerHost(app, cache, loops, pki, adminToken, url) { ServiceAccountTokens = saTokens, serviceAccountKey = saKey };
+        return new ApiServerHost(app, cache, loops, pki, adminToken, url, kubelets) { ServiceAccountTokens = saTokens, serviceAccountKey = saKey };
     }
 
     /// <summary>kube-apiserver's <c>--authorization-mode=Node,RBAC</c> behind the system:masters shortcut.</summary>
@@ -163,6 +167,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         await app.DisposeAsync();
         await cache.DisposeAsync();
         serviceAccountKey?.Dispose();
+        kubelets.Dispose();
         Pki.Dispose();
     }
 }

@@ -13,9 +13,11 @@ namespace Bosun.ApiServer.Http;
 /// A plain switch on the path (one place to read), after authentication has run.
 /// </summary>
 internal sealed class Endpoints(ResourceCatalog catalog, Discovery discovery, WatchCache cache, IKeyValueStore storage, TimeProvider time,
-    ResourceMetrics.MetricsApi metrics, Security.ServiceAccounts.ServiceAccountTokens? tokens = null, Authorization.ReviewApi? reviews = null)
+    ResourceMetrics.MetricsApi metrics, NodeProxy.KubeletClient kubelets,
+    Security.ServiceAccounts.ServiceAccountTokens? tokens = null, Authorization.ReviewApi? reviews = null)
 {
-    private readonly ResourceHandler resources = new(catalog, new WatchStreamer(cache, storage, time), new ResponseWriter(time), tokens);
+    private readonly ResourceHandler resources = new(catalog, new WatchStreamer(cache, storage, time), new ResponseWriter(time),
+        new NodeProxy.PodSubresources(catalog, kubelets), tokens);
 
     /// <summary>Set once start-up has finished; <c>/readyz</c> answers 500 until then.</summary>
     public bool Ready { get; set; }

@@ -11,7 +11,7 @@ namespace Bosun.ApiServer.Http;
 /// Serves every resource URL: maps the HTTP method and path to a verb and runs it on the resource's
 /// <see cref="GenericStore"/>; the scale and eviction subresources go to their own handlers. Bodies, query options and responses are Kubernetes' wire formats.
 /// </summary>
-internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer watches, ResponseWriter responses,
+internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer watches, ResponseWriter responses, NodeProxy.PodSubresources podProxy,
     Security.ServiceAccounts.ServiceAccountTokens? tokens = null)
 {
     private readonly Security.ServiceAccounts.TokenRequestHandler? tokenRequests = tokens is null ? null : new(tokens, catalog, responses);
@@ -34,6 +34,13 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
             && Security.ServiceAccounts.TokenRequestHandler.Serves(reg) && info.Namespace is not null)
         {
             await tokenRequests.HandleAsync(ctx, info.Namespace, info.Name!, ctx.RequestAborted);
+            return;
+        }
+        if (NodeProxy.PodSubresources.Serves(info.Group, info.Resource, info.Subresource) && info is { Namespace: { } pns, Name: { } pname })
+        {
+            ctx.Items[RequestMetrics.VerbKey] = info.Subresource == "log" ? "get" : "create";
+            ctx.Items[RequestMetrics.ResourceKey] = (reg.Group, reg.Resource);
+            await podProxy.HandleAsync(ctx, pns, pname, info.Subresource!);
             return;
         }
         if (info.Subresource is { } sub && !(sub == "status" && reg.HasStatus) && !(sub == "scale" && reg.HasScale)
