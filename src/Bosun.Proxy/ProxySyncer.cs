@@ -22,14 +22,18 @@ internal sealed partial class ProxySyncer(IIptables iptables, NodeInfo node, ILo
         var watch = Stopwatch.StartNew();
         var desired = RuleBuilder.Build(ports, node);
         var wasFull = full || written is null;
-        var script = wasFull
-            ? RestoreScript.Full(desired, await OurChainsAsync(iptables, ct))
-            : RestoreScript.Diff(written!, desired);
+        string script;
+        if (wasFull)
+        {
+            // One save tells which of our chains are left from before and which jumps are already in place.
+            var saved = SavedTables.Parse(await iptables.SaveAsync(ct));
+            var jumps = saved.Jumps.ToDictionary(kv => kv.Key, kv => JumpRules.Missing(kv.Key, kv.Value));
+            script = RestoreScript.Full(desired, saved.OurChains, jumps);
+        }
+        else script = RestoreScript.Diff(written!, desired);
         try
         {
             if (script.Length > 0) await iptables.RestoreAsync(script, ct);
-            // After the chains exist: a jump to a missing chain is refused.
-            if (wasFull) await JumpRules.EnsureAsync(iptables, ct);
         }
         catch
         {
@@ -41,19 +45,6 @@ internal sealed partial class ProxySyncer(IIptables iptables, NodeInfo node, ILo
         Log.Synced(logger, wasFull ? "full" : "partial", ports.Count, desired.RuleCount, script.Length, watch.Elapsed.TotalMilliseconds);
         return stats;
     }
-
-    /// <summary>Our chains (by name) in the filter and nat tables, as the kernel has them now.</summary>
-    public static async Task<Dictionary<string, IReadOnlySet<string>>> OurChainsAsync(IIptables iptables, CancellationToken ct)
-    {
-        var result = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
-        foreach (var table in (string[])["filter", "nat"])
-            result[table] = ParseChains(await iptables.SaveAsync(table, ct)).Where(ChainNames.IsOurs).ToHashSet(StringComparer.Ordinal);
-        return result;
-    }
-
-    /// <summary>Chain names declared in iptables-save output (<c>:NAME POLICY [p:b]</c> lines).</summary>
-    public static IEnumerable<string> ParseChains(string save) =>
-        save.Split('\n').Where(l => l.StartsWith(':')).Select(l => l[1..].Split(' ')[0]);
 
     private static partial class Log
     {

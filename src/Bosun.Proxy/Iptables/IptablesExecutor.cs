@@ -14,15 +14,12 @@ public sealed class IptablesExecutor(string? networkNamespace = null) : IIptable
         if (code != 0) throw new IptablesException($"iptables-restore failed ({code}): {err.Trim()}", input);
     }
 
-    public async Task<string> SaveAsync(string table, CancellationToken ct)
+    public async Task<string> SaveAsync(CancellationToken ct)
     {
-        var (code, output, err) = await ExecAsync("iptables-save", ["-t", table], null, ct);
-        if (code != 0) throw new IptablesException($"iptables-save -t {table} failed ({code}): {err.Trim()}", null);
+        var (code, output, err) = await ExecAsync("iptables-save", [], null, ct);
+        if (code != 0) throw new IptablesException($"iptables-save failed ({code}): {err.Trim()}", null);
         return output;
     }
-
-    public async Task<bool> RunAsync(IReadOnlyList<string> args, CancellationToken ct) =>
-        (await ExecAsync("iptables", ["-w", "5", .. args], null, ct)).Code == 0;
 
     public async Task SetSysctlAsync(string name, string value, CancellationToken ct)
     {

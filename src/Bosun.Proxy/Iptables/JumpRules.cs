@@ -2,45 +2,47 @@ namespace Bosun.Proxy.Iptables;
 
 /// <summary>
 /// The only rules the proxy puts in the built-in chains: one jump each into our chains (kube-proxy's
-/// iptablesJumpChains). They are inserted once, first in their chain, and removed by cleanup; everything else lives in
-/// our own chains.
+/// iptablesJumpChains). They are inserted first in their chain when missing, inside the same iptables-restore as a
+/// full sync, and removed by cleanup; everything else lives in our own chains.
 /// </summary>
 internal static class JumpRules
 {
-    public sealed record Jump(string Table, string Chain, string[] Spec);
+    public sealed record Jump(string Table, string Chain, string Match, string Comment, string Target)
+    {
+        public string Spec => $"{Match}-m comment --comment \"{Comment}\" -j {Target}";
+    }
+
+    private const string New = "-m conntrack --ctstate NEW ";
 
     public static readonly Jump[] All =
     [
-        new("filter", "INPUT", ["-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "kubernetes externally-visible service portals", "-j", "KUBE-EXTERNAL-SERVICES"]),
-        new("filter", "FORWARD", ["-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "kubernetes service portals", "-j", "KUBE-SERVICES"]),
-        new("filter", "FORWARD", ["-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "kubernetes externally-visible service portals", "-j", "KUBE-EXTERNAL-SERVICES"]),
-        new("filter", "FORWARD", ["-m", "comment", "--comment", "kubernetes forwarding rules", "-j", "KUBE-FORWARD"]),
-        new("filter", "OUTPUT", ["-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "kubernetes service portals", "-j", "KUBE-SERVICES"]),
-        new("nat", "PREROUTING", ["-m", "comment", "--comment", "kubernetes service portals", "-j", "KUBE-SERVICES"]),
-        new("nat", "OUTPUT", ["-m", "comment", "--comment", "kubernetes service portals", "-j", "KUBE-SERVICES"]),
-        new("nat", "POSTROUTING", ["-m", "comment", "--comment", "kubernetes postrouting rules", "-j", "KUBE-POSTROUTING"]),
+        new("filter", "INPUT", New, "kubernetes externally-visible service portals", "KUBE-EXTERNAL-SERVICES"),
+        new("filter", "FORWARD", New, "kubernetes service portals", "KUBE-SERVICES"),
+        new("filter", "FORWARD", New, "kubernetes externally-visible service portals", "KUBE-EXTERNAL-SERVICES"),
+        new("filter", "FORWARD", "", "kubernetes forwarding rules", "KUBE-FORWARD"),
+        new("filter", "OUTPUT", New, "kubernetes service portals", "KUBE-SERVICES"),
+        new("nat", "PREROUTING", "", "kubernetes service portals", "KUBE-SERVICES"),
+        new("nat", "OUTPUT", "", "kubernetes service portals", "KUBE-SERVICES"),
+        new("nat", "POSTROUTING", "", "kubernetes postrouting rules", "KUBE-POSTROUTING"),
     ];
 
-    /// <summary>Inserts each jump that is missing (checked with <c>-C</c>), at the top of its chain.</summary>
-    public static async Task EnsureAsync(IIptables iptables, CancellationToken ct)
+    /// <summary>
+    /// Restore lines (<c>-I CHAIN 1 …</c>) for the jumps of <paramref name="table"/> missing from
+    /// <paramref name="existing"/> (the saved <c>-A</c> lines of built-in chains that jump to our chains).
+    /// </summary>
+    public static List<string> Missing(string table, IReadOnlyList<string> existing)
     {
-        // Reverse order of insertion keeps the listed order when several go into one chain.
-        foreach (var j in All.Reverse())
+        var lines = new List<string>();
+        // Inserted at position 1 in reverse, so several jumps in one chain keep the listed order.
+        foreach (var j in All.Where(j => j.Table == table).Reverse())
         {
-            if (!await iptables.RunAsync(["-t", j.Table, "-C", j.Chain, .. j.Spec], ct))
-            {
-                if (!await iptables.RunAsync(["-t", j.Table, "-I", j.Chain, "1", .. j.Spec], ct))
-                    throw new IptablesException($"could not add the jump from {j.Table}/{j.Chain} to {j.Spec[^1]}", null);
-            }
+            var present = existing.Any(l => l.StartsWith($"-A {j.Chain} ", StringComparison.Ordinal)
+                && l.EndsWith($"-j {j.Target}", StringComparison.Ordinal) && l.Contains(j.Comment, StringComparison.Ordinal));
+            if (!present) lines.Add($"-I {j.Chain} 1 {j.Spec}");
         }
+        return lines;
     }
 
-    /// <summary>Deletes every copy of each jump; missing ones are fine.</summary>
-    public static async Task RemoveAsync(IIptables iptables, CancellationToken ct)
-    {
-        foreach (var j in All)
-        {
-            for (var i = 0; i < 10 && await iptables.RunAsync(["-t", j.Table, "-D", j.Chain, .. j.Spec], ct); i++) { }
-        }
-    }
+    /// <summary>Restore lines deleting every saved jump into our chains (the saved text, with <c>-A</c> turned into <c>-D</c>).</summary>
+    public static List<string> Deletions(IReadOnlyList<string> existing) => existing.Select(l => "-D" + l[2..]).ToList();
 }
