@@ -21,7 +21,8 @@ public sealed class ProxyNetnsTests(ITestOutputHelper output)
     /// <summary>Lab + API server + running proxy; the proxy syncs into the lab's node namespace.</summary>
     private sealed class Harness : IAsyncDisposable
     {
-        private readonly CancellationTokenSource stop = new();
+        private CancellationTokenSource stop = new();
+        private ProxyOptions options = null!;
         private readonly List<Backend> backends = [];
         private Task? proxy;
 
@@ -33,7 +34,7 @@ public sealed class ProxyNetnsTests(ITestOutputHelper output)
         public List<SyncStats> Syncs { get; } = [];
         public event Action<SyncStats>? Synced;
 
-        public static async Task<Harness> StartAsync(Func<NetLab, Task>? beforeProxy = null)
+        public static async Task<Harness> StartAsync(Func<NetLab, Task>? beforeProxy = null, Func<ProxyOptions, ProxyOptions>? configure = null)
         {
             var h = new Harness();
             h.Lab = await NetLab.CreateAsync();
@@ -51,11 +52,20 @@ public sealed class ProxyNetnsTests(ITestOutputHelper output)
                 NodeName = "node-a", NodeAddresses = [IPAddress.Parse(NetLab.NodeAddress)], ClusterCidr = IPNetwork.Parse("10.244.0.0/16"),
                 NetworkNamespace = h.Lab.Node, MinSyncInterval = TimeSpan.FromMilliseconds(100),
             };
-            h.Runner = new ProxyRunner(h.Cluster.Api, options, new IptablesExecutor(h.Lab.Node), NullLoggerFactory.Instance, TimeProvider.System);
-            h.Runner.Synced += s => { lock (h.Syncs) h.Syncs.Add(s); h.Synced?.Invoke(s); };
-            h.proxy = h.Runner.RunAsync(h.stop.Token);
-            await TestCluster.EventuallyAsync(() => Task.FromResult(h.Syncs.Count > 0), because: "the first sync");
+            h.options = configure?.Invoke(options) ?? options;
+            await h.StartProxyAsync();
             return h;
+        }
+
+        /// <summary>Starts a proxy (a fresh one, as after an agent restart) and waits for its first sync.</summary>
+        public async Task StartProxyAsync()
+        {
+            stop = new CancellationTokenSource();
+            lock (Syncs) Syncs.Clear();
+            Runner = new ProxyRunner(Cluster.Api, options, new IptablesExecutor(Lab.Node), NullLoggerFactory.Instance, TimeProvider.System);
+            Runner.Synced += s => { lock (Syncs) Syncs.Add(s); Synced?.Invoke(s); };
+            proxy = Runner.RunAsync(stop.Token);
+            await TestCluster.EventuallyAsync(() => { lock (Syncs) return Task.FromResult(Syncs.Count > 0); }, because: "the first sync");
         }
 
         public async Task StopProxyAsync()
@@ -239,5 +249,41 @@ public sealed class ProxyNetnsTests(ITestOutputHelper output)
         await ServiceProxy.CleanupAsync(h.Lab.Node);
 
         Assert.Equal(baseline, await h.Lab.SaveAsync());
+    }
+
+    [RootFact]
+    public async Task NodePort_OnLocalhost_WhenAsked_SetsRouteLocalnetAndWorks()
+    {
+        await using var h = await Harness.StartAsync(configure: o => o with { LocalhostNodePorts = true });
+        var api = h.Cluster.Api;
+        var nodePort = (await api.CreateAsync("default", Service("lo", "NodePort"), CancellationToken.None)).Spec.Ports[0].NodePort!.Value;
+        await api.CreateAsync("default", Slice("lo", PodIps), CancellationToken.None);
+        await WaitForNatAsync(h, s => s.Contains($"--dport {nodePort} -j KUBE-EXT-"), "the NodePort rule");
+
+        Assert.Equal("1", (await Shell.RunAsync("ip", "netns", "exec", h.Lab.Node, "sysctl", "-n", "net.ipv4.conf.all.route_localnet")).Trim());
+        var reply = await Client.TcpAsync(h.Lab.Node, "127.0.0.1", nodePort);
+        Assert.True(reply.Name?.StartsWith("pod-"), $"127.0.0.1:{nodePort} gave {reply}");
+    }
+
+    [RootFact]
+    public async Task Restart_FullResyncRemovesRulesOfServicesDeletedWhileDown()
+    {
+        await using var h = await Harness.StartAsync();
+        var api = h.Cluster.Api;
+        await api.CreateAsync("default", Service("old"), CancellationToken.None);
+        await api.CreateAsync("default", Slice("old", PodIps), CancellationToken.None);
+        await WaitForNatAsync(h, s => s.Contains("default/old:web cluster IP"), "the Service's rules");
+        await h.StopProxyAsync();
+
+        await api.DeleteAsync<V1Service>("default", "old", CancellationToken.None);
+        await api.DeleteAsync<V1EndpointSlice>("default", "old-1", CancellationToken.None);
+        Assert.Contains("default/old", await h.Lab.SaveAsync("nat"));   // nobody removed them while the proxy was down
+        await h.StartProxyAsync();
+
+        var nat = await h.Lab.SaveAsync("nat");
+        Assert.DoesNotContain("default/old", nat);
+        Assert.DoesNotContain(PodIps[0] + ":8080", nat);
+        // The jumps were already there: not inserted twice.
+        Assert.Equal(1, nat.Split('\n').Count(l => l.StartsWith("-A PREROUTING") && l.Contains("KUBE-SERVICES")));
     }
 }
