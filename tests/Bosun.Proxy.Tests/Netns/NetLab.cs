@@ -64,6 +64,39 @@ internal sealed class NetLab : IAsyncDisposable
         return ns;
     }
 
+    /// <summary>
+    /// A pod namespace on a bridge in the node (the CNI bridge plugin's layout): <paramref name="ip"/>/24 in
+    /// 10.244.1.0/24 behind the bridge's 10.244.1.1, with hairpin mode on its port so it can reach itself through a
+    /// Service. Same-bridge replies are only de-NATed when bridged traffic passes iptables (bridge-nf-call-iptables,
+    /// 1 by default in a new namespace when br_netfilter is loaded).
+    /// </summary>
+    public async Task<string> AddBridgedPodAsync(string name, string ip)
+    {
+        var bridge = $"bpb{id}";
+        if (!bridged)
+        {
+            await Shell.RunAsync("ip", "-n", Node, "link", "add", bridge, "type", "bridge");
+            await Shell.RunAsync("ip", "-n", Node, "addr", "add", BridgeGateway + "/24", "dev", bridge);
+            await Shell.RunAsync("ip", "-n", Node, "link", "set", bridge, "up");
+            bridged = true;
+        }
+        var ns = $"bpx{id}{name}";
+        await AddNamespaceAsync(ns);
+        var n = NextLink();
+        await Shell.RunAsync("ip", "link", "add", n, "netns", Node, "type", "veth", "peer", "name", "eth0", "netns", ns);
+        await Shell.RunAsync("ip", "-n", Node, "link", "set", n, "master", bridge);
+        await Shell.RunAsync("ip", "-n", Node, "link", "set", n, "up");
+        await Shell.RunAsync("ip", "netns", "exec", Node, "bridge", "link", "set", "dev", n, "hairpin", "on");
+        await Shell.RunAsync("ip", "-n", ns, "addr", "add", ip + "/24", "dev", "eth0");
+        await Shell.RunAsync("ip", "-n", ns, "link", "set", "eth0", "up");
+        await Shell.RunAsync("ip", "-n", ns, "route", "add", "default", "via", BridgeGateway);
+        return ns;
+    }
+
+    public const string BridgeGateway = "10.244.1.1";
+
+    private bool bridged;
+
     /// <summary>iptables-save of the node namespace without comments and counters, for before/after comparisons.</summary>
     public async Task<string> SaveAsync(string? table = null)
     {

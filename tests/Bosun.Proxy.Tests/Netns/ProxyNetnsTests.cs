@@ -286,4 +286,35 @@ public sealed class ProxyNetnsTests(ITestOutputHelper output)
         // The jumps were already there: not inserted twice.
         Assert.Equal(1, nat.Split('\n').Count(l => l.StartsWith("-A PREROUTING") && l.Contains("KUBE-SERVICES")));
     }
+
+    [RootFact]
+    public async Task PodsOnOneBridge_ReachEachOtherThroughAService_IncludingHairpin()
+    {
+        await using var h = await Harness.StartAsync();
+        string[] ips = ["10.244.1.11", "10.244.1.12"];
+        var pods = new List<string>();
+        var servers = new List<Backend>();
+        try
+        {
+            for (var i = 0; i < ips.Length; i++)
+            {
+                pods.Add(await h.Lab.AddBridgedPodAsync($"b{i}", ips[i]));
+                servers.Add(new Backend(pods[i], $"bridged-{i}", 8080));
+            }
+            var api = h.Cluster.Api;
+            var ip = (await api.CreateAsync("default", Service("br"), CancellationToken.None)).Spec.ClusterIP;
+            await api.CreateAsync("default", Slice("br", ips), CancellationToken.None);
+            await WaitForNatAsync(h, s => s.Contains(ips[1] + ":8080"), "DNAT to the bridged pods");
+
+            // From bridged pod 0: half the connections land on its neighbour (reply bridged, de-NATed by
+            // br_netfilter), half on itself (hairpin through its own bridge port, masqueraded).
+            var counts = await CountAsync(() => Client.TcpAsync(pods[0], ip, 80), 30);
+            output.WriteLine("bridged: " + string.Join(", ", counts.Select(kv => $"{kv.Key}={kv.Value}")));
+            Assert.Equal(["bridged-0", "bridged-1"], counts.Keys.Order());
+        }
+        finally
+        {
+            foreach (var s in servers) s.Dispose();
+        }
+    }
 }
