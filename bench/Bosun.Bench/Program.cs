@@ -13,6 +13,8 @@ var benchmarks = new Dictionary<string, Func<TimeSpan, Task<List<SummaryRow>>>>(
     ["scheduler"] = async d => { await SchedulerBenchmark.RunAsync(d); return []; },
     ["cluster"] = ClusterBenchmark.RunAsync,
     ["cri-start"] = CriStartBenchmark.RunAsync,
+    ["proxy-sync"] = ProxySyncBenchmark.RunAsync,
+    ["dns"] = DnsBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !(args[0].Equals("all", StringComparison.OrdinalIgnoreCase) || benchmarks.ContainsKey(args[0])))
@@ -22,7 +24,7 @@ if (args.Length == 0 || !(args[0].Equals("all", StringComparison.OrdinalIgnoreCa
 }
 var seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 3;
 var selected = args[0].Equals("all", StringComparison.OrdinalIgnoreCase)
-    ? ["api-write", "watch", "server", "proto", "smp", "cluster"]
+    ? ["api-write", "watch", "server", "proto", "smp", "cluster", "proxy-sync", "dns"]
     : new[] { args[0] };
 var loadBefore = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 var rows = new List<SummaryRow>();

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+
+namespace Bosun.Proxy.Iptables;
+
+/// <summary>
+/// Runs the iptables tools as child processes, in the agent's network namespace or, for tests and nodes in a
+/// namespace, through <c>ip netns exec NAME</c>. Input goes through stdin, so no temp files.
+/// </summary>
+public sealed class IptablesExecutor(string? networkNamespace = null) : IIptables
+{
+    public async Task RestoreAsync(string input, CancellationToken ct)
+    {
+        var (code, _, err) = await ExecAsync("iptables-restore", ["--noflush", "-w", "5"], input, ct);
+        if (code != 0) throw new IptablesException($"iptables-restore failed ({code}): {err.Trim()}", input);
+    }
+
+    public async Task<string> SaveAsync(CancellationToken ct)
+    {
+        var (code, output, err) = await ExecAsync("iptables-save", [], null, ct);
+        if (code != 0) throw new IptablesException($"iptables-save failed ({code}): {err.Trim()}", null);
+        return output;
+    }
+
+    public async Task SetSysctlAsync(string name, string value, CancellationToken ct)
+    {
+        var (code, _, err) = await ExecAsync("sysctl", ["-q", "-w", $"{name}={value}"], null, ct);
+        if (code != 0) throw new IptablesException($"sysctl {name}={value} failed: {err.Trim()}", null);
+    }
+
+    private async Task<(int Code, string Output, string Error)> ExecAsync(string tool, IReadOnlyList<string> args, string? stdin, CancellationToken ct)
+    {
+        var start = new ProcessStartInfo
+        {
+            FileName = networkNamespace is null ? tool : "ip",
+            RedirectStandardInput = stdin is not null,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (networkNamespace is not null)
+        {
+            foreach (var a in (string[])["netns", "exec", networkNamespace, tool]) start.ArgumentList.Add(a);
+        }
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start) ?? throw new IptablesException($"could not start {tool}", null);
+        var output = process.StandardOutput.ReadToEndAsync(ct);
+        var error = process.StandardError.ReadToEndAsync(ct);
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin.AsMemory(), ct);
+            process.StandardInput.Close();
+        }
+        await process.WaitForExitAsync(ct);
+        return (process.ExitCode, await output, await error);
+    }
+}
+
+/// <summary>An iptables tool failed; <see cref="Input"/> is the restore input that was rejected, if any.</summary>
+public sealed class IptablesException(string message, string? input) : Exception(message)
+{
+    public string? Input { get; } = input;
+}
