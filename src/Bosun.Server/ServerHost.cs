@@ -22,6 +22,7 @@ internal static partial class ServerHost
 
         Log.Starting(logger, config.DataDir, config.Datastore.ToString());
         await using var storage = await config.Datastore.OpenAsync(stop.Token);
+        if (!await SharedBootstrap.TryEnsureAsync(config, storage, logger, stop.Token)) return 1;
         var apiConfig = new ApiServerConfig
         {
             StateDirectory = Path.Combine(config.DataDir, "server"),

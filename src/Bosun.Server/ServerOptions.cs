@@ -13,6 +13,11 @@ internal sealed class ServerOptions
     public string BindAddress { get; init; } = "0.0.0.0";
     public string? WriteKubeconfig { get; init; }
     public string? DatastoreEndpoint { get; init; }
+    public DatastoreTls DatastoreTls { get; init; } = new();
+    /// <summary>Shared secret of the servers of one cluster; encrypts the CA material they share through the datastore.</summary>
+    public string? Token { get; init; }
+    /// <value>15 by default (the Lease duration of the controller manager, scheduler and compactor).</value>
+    public int LeaderElectLeaseDurationSeconds { get; init; } = 15;
     public bool DisableAgent { get; init; }
     public bool DisableControllerManager { get; init; }
     public bool DisableScheduler { get; init; }
@@ -45,11 +50,18 @@ internal sealed class ServerOptions
             problems.Add($"--cluster-domain: \"{ClusterDomain}\" is not a DNS domain");
         if (NodeMonitorGracePeriodSeconds < 1) problems.Add($"--node-monitor-grace-period must be at least 1 second, got {NodeMonitorGracePeriodSeconds}");
         if (LogFormat is not ("text" or "json")) problems.Add($"--log-format must be text or json, got \"{LogFormat}\"");
-        var datastore = Datastore.TryParse(DatastoreEndpoint, dataDir, problems);
+        var datastore = Datastore.TryParse(DatastoreEndpoint, dataDir, DatastoreTls, problems);
+        if (datastore?.Scheme == "etcd" && string.IsNullOrEmpty(Token))
+            problems.Add("--token is required with an etcd datastore: the servers of the cluster share their CA through it, encrypted with the token");
+        if (LeaderElectLeaseDurationSeconds < 2) problems.Add($"--leader-elect-lease-duration must be at least 2 seconds, got {LeaderElectLeaseDurationSeconds}");
 
         config = new ServerConfig(dataDir, bind ?? IPAddress.Any, HttpsListenPort,
             Path.GetFullPath(WriteKubeconfig ?? Path.Combine(dataDir, "admin.kubeconfig")), datastore!,
-            DisableAgent, DisableControllerManager, DisableScheduler, TimeSpan.FromSeconds(NodeMonitorGracePeriodSeconds), serviceCidr ?? default, clusterCidr ?? default, dns ?? IPAddress.None, ClusterDomain, LogFormat == "json");
+            DisableAgent, DisableControllerManager, DisableScheduler, TimeSpan.FromSeconds(NodeMonitorGracePeriodSeconds), serviceCidr ?? default, clusterCidr ?? default, dns ?? IPAddress.None, ClusterDomain, LogFormat == "json")
+        {
+            Token = string.IsNullOrEmpty(Token) ? null : Token,
+            LeaseDuration = TimeSpan.FromSeconds(LeaderElectLeaseDurationSeconds),
+        };
         return problems.Count == 0;
     }
 
@@ -74,4 +86,11 @@ internal sealed class ServerOptions
 
 /// <summary>Checked server settings; only this starts a server.</summary>
 internal sealed record ServerConfig(string DataDir, IPAddress BindAddress, int Port, string KubeconfigPath, Datastore Datastore,
-    bool DisableAgent, bool DisableControllerManager, bool DisableScheduler, TimeSpan NodeMonitorGracePeriod, IPNetwork ServiceCidr, IPNetwork ClusterCidr, IPAddress ClusterDns, string ClusterDomain, bool JsonLogs);
+    bool DisableAgent, bool DisableControllerManager, bool DisableScheduler, TimeSpan NodeMonitorGracePeriod, IPNetwork ServiceCidr, IPNetwork ClusterCidr, IPAddress ClusterDns, string ClusterDomain, bool JsonLogs)
+{
+    /// <summary>Set: share the cluster CA and admin token with the other servers through the datastore.</summary>
+    public string? Token { get; init; }
+
+    /// <summary>Lease duration of every leader-elected component; renew deadline and retry period scale with it.</summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
+}
