@@ -18,11 +18,14 @@ internal sealed class EtcdWatch(EtcdStore store, int bufferSize, string prefix, 
     /// <summary>Makes the serving member close the stream when it loses its leader, instead of going quiet.</summary>
     private static readonly Metadata RequireLeader = new() { { "hasleader", "true" } };
 
+    /// <summary>The revision of the last event delivered: where a broken stream resumes from (+ 1). Only the pump touches it.</summary>
+    private long _last = afterRevision;
+
     public async IAsyncEnumerable<WatchEvent> RunAsync(CancellationToken closing, [EnumeratorCancellation] CancellationToken ct)
     {
         var compacted = store.CompactedRevision;
-        if (afterRevision < compacted)
-            throw StorageException.Compacted(afterRevision, compacted);
+        if (_last < compacted)
+            throw StorageException.Compacted(_last, compacted);
         var channel = Channel.CreateBounded<WatchEvent>(new BoundedChannelOptions(bufferSize)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -65,7 +68,6 @@ internal sealed class EtcdWatch(EtcdStore store, int bufferSize, string prefix, 
     /// <summary>Never throws: ends by completing the buffer, with the reason when it was not the consumer's cancellation.</summary>
     private async Task PumpAsync(ChannelWriter<WatchEvent> writer, CancellationToken closing, CancellationToken stop)
     {
-        var last = afterRevision;
         var failures = 0;
         try
         {
@@ -74,7 +76,7 @@ internal sealed class EtcdWatch(EtcdStore store, int bufferSize, string prefix, 
                 var (invoker, index) = store.Connection.Current();
                 try
                 {
-                    last = await StreamAsync(invoker, writer, last, () => failures = 0, stop);
+                    await StreamAsync(invoker, writer, () => failures = 0, stop);
                 }
                 catch (RpcException e) when (!stop.IsCancellationRequested && (EtcdConnection.IsRetryable(e) || e.StatusCode == StatusCode.Cancelled))
                 {
@@ -97,8 +99,8 @@ internal sealed class EtcdWatch(EtcdStore store, int bufferSize, string prefix, 
         }
     }
 
-    /// <summary>Reads one stream until it ends; returns the last revision delivered.</summary>
-    private async Task<long> StreamAsync(CallInvoker invoker, ChannelWriter<WatchEvent> writer, long last, Action healthy, CancellationToken stop)
+    /// <summary>Reads one stream until it ends or breaks, advancing <see cref="_last"/> with every event delivered.</summary>
+    private async Task StreamAsync(CallInvoker invoker, ChannelWriter<WatchEvent> writer, Action healthy, CancellationToken stop)
     {
         using var call = new Watch.WatchClient(invoker).Watch(RequireLeader, cancellationToken: stop);
         await call.RequestStream.WriteAsync(new WatchRequest
@@ -107,7 +109,7 @@ internal sealed class EtcdWatch(EtcdStore store, int bufferSize, string prefix, 
             {
                 Key = LowerBound(prefix, null),
                 RangeEnd = PrefixEnd(prefix),
-                StartRevision = last + 1,
+                StartRevision = _last + 1,
                 PrevKv = true,
                 ProgressNotify = true,
             },
@@ -116,18 +118,17 @@ internal sealed class EtcdWatch(EtcdStore store, int bufferSize, string prefix, 
         {
             healthy();
             if (response.Canceled)
-                throw Cancelled(response, last);
+                throw Cancelled(response, _last);
             foreach (var ev in response.Events)
             {
                 var e = ToWatchEvent(ev);
-                if (e.Revision <= last)
+                if (e.Revision <= _last)
                     continue;
                 if (!writer.TryWrite(e))
                     throw StorageException.TooSlow(prefix);
-                last = e.Revision;
+                _last = e.Revision;
             }
         }
-        return last;
     }
 
     private Exception Cancelled(WatchResponse response, long last)
