@@ -29,8 +29,11 @@ public sealed class EtcdCluster : IAsyncDisposable
 
     public IReadOnlyList<Uri> EndpointUris => _members.Select(m => new Uri(m.ClientUrl)).ToList();
 
-    /// <summary>Starts <paramref name="size"/> members and waits until the cluster has a leader.</summary>
-    public static async Task<EtcdCluster> StartAsync(int size = 1)
+    /// <summary>
+    /// Starts <paramref name="size"/> members and waits until the cluster has a leader. <paramref name="prepare"/> runs
+    /// for each member before it starts (e.g. to restore a snapshot into its data directory).
+    /// </summary>
+    public static async Task<EtcdCluster> StartAsync(int size = 1, Func<EtcdMember, Task>? prepare = null)
     {
         var parent = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
         var root = Directory.CreateDirectory(Path.Combine(parent, $"bosun-etcd-{Guid.NewGuid():N}")).FullName;
@@ -43,7 +46,11 @@ public sealed class EtcdCluster : IAsyncDisposable
         try
         {
             foreach (var member in members)
+            {
+                if (prepare is not null)
+                    await prepare(member);
                 member.Start(initialCluster, token);
+            }
             await cluster.WaitHealthyAsync();
             return cluster;
         }
