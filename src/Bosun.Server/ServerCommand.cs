@@ -20,6 +20,8 @@ internal static class ServerCommand
         var datastoreCert = new Option<string?>("--datastore-certfile") { Description = "PEM client certificate for etcd" };
         var datastoreKey = new Option<string?>("--datastore-keyfile") { Description = "PEM client key for etcd" };
         var token = new Option<string?>("--token", "-t") { Description = "Shared secret of the cluster's servers (required with etcd; see docs/multi-server.md)" };
+        var compactionInterval = new Option<int>("--compaction-interval") { Description = "Seconds between storage compactions; history younger than one interval stays", DefaultValueFactory = _ => 300 };
+        var compactionRetain = new Option<long>("--compaction-retain-revisions") { Description = "Keep this many revisions of history instead of one interval (0 = by time)" };
         var leaseDuration = new Option<int>("--leader-elect-lease-duration") { Description = "Seconds a leader's Lease lasts (controller manager, scheduler, compactor)", DefaultValueFactory = _ => 15 };
         var disableAgent = new Option<bool>("--disable-agent") { Description = "Do not run the node agent in this process" };
         var disableControllerManager = new Option<bool>("--disable-controller-manager") { Description = "Do not run the controllers in this process" };
@@ -33,7 +35,7 @@ internal static class ServerCommand
 
         var command = new Command("server", "Run the control plane (API server on an embedded datastore).")
         {
-            dataDir, port, bind, kubeconfig, datastore, datastoreCa, datastoreCert, datastoreKey, token, leaseDuration, disableAgent, disableControllerManager, disableScheduler, nodeGrace, serviceCidr, clusterCidr, clusterDns, clusterDomain, logFormat,
+            dataDir, port, bind, kubeconfig, datastore, datastoreCa, datastoreCert, datastoreKey, token, leaseDuration, compactionInterval, compactionRetain, disableAgent, disableControllerManager, disableScheduler, nodeGrace, serviceCidr, clusterCidr, clusterDns, clusterDomain, logFormat,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -47,6 +49,8 @@ internal static class ServerCommand
                 DatastoreTls = new DatastoreTls(result.GetValue(datastoreCa), result.GetValue(datastoreCert), result.GetValue(datastoreKey)),
                 Token = result.GetValue(token),
                 LeaderElectLeaseDurationSeconds = result.GetValue(leaseDuration),
+                CompactionIntervalSeconds = result.GetValue(compactionInterval),
+                CompactionRetainRevisions = result.GetValue(compactionRetain),
                 DisableAgent = result.GetValue(disableAgent),
                 DisableControllerManager = result.GetValue(disableControllerManager),
                 DisableScheduler = result.GetValue(disableScheduler),

@@ -31,6 +31,7 @@ internal static partial class ServerHost
             KubeconfigPath = config.KubeconfigPath,
             ServiceCidr = config.ServiceCidr,
             ClusterDomain = config.ClusterDomain,
+            CompactionInterval = TimeSpan.Zero,   // CompactionLeader compacts, on one server at a time
         };
         ApiServerHost server;
         try
@@ -48,6 +49,7 @@ internal static partial class ServerHost
             if (!config.DisableAgent) Log.NoAgentYet(logger);
             using var api = ApiClient.FromKubeconfig(config.KubeconfigPath, "bosun-server");
             var components = ControlPlane.Start(config, api, loggers, stop.Token);
+            components.Add(CompactionLeader.Start(config, api, storage, loggers, stop.Token));
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token);

@@ -18,6 +18,10 @@ internal sealed class ServerOptions
     public string? Token { get; init; }
     /// <value>15 by default (the Lease duration of the controller manager, scheduler and compactor).</value>
     public int LeaderElectLeaseDurationSeconds { get; init; } = 15;
+    /// <value>300 by default (kube-apiserver's --etcd-compaction-interval).</value>
+    public int CompactionIntervalSeconds { get; init; } = 300;
+    /// <value>0 by default: keep one interval of history instead of a revision count.</value>
+    public long CompactionRetainRevisions { get; init; }
     public bool DisableAgent { get; init; }
     public bool DisableControllerManager { get; init; }
     public bool DisableScheduler { get; init; }
@@ -53,6 +57,8 @@ internal sealed class ServerOptions
         var datastore = Datastore.TryParse(DatastoreEndpoint, dataDir, DatastoreTls, problems);
         if (datastore?.Scheme == "etcd" && string.IsNullOrEmpty(Token))
             problems.Add("--token is required with an etcd datastore: the servers of the cluster share their CA through it, encrypted with the token");
+        if (CompactionIntervalSeconds < 1) problems.Add($"--compaction-interval must be at least 1 second, got {CompactionIntervalSeconds}");
+        if (CompactionRetainRevisions < 0) problems.Add($"--compaction-retain-revisions must not be negative, got {CompactionRetainRevisions}");
         if (LeaderElectLeaseDurationSeconds < 2) problems.Add($"--leader-elect-lease-duration must be at least 2 seconds, got {LeaderElectLeaseDurationSeconds}");
 
         config = new ServerConfig(dataDir, bind ?? IPAddress.Any, HttpsListenPort,
@@ -61,6 +67,11 @@ internal sealed class ServerOptions
         {
             Token = string.IsNullOrEmpty(Token) ? null : Token,
             LeaseDuration = TimeSpan.FromSeconds(LeaderElectLeaseDurationSeconds),
+            Compaction = new Bosun.ApiServer.Bootstrap.CompactionPolicy
+            {
+                Interval = TimeSpan.FromSeconds(Math.Max(1, CompactionIntervalSeconds)),
+                RetainRevisions = CompactionRetainRevisions,
+            },
         };
         return problems.Count == 0;
     }
@@ -93,4 +104,7 @@ internal sealed record ServerConfig(string DataDir, IPAddress BindAddress, int P
 
     /// <summary>Lease duration of every leader-elected component; renew deadline and retry period scale with it.</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How much history the leader-elected compactor keeps.</summary>
+    public Bosun.ApiServer.Bootstrap.CompactionPolicy Compaction { get; init; } = new();
 }
