@@ -14,10 +14,10 @@ namespace Bosun.Bench;
 /// </summary>
 internal sealed class InProcessServer : IAsyncDisposable
 {
-    private readonly SqliteStore store;
+    private readonly Bosun.Storage.IKeyValueStore store;
     private readonly ApiServerHost host;
 
-    private InProcessServer(SqliteStore store, ApiServerHost host)
+    private InProcessServer(Bosun.Storage.IKeyValueStore store, ApiServerHost host)
     {
         this.store = store;
         this.host = host;
@@ -26,9 +26,12 @@ internal sealed class InProcessServer : IAsyncDisposable
     public Uri Url => host.Url;
     public string Token => host.AdminToken;
 
-    public static async Task<InProcessServer> StartAsync(string stateDirectory, string databasePath)
+    public static async Task<InProcessServer> StartAsync(string stateDirectory, string databasePath) =>
+        await StartAsync(stateDirectory, await SqliteStore.OpenAsync(databasePath));
+
+    /// <summary>The same server on any store (etcd for the etcd case); the server owns and disposes it.</summary>
+    public static async Task<InProcessServer> StartAsync(string stateDirectory, Bosun.Storage.IKeyValueStore store)
     {
-        var store = await SqliteStore.OpenAsync(databasePath);
         var host = await ApiServerHost.StartAsync(
             new ApiServerConfig { StateDirectory = stateDirectory, BindAddress = IPAddress.Loopback, Port = 0 },
             store, NullLoggerFactory.Instance, TimeProvider.System, CancellationToken.None);

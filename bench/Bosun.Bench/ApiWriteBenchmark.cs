@@ -76,7 +76,7 @@ internal static class ApiWriteBenchmark
     /// <paramref name="writers"/> closed-loop writers spread over <paramref name="connections"/> HttpClients. Each creates a
     /// ConfigMap and, with <paramref name="update"/>, then updates it with the returned resourceVersion; every request is timed.
     /// </summary>
-    private static async Task<Result> RunWritersAsync(InProcessServer server, int writers, int connections, TimeSpan duration, bool update, string prefix)
+    internal static async Task<Result> RunWritersAsync(InProcessServer server, int writers, int connections, TimeSpan duration, bool update, string prefix)
     {
         var clients = Enumerable.Range(0, connections).Select(_ => server.NewClient()).ToArray();
         try

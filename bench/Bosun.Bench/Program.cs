@@ -15,6 +15,8 @@ var benchmarks = new Dictionary<string, Func<TimeSpan, Task<List<SummaryRow>>>>(
     ["cri-start"] = CriStartBenchmark.RunAsync,
     ["proxy-sync"] = ProxySyncBenchmark.RunAsync,
     ["dns"] = DnsBenchmark.RunAsync,
+    ["etcd"] = EtcdBenchmark.RunAsync,
+    ["compaction"] = CompactionBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !(args[0].Equals("all", StringComparison.OrdinalIgnoreCase) || benchmarks.ContainsKey(args[0])))

@@ -14,7 +14,7 @@ public sealed record ApiServerConfig
     public string? KubeconfigPath { get; init; }
     public IPNetwork ServiceCidr { get; init; } = IPNetwork.Parse("10.96.0.0/12");
     public string ClusterDomain { get; init; } = "cluster.local";
-    /// <summary>How often old revisions are compacted away; history younger than this stays.</summary>
+    /// <summary>How often old revisions are compacted away; history younger than this stays. Zero: this host does not compact.</summary>
     public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>How many recent events the watch cache keeps for resuming watches.</summary>
     public int WatchCacheSize { get; init; } = 4096;

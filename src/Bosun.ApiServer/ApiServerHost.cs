@@ -146,7 +146,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         loops.Start("namespace-finalizer", t => new NamespaceFinalizer(catalog, cache, loggers.CreateLogger<NamespaceFinalizer>(), time).RunAsync(t));
         loops.Start("rbac-cache", t => rbac.FollowAsync(cache, t));
         loops.Start("clusterrole-aggregation", t => new ClusterRoleAggregator(rbac, catalog, time, loggers.CreateLogger<ClusterRoleAggregator>()).RunAsync(t));
-        loops.Start("compactor", t => new Compactor(storage, config.CompactionInterval, time, loggers.CreateLogger<Compactor>()).RunAsync(t));
+        if (config.CompactionInterval > TimeSpan.Zero)   // zero: the embedding process compacts (bosun server: under a Lease)
+            loops.Start("compactor", t => new Compactor(storage, config.CompactionInterval, time, loggers.CreateLogger<Compactor>()).RunAsync(t));
         endpoints.Ready = true;
         return new ApiServerHost(app, cache, loops, pki, adminToken, url, kubelets) { ServiceAccountTokens = saTokens, serviceAccountKey = saKey };
     }

@@ -17,6 +17,15 @@ public sealed partial class LeaderElector(ApiClient api, string ns, string name,
     public TimeSpan RenewDeadline { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan RetryPeriod { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>An elector whose renew deadline and retry period keep upstream's ratios (15 s / 10 s / 2 s) to <paramref name="leaseDuration"/>.</summary>
+    public static LeaderElector WithLeaseDuration(ApiClient api, string ns, string name, string identity, ILogger logger, TimeProvider? time, TimeSpan leaseDuration) =>
+        new(api, ns, name, identity, logger, time)
+        {
+            LeaseDuration = leaseDuration,
+            RenewDeadline = leaseDuration * 2 / 3,
+            RetryPeriod = leaseDuration * 2 / 15,
+        };
+
     /// <summary>Campaigns until <paramref name="ct"/> ends; runs <paramref name="lead"/> each time leadership is won.</summary>
     public async Task RunAsync(Func<CancellationToken, Task> lead, CancellationToken ct)
     {

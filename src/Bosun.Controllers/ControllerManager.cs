@@ -13,8 +13,8 @@ public sealed class ControllerManager(ApiClient api, ILoggerFactory loggers, Tim
 
     public async Task RunAsync(CancellationToken ct)
     {
-        var elector = new LeaderElector(api, "kube-system", "kube-controller-manager", identity,
-            loggers.CreateLogger<LeaderElector>(), time);
+        var elector = LeaderElector.WithLeaseDuration(api, "kube-system", "kube-controller-manager", identity,
+            loggers.CreateLogger<LeaderElector>(), time, Options.LeaderElectLeaseDuration);
         await elector.RunAsync(RunControllersAsync, ct);
     }
 
@@ -73,6 +73,9 @@ public sealed record ControllerManagerOptions
 
     /// <summary><c>--node-monitor-period</c>: how often each node's health is looked at again.</summary>
     public TimeSpan NodeMonitorPeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><c>--leader-elect-lease-duration</c>: how long the controller manager's Lease lasts without renewal.</summary>
+    public TimeSpan LeaderElectLeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
 }
 
 /// <summary>A controller that wires its informer handlers to its queue and adds itself to the host.</summary>

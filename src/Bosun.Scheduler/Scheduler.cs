@@ -65,7 +65,7 @@ public sealed partial class Scheduler
     /// <summary>Campaigns for the <c>kube-system/kube-scheduler</c> Lease and schedules while leading.</summary>
     public Task RunAsync(CancellationToken ct)
     {
-        var elector = new LeaderElector(api, LeaseNamespace, LeaseName, options.Identity, loggers.CreateLogger<LeaderElector>(), time);
+        var elector = LeaderElector.WithLeaseDuration(api, LeaseNamespace, LeaseName, options.Identity, loggers.CreateLogger<LeaderElector>(), time, options.LeaderElectLeaseDuration);
         return elector.RunAsync(RunSchedulingAsync, ct);
     }
 

@@ -17,6 +17,9 @@ public sealed record SchedulerOptions
     /// <summary>The leader-election identity; defaults to host name plus a random suffix.</summary>
     public string Identity { get; init; } = $"{Environment.MachineName}_{Guid.NewGuid():N}";
 
+    /// <summary><c>--leader-elect-lease-duration</c>: how long the scheduler's Lease lasts without renewal.</summary>
+    public TimeSpan LeaderElectLeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Seed for breaking score ties (tests pin it).</summary>
     public int Seed { get; init; } = Environment.TickCount;
 }

@@ -21,11 +21,15 @@ internal static partial class ControlPlane
                 ClusterCidr = config.ClusterCidr.ToString(),
                 NodeMonitorGracePeriod = config.NodeMonitorGracePeriod,
                 RootCaPem = caPem,
+                LeaderElectLeaseDuration = config.LeaseDuration,
             };
             tasks.Add(Task.Run(() => new ControllerManager(api, loggers, TimeProvider.System, identity, options).RunAsync(ct), ct));
         }
         if (!config.DisableScheduler)
-            tasks.Add(Task.Run(() => new Scheduler.Scheduler(api, loggers, TimeProvider.System).RunAsync(ct), ct));
+        {
+            var options = new Scheduler.SchedulerOptions { LeaderElectLeaseDuration = config.LeaseDuration };
+            tasks.Add(Task.Run(() => new Scheduler.Scheduler(api, loggers, TimeProvider.System, options).RunAsync(ct), ct));
+        }
         return tasks;
     }
 

@@ -7,6 +7,7 @@ var root = new RootCommand("Bosun: a small Kubernetes in one binary.")
     SimulateNodesCommand.Create(),
     ImageCommand.Create(),
     AgentCommand.Create(),
+    DatastoreCommand.Create(),
 };
 // ServerHost handles SIGTERM/SIGINT itself and stops in order. With System.CommandLine's default 2 s termination
 // timeout, a shutdown that took longer (open requests draining, a loaded machine) returned 143 mid-stop instead.

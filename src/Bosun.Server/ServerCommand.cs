@@ -15,7 +15,14 @@ internal static class ServerCommand
         var port = new Option<int>("--https-listen-port") { Description = "HTTPS port of the API server", DefaultValueFactory = _ => 6443 };
         var bind = new Option<string>("--bind-address") { Description = "Address the API server listens on", DefaultValueFactory = _ => "0.0.0.0" };
         var kubeconfig = new Option<string?>("--write-kubeconfig", "-o") { Description = "Where to write the admin kubeconfig (default <data-dir>/admin.kubeconfig)" };
-        var datastore = new Option<string?>("--datastore-endpoint") { Description = "sqlite://PATH (default <data-dir>/server/db/state.db) or memory://" };
+        var datastore = new Option<string?>("--datastore-endpoint") { Description = "sqlite://PATH (default <data-dir>/server/db/state.db), memory://, or etcd http(s)://HOST:PORT[,HOST:PORT...]" };
+        var datastoreCa = new Option<string?>("--datastore-cafile") { Description = "PEM CA bundle for the etcd members' certificates" };
+        var datastoreCert = new Option<string?>("--datastore-certfile") { Description = "PEM client certificate for etcd" };
+        var datastoreKey = new Option<string?>("--datastore-keyfile") { Description = "PEM client key for etcd" };
+        var token = new Option<string?>("--token", "-t") { Description = "Shared secret of the cluster's servers (required with etcd; see docs/multi-server.md)" };
+        var compactionInterval = new Option<int>("--compaction-interval") { Description = "Seconds between storage compactions; history younger than one interval stays", DefaultValueFactory = _ => 300 };
+        var compactionRetain = new Option<long>("--compaction-retain-revisions") { Description = "Keep this many revisions of history instead of one interval (0 = by time)" };
+        var leaseDuration = new Option<int>("--leader-elect-lease-duration") { Description = "Seconds a leader's Lease lasts (controller manager, scheduler, compactor)", DefaultValueFactory = _ => 15 };
         var disableAgent = new Option<bool>("--disable-agent") { Description = "Do not run the node agent in this process" };
         var disableControllerManager = new Option<bool>("--disable-controller-manager") { Description = "Do not run the controllers in this process" };
         var disableScheduler = new Option<bool>("--disable-scheduler") { Description = "Do not run the scheduler in this process" };
@@ -32,7 +39,7 @@ internal static class ServerCommand
 
         var command = new Command("server", "Run the control plane (API server on an embedded datastore).")
         {
-            dataDir, port, bind, kubeconfig, datastore, disableAgent, disableControllerManager, disableScheduler, nodeGrace, serviceCidr, clusterCidr, clusterDns, clusterDomain, logFormat,
+            dataDir, port, bind, kubeconfig, datastore, datastoreCa, datastoreCert, datastoreKey, token, leaseDuration, compactionInterval, compactionRetain, disableAgent, disableControllerManager, disableScheduler, nodeGrace, serviceCidr, clusterCidr, clusterDns, clusterDomain, logFormat,
             nodeName, nodeIp, runtimeEndpoint, noInstall,
         };
         command.SetAction(async (result, ct) =>
@@ -44,6 +51,11 @@ internal static class ServerCommand
                 BindAddress = result.GetValue(bind)!,
                 WriteKubeconfig = result.GetValue(kubeconfig),
                 DatastoreEndpoint = result.GetValue(datastore),
+                DatastoreTls = new DatastoreTls(result.GetValue(datastoreCa), result.GetValue(datastoreCert), result.GetValue(datastoreKey)),
+                Token = result.GetValue(token),
+                LeaderElectLeaseDurationSeconds = result.GetValue(leaseDuration),
+                CompactionIntervalSeconds = result.GetValue(compactionInterval),
+                CompactionRetainRevisions = result.GetValue(compactionRetain),
                 DisableAgent = result.GetValue(disableAgent),
                 DisableControllerManager = result.GetValue(disableControllerManager),
                 DisableScheduler = result.GetValue(disableScheduler),

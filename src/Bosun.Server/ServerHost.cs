@@ -22,6 +22,7 @@ internal static partial class ServerHost
 
         Log.Starting(logger, config.DataDir, config.Datastore.ToString());
         await using var storage = await config.Datastore.OpenAsync(stop.Token);
+        if (!await SharedBootstrap.TryEnsureAsync(config, storage, logger, stop.Token)) return 1;
         var apiConfig = new ApiServerConfig
         {
             StateDirectory = Path.Combine(config.DataDir, "server"),
@@ -30,6 +31,7 @@ internal static partial class ServerHost
             KubeconfigPath = config.KubeconfigPath,
             ServiceCidr = config.ServiceCidr,
             ClusterDomain = config.ClusterDomain,
+            CompactionInterval = TimeSpan.Zero,   // CompactionLeader compacts, on one server at a time
         };
         ApiServerHost server;
         try
@@ -46,6 +48,7 @@ internal static partial class ServerHost
             Log.Ready(logger, server.Url, config.KubeconfigPath);
             using var api = ApiClient.FromKubeconfig(config.KubeconfigPath, "bosun-server");
             var components = ControlPlane.Start(config, api, server.Pki.CaPem, loggers, stop.Token);
+            components.Add(CompactionLeader.Start(config, api, storage, loggers, stop.Token));
             AgentRunner? agent = null;
             if (!config.DisableAgent)
             {

@@ -13,6 +13,15 @@ internal sealed class ServerOptions
     public string BindAddress { get; init; } = "0.0.0.0";
     public string? WriteKubeconfig { get; init; }
     public string? DatastoreEndpoint { get; init; }
+    public DatastoreTls DatastoreTls { get; init; } = new();
+    /// <summary>Shared secret of the servers of one cluster; encrypts the CA material they share through the datastore.</summary>
+    public string? Token { get; init; }
+    /// <value>15 by default (the Lease duration of the controller manager, scheduler and compactor).</value>
+    public int LeaderElectLeaseDurationSeconds { get; init; } = 15;
+    /// <value>300 by default (kube-apiserver's --etcd-compaction-interval).</value>
+    public int CompactionIntervalSeconds { get; init; } = 300;
+    /// <value>0 by default: keep one interval of history instead of a revision count.</value>
+    public long CompactionRetainRevisions { get; init; }
     public bool DisableAgent { get; init; }
     public bool DisableControllerManager { get; init; }
     public bool DisableScheduler { get; init; }
@@ -49,8 +58,13 @@ internal sealed class ServerOptions
             problems.Add($"--cluster-domain: \"{ClusterDomain}\" is not a DNS domain");
         if (NodeMonitorGracePeriodSeconds < 1) problems.Add($"--node-monitor-grace-period must be at least 1 second, got {NodeMonitorGracePeriodSeconds}");
         if (LogFormat is not ("text" or "json")) problems.Add($"--log-format must be text or json, got \"{LogFormat}\"");
-        var datastore = Datastore.TryParse(DatastoreEndpoint, dataDir, problems);
         if (NodeIp is not null && !IPAddress.TryParse(NodeIp, out _)) problems.Add($"--node-ip: \"{NodeIp}\" is not an IP address");
+        var datastore = Datastore.TryParse(DatastoreEndpoint, dataDir, DatastoreTls, problems);
+        if (datastore?.Scheme == "etcd" && string.IsNullOrEmpty(Token))
+            problems.Add("--token is required with an etcd datastore: the servers of the cluster share their CA through it, encrypted with the token");
+        if (CompactionIntervalSeconds < 1) problems.Add($"--compaction-interval must be at least 1 second, got {CompactionIntervalSeconds}");
+        if (CompactionRetainRevisions < 0) problems.Add($"--compaction-retain-revisions must not be negative, got {CompactionRetainRevisions}");
+        if (LeaderElectLeaseDurationSeconds < 2) problems.Add($"--leader-elect-lease-duration must be at least 2 seconds, got {LeaderElectLeaseDurationSeconds}");
 
         config = new ServerConfig(dataDir, bind ?? IPAddress.Any, HttpsListenPort,
             Path.GetFullPath(WriteKubeconfig ?? Path.Combine(dataDir, "admin.kubeconfig")), datastore!,
@@ -60,6 +74,13 @@ internal sealed class ServerOptions
             NodeIp = NodeIp,
             ContainerRuntimeEndpoint = ContainerRuntimeEndpoint,
             NoInstall = NoInstall,
+            Token = string.IsNullOrEmpty(Token) ? null : Token,
+            LeaseDuration = TimeSpan.FromSeconds(LeaderElectLeaseDurationSeconds),
+            Compaction = new Bosun.ApiServer.Bootstrap.CompactionPolicy
+            {
+                Interval = TimeSpan.FromSeconds(Math.Max(1, CompactionIntervalSeconds)),
+                RetainRevisions = CompactionRetainRevisions,
+            },
         };
         return problems.Count == 0;
     }
@@ -93,4 +114,12 @@ internal sealed record ServerConfig(string DataDir, IPAddress BindAddress, int P
     /// <summary>An existing CRI socket; null: the agent supervises its own containerd.</summary>
     public string? ContainerRuntimeEndpoint { get; init; }
     public bool NoInstall { get; init; }
+    /// <summary>Set: share the cluster CA and admin token with the other servers through the datastore.</summary>
+    public string? Token { get; init; }
+
+    /// <summary>Lease duration of every leader-elected component; renew deadline and retry period scale with it.</summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How much history the leader-elected compactor keeps.</summary>
+    public Bosun.ApiServer.Bootstrap.CompactionPolicy Compaction { get; init; } = new();
 }

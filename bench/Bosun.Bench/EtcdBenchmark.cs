@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using Bosun.Storage.Etcd;
+using Bosun.Testing.Etcd;
+using Etcdserverpb;
+using Google.Protobuf;
+using Grpc.Net.Client;
+
+namespace Bosun.Bench;
+
+/// <summary>
+/// The API server on etcd against etcd itself, same run, same concurrency: raw etcd puts/s (64 concurrent writers
+/// on one gRPC channel, ConfigMap-sized values) and ConfigMap creates/s through HTTPS into an in-process API server on
+/// <see cref="EtcdStore"/> (64 creators over 8 HTTP/2 connections, as in api-write). One etcd member, data on disk.
+/// </summary>
+internal static class EtcdBenchmark
+{
+    private const int Rounds = 3;
+
+    public static async Task<List<SummaryRow>> RunAsync(TimeSpan duration)
+    {
+        using var directory = new BenchDirectory();
+        await using var etcd = await EtcdCluster.StartAsync(onDisk: true);
+        var raw = new List<double>();
+        var api = new List<double>();
+        var cpu = new List<double>();
+        for (var round = 0; round < Rounds; round++)
+        {
+            raw.Add(await RawPutsPerSecondAsync(etcd.EndpointUris[0], ApiWriteBenchmark.Creators, duration, round));
+            var store = await EtcdStore.OpenAsync(new EtcdStoreOptions { Endpoints = etcd.EndpointUris });
+            await using (var server = await InProcessServer.StartAsync(directory.File("server"), store))
+            {
+                if (round == 0)   // warm-up (JIT, TLS), not reported
+                    await ApiWriteBenchmark.RunWritersAsync(server, ApiWriteBenchmark.Creators, ApiWriteBenchmark.CreatorConnections, TimeSpan.FromSeconds(1), update: false, "warm");
+                var result = await ApiWriteBenchmark.RunWritersAsync(server, ApiWriteBenchmark.Creators, ApiWriteBenchmark.CreatorConnections, duration, update: false, $"e{round}");
+                api.Add(result.PerSecond);
+                cpu.Add(result.CpuMicros);
+            }
+            Console.WriteLine($"  round {round + 1}: raw etcd puts {raw[^1],7:N0}/s  API creates on etcd {api[^1],7:N0}/s  ratio {api[^1] / raw[^1]:0.000}  ({cpu[^1]:0} µs CPU per create in this process)");
+        }
+        var ratio = Stats.Median(raw.Zip(api, (r, a) => a / r));
+        return
+        [
+            new("etcd: API creates/s ÷ raw etcd puts/s", $"{ratio:0.000} ({Stats.Median(api):N0} / {Stats.Median(raw):N0})", "≥ 0.5", ratio >= 0.5,
+                $"{ApiWriteBenchmark.Creators} concurrent writers both; one etcd 3.4 member on disk; median of {Rounds} rounds; {Stats.Median(cpu):0} µs CPU per create (client+API server, one process)"),
+        ];
+    }
+
+    private static async Task<double> RawPutsPerSecondAsync(Uri endpoint, int writers, TimeSpan duration, int round)
+    {
+        using var channel = GrpcChannel.ForAddress(endpoint);
+        var kv = new KV.KVClient(channel);
+        var value = ByteString.CopyFrom(new byte[300]);
+        var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var start = Stopwatch.GetTimestamp();
+        var counts = await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        {
+            var n = 0;
+            while (Stopwatch.GetTimestamp() < end)
+            {
+                await kv.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8($"/raw/{round}/{w}/{n}"), Value = value });
+                n++;
+            }
+            return n;
+        })));
+        return counts.Sum() / Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+}
