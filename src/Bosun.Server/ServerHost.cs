@@ -87,6 +87,7 @@ internal static partial class ServerHost
         NodeIp = config.NodeIp,
         ClusterDns = config.ClusterDns.Equals(System.Net.IPAddress.None) ? null : config.ClusterDns.ToString(),
         ClusterDomain = config.ClusterDomain,
+        StreamingPort = config.KubeletPort,
     };
 
     private static ILoggerFactory CreateLoggers(bool json) => LoggerFactory.Create(b =>

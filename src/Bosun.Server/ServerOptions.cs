@@ -39,6 +39,7 @@ internal sealed class ServerOptions
     public string? NodeName { get; init; }
     public string? NodeIp { get; init; }
     public string? ContainerRuntimeEndpoint { get; init; }
+    public int KubeletPort { get; init; } = 10250;
     public bool NoInstall { get; init; }
 
     /// <summary>Checks every value and resolves the defaults that depend on others; reports all problems at once.</summary>
@@ -57,6 +58,7 @@ internal sealed class ServerOptions
         if (!System.Text.RegularExpressions.Regex.IsMatch(ClusterDomain, "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"))
             problems.Add($"--cluster-domain: \"{ClusterDomain}\" is not a DNS domain");
         if (NodeMonitorGracePeriodSeconds < 1) problems.Add($"--node-monitor-grace-period must be at least 1 second, got {NodeMonitorGracePeriodSeconds}");
+        if (KubeletPort is < 1 or > 65535) problems.Add($"--kubelet-port must be between 1 and 65535, got {KubeletPort}");
         if (LogFormat is not ("text" or "json")) problems.Add($"--log-format must be text or json, got \"{LogFormat}\"");
         if (NodeIp is not null && !IPAddress.TryParse(NodeIp, out _)) problems.Add($"--node-ip: \"{NodeIp}\" is not an IP address");
         var datastore = Datastore.TryParse(DatastoreEndpoint, dataDir, DatastoreTls, problems);
@@ -74,6 +76,7 @@ internal sealed class ServerOptions
             NodeIp = NodeIp,
             ContainerRuntimeEndpoint = ContainerRuntimeEndpoint,
             NoInstall = NoInstall,
+            KubeletPort = KubeletPort,
             Token = string.IsNullOrEmpty(Token) ? null : Token,
             LeaseDuration = TimeSpan.FromSeconds(LeaderElectLeaseDurationSeconds),
             Compaction = new Bosun.ApiServer.Bootstrap.CompactionPolicy
@@ -113,6 +116,7 @@ internal sealed record ServerConfig(string DataDir, IPAddress BindAddress, int P
     public string? NodeIp { get; init; }
     /// <summary>An existing CRI socket; null: the agent supervises its own containerd.</summary>
     public string? ContainerRuntimeEndpoint { get; init; }
+    public int KubeletPort { get; init; } = 10250;
     public bool NoInstall { get; init; }
     /// <summary>Set: share the cluster CA and admin token with the other servers through the datastore.</summary>
     public string? Token { get; init; }
