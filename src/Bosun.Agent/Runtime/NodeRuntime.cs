@@ -79,25 +79,9 @@ internal sealed partial class NodeRuntime : IDisposable
     public bool SetPodCidr(string podCidr)
     {
         if (_options.Containerd.RuntimeEndpoint is not null) return false;
-        var previous = CniConfig.CurrentPodCidr(_options.Containerd.Paths);
         var changed = CniConfig.Write(_options.Containerd.Paths, podCidr, _options.Bridge);
-        if (!changed) return false;
-        Log.PodCidr(_logger, podCidr, _options.Bridge);
-        // The bridge plugin refuses a bridge that already has another gateway address ("already has an IP address
-        // different from …"), so the old one goes. Pods started in the old range keep running but lose their gateway;
-        // upstream avoids this because a Node's podCIDR never changes once set, and so does the agent after the IPAM
-        // controller has assigned one.
-        if (previous is not null && previous != podCidr && System.Net.IPNetwork.TryParse(previous, out var old))
-            IpAddressDelete($"{CniConfig.Gateway(old)}/{old.PrefixLength}", _options.Bridge);
-        return true;
-    }
-
-    private static void IpAddressDelete(string address, string device)
-    {
-        var start = new System.Diagnostics.ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in (string[])["addr", "del", address, "dev", device]) start.ArgumentList.Add(a);
-        using var process = System.Diagnostics.Process.Start(start);
-        process?.WaitForExit();   // fails harmlessly when the bridge does not exist yet
+        if (changed) Log.PodCidr(_logger, podCidr, _options.Bridge);
+        return changed;
     }
 
     /// <summary>Stops our containerd by pid (pods keep running in their shims). Not part of a normal agent shutdown.</summary>
