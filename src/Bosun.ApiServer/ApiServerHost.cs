@@ -1,4 +1,5 @@
 using System.Net;
+using Bosun.ApiServer.Admission;
 using Bosun.ApiServer.Authorization;
 using Bosun.ApiServer.Bootstrap;
 using Bosun.ApiServer.Http;
@@ -62,6 +63,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         var services = new ServiceAllocator(new ClusterIpRange(config.ServiceCidr), new NodePortRange());
         var registrations = BuiltInKinds.Create(services);
         var catalog = new ResourceCatalog(registrations, storage, time);
+        var admission = AdmissionPlugins(storage, catalog);
+        foreach (var store in catalog.All) store.Admission = admission;
         var cache = new WatchCache(storage, loggers.CreateLogger<WatchCache>(), config.WatchCacheSize);
         try
         {
@@ -141,10 +144,22 @@ public sealed class ApiServerHost : IAsyncDisposable
         loops.Start("namespace-finalizer", t => new NamespaceFinalizer(catalog, cache, loggers.CreateLogger<NamespaceFinalizer>(), time).RunAsync(t));
         loops.Start("rbac-cache", t => rbac.FollowAsync(cache, t));
         loops.Start("clusterrole-aggregation", t => new ClusterRoleAggregator(rbac, catalog, time, loggers.CreateLogger<ClusterRoleAggregator>()).RunAsync(t));
+        loops.Start("resourcequota-status", t => new ResourceQuotaStatus(storage, catalog, time, loggers.CreateLogger<ResourceQuotaStatus>()).RunAsync(t));
+        loops.Start("root-ca-publisher", t => new RootCaPublisher(storage, catalog, pki.CaPem, time, loggers.CreateLogger<RootCaPublisher>()).RunAsync(t));
         loops.Start("compactor", t => new Compactor(storage, config.CompactionInterval, time, loggers.CreateLogger<Compactor>()).RunAsync(t));
         endpoints.Ready = true;
         return new ApiServerHost(app, cache, loops, pki, adminToken, url) { ServiceAccountTokens = saTokens, serviceAccountKey = saKey };
     }
+
+    /// <summary>
+    /// The admission plugins in kube-apiserver's order (NamespaceLifecycle is the store's own namespace guard; the
+    /// DefaultTolerationSeconds and system-class Priority defaults live in the pod strategy).
+    /// </summary>
+    private static AdmissionChain AdmissionPlugins(IKeyValueStore storage, ResourceCatalog catalog) => new(
+        new LimitRanger(storage, catalog.Get("", "v1", "limitranges").Registration),
+        new ServiceAccountAdmission(storage, catalog.Get("", "v1", "serviceaccounts").Registration),
+        new PriorityAdmission(storage, catalog.Get("scheduling.k8s.io", "v1", "priorityclasses").Registration),
+        new ResourceQuotaAdmission(storage, catalog));
 
     /// <summary>kube-apiserver's <c>--authorization-mode=Node,RBAC</c> behind the system:masters shortcut.</summary>
     private static IAuthorizer Authorizers(RbacCache rbac) => new UnionAuthorizer(new MastersAuthorizer(), new RbacAuthorizer(() => rbac.Snapshot));

@@ -210,5 +210,6 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
         DryRun = ctx.Request.Query.DryRun(optionsKind),
         // kube names an unnamed writer after its user agent (prefixFromUserAgent).
         FieldManager = ctx.Request.Query.Get("fieldManager") ?? ManagedFields.FromUserAgent(ctx.Request.Headers.UserAgent.ToString()),
+        User = Security.HttpContextUserExtensions.GetUser(ctx),
     };
 }
