@@ -13,7 +13,8 @@ namespace Bosun.ApiServer.Http;
 /// A plain switch on the path (one place to read), after authentication has run.
 /// </summary>
 internal sealed class Endpoints(ResourceCatalog catalog, Discovery discovery, WatchCache cache, IKeyValueStore storage, TimeProvider time,
-    ResourceMetrics.MetricsApi metrics, Security.ServiceAccounts.ServiceAccountTokens? tokens = null, Authorization.ReviewApi? reviews = null)
+    ResourceMetrics.MetricsApi metrics, Security.ServiceAccounts.ServiceAccountTokens? tokens = null, Authorization.ReviewApi? reviews = null,
+    string? caPem = null)
 {
     private readonly ResourceHandler resources = new(catalog, new WatchStreamer(cache, storage, time), new ResponseWriter(time), tokens);
 
@@ -30,6 +31,7 @@ internal sealed class Endpoints(ResourceCatalog catalog, Discovery discovery, Wa
             "/livez" or "/healthz" or "/livez/ping" or "/healthz/ping" => Text(ctx, 200, "ok", "text/plain"),
             "/readyz" or "/readyz/ping" => Ready ? Text(ctx, 200, "ok", "text/plain") : Text(ctx, 500, "not ready: starting", "text/plain"),
             "/metrics" => MetricsAsync(ctx),
+            Security.AuthenticationMiddleware.CaCertsPath when caPem is not null => Text(ctx, 200, caPem, "text/plain"),
             "/api" => discovery.ApiAsync(ctx),
             "/apis" => discovery.ApisAsync(ctx),
             "/api/v1" => ResourceList(ctx, "v1"),
