@@ -78,7 +78,6 @@ public static class Validation
         return errors;
     }
 
-    /// <summary>RFC 1123 subdomain (the default object name rule): at most 253 characters.</summary>
     /// <summary>path.IsValidPathSegmentName: what RBAC object names must be (<c>system:node</c> is fine, <c>a/b</c> is not).</summary>
     public static IReadOnlyList<string> IsValidPathSegmentName(string value)
     {
@@ -89,6 +88,7 @@ public static class Validation
         return errors;
     }
 
+    /// <summary>RFC 1123 subdomain (the default object name rule): at most 253 characters.</summary>
     public static IReadOnlyList<string> IsDns1123Subdomain(string value)
     {
         ArgumentNullException.ThrowIfNull(value);

@@ -1,4 +1,5 @@
 using System.Net;
+using Bosun.ApiServer.Admission;
 using Bosun.ApiServer.Authorization;
 using Bosun.ApiServer.Bootstrap;
 using Bosun.ApiServer.Http;
@@ -65,6 +66,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         var services = new ServiceAllocator(new ClusterIpRange(config.ServiceCidr), new NodePortRange());
         var registrations = BuiltInKinds.Create(services);
         var catalog = new ResourceCatalog(registrations, storage, time);
+        var admission = AdmissionPlugins(storage, catalog);
+        foreach (var store in catalog.All) store.Admission = admission;
         var cache = new WatchCache(storage, loggers.CreateLogger<WatchCache>(), config.WatchCacheSize);
         try
         {
@@ -102,14 +105,15 @@ public sealed class ApiServerHost : IAsyncDisposable
         var app = builder.Build();
         var saKey = ServiceAccountKey.LoadOrCreate(pki.Directory);
         var saTokens = new ServiceAccountTokens(saKey, ServiceAccountTokens.DefaultIssuer(config.ClusterDomain), time);
-        var authenticator = CompositeAuthenticator.Create(pki, tokenFile, time, new ServiceAccountAuthenticator(saTokens, new CatalogLookup(catalog)));
+        var authenticator = CompositeAuthenticator.Create(pki, tokenFile, time, new ServiceAccountAuthenticator(saTokens, new CatalogLookup(catalog)),
+            new Security.Bootstrap.BootstrapTokenAuthenticator(new CatalogLookup(catalog), time));
         var metrics = new ResourceMetrics.MetricsApi(catalog, new ResourceMetrics.MetricsStore(time), time);
         var rbac = new RbacCache(storage, catalog);
         var authorizer = Authorizers(rbac);
         var reviews = new ReviewApi(authorizer, rbac, authenticator, new Http.ResponseWriter(time));
         var discovery = new Discovery(registrations.Concat(ResourceMetrics.MetricsApi.Registrations()).Concat(ReviewApi.Registrations()));
         var kubelets = new NodeProxy.KubeletClient(pki);
-        var endpoints = new Endpoints(catalog, discovery, cache, storage, time, metrics, kubelets, saTokens, reviews);
+        var endpoints = new Endpoints(catalog, discovery, cache, storage, time, metrics, kubelets, saTokens, reviews, pki.CaPem);
         // Built on first request, not here: generating the documents (reflection over KubernetesClient plus its 25 MB XML
         // documentation) costs ~0.4 s of start-up and ~85 MB of resident memory that an idle server would keep for nothing.
         var openApi = new OpenApiService(registrations.Select(OpenApiResources.From));
@@ -146,11 +150,26 @@ public sealed class ApiServerHost : IAsyncDisposable
         loops.Start("namespace-finalizer", t => new NamespaceFinalizer(catalog, cache, loggers.CreateLogger<NamespaceFinalizer>(), time).RunAsync(t));
         loops.Start("rbac-cache", t => rbac.FollowAsync(cache, t));
         loops.Start("clusterrole-aggregation", t => new ClusterRoleAggregator(rbac, catalog, time, loggers.CreateLogger<ClusterRoleAggregator>()).RunAsync(t));
+        loops.Start("resourcequota-status", t => new ResourceQuotaStatus(storage, catalog, time, loggers.CreateLogger<ResourceQuotaStatus>()).RunAsync(t));
+        loops.Start("root-ca-publisher", t => new RootCaPublisher(storage, catalog, pki.CaPem, time, loggers.CreateLogger<RootCaPublisher>()).RunAsync(t));
+        loops.Start("csr-controller", t => new Security.Certificates.CsrController(storage, catalog, pki, authorizer, time, loggers.CreateLogger<Security.Certificates.CsrController>()).RunAsync(t));
         if (config.CompactionInterval > TimeSpan.Zero)   // zero: the embedding process compacts (bosun server: under a Lease)
             loops.Start("compactor", t => new Compactor(storage, config.CompactionInterval, time, loggers.CreateLogger<Compactor>()).RunAsync(t));
         endpoints.Ready = true;
         return new ApiServerHost(app, cache, loops, pki, adminToken, url, kubelets) { ServiceAccountTokens = saTokens, serviceAccountKey = saKey };
     }
+
+    /// <summary>
+    /// The admission plugins in kube-apiserver's order (NamespaceLifecycle is the store's own namespace guard; the
+    /// DefaultTolerationSeconds and system-class Priority defaults live in the pod strategy).
+    /// </summary>
+    private static AdmissionChain AdmissionPlugins(IKeyValueStore storage, ResourceCatalog catalog) => new(
+        new SecretStringData(),
+        new LimitRanger(storage, catalog.Get("", "v1", "limitranges").Registration),
+        new ServiceAccountAdmission(storage, catalog.Get("", "v1", "serviceaccounts").Registration),
+        new PriorityAdmission(storage, catalog.Get("scheduling.k8s.io", "v1", "priorityclasses").Registration),
+        new ResourceQuotaAdmission(storage, catalog),
+        new CsrRequester());
 
     /// <summary>kube-apiserver's <c>--authorization-mode=Node,RBAC</c> behind the system:masters shortcut.</summary>
     private static IAuthorizer Authorizers(RbacCache rbac) => new UnionAuthorizer(new MastersAuthorizer(), new RbacAuthorizer(() => rbac.Snapshot));

@@ -176,6 +176,9 @@ public sealed class DedicatedServerTests
             Metadata = new V1ObjectMeta { Name = "p" },
             Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox" }] },
         }, ns);
+        // The root CA publisher adds kube-root-ca.crt to every new namespace; let it land before the watch's starting point.
+        await Security.TestServerWaits.EventuallyAsync(async () =>
+            (await server.Client.CoreV1.ListNamespacedConfigMapAsync(ns)).Items.Any(c => c.Metadata.Name == "kube-root-ca.crt"));
         var before = long.Parse((await server.Client.CoreV1.ListNamespacedConfigMapAsync(ns)).Metadata.ResourceVersion);
 
         await server.RestartAsync();

@@ -187,6 +187,7 @@ internal sealed class Discovery
     /// <summary>In Kubernetes' alphabetical order (pods/eviction comes before pods/status).</summary>
     private static IEnumerable<(string Name, string Kind, string Group, string Version, string[] Verbs)> Subresources(ResourceRegistration r)
     {
+        if (r.Resource == "certificatesigningrequests") yield return (ResourceHandler.CsrApproval, r.Kind, r.Group, r.Version, SubresourceVerbs);
         if (r.Evictable) yield return ("eviction", "Eviction", "policy", "v1", CreateOnly);
         if (r.HasScale) yield return ("scale", "Scale", "autoscaling", "v1", SubresourceVerbs);
         if (r.HasStatus) yield return ("status", r.Kind, r.Group, r.Version, SubresourceVerbs);

@@ -14,7 +14,7 @@ namespace Bosun.ApiServer.Http;
 /// </summary>
 internal sealed class Endpoints(ResourceCatalog catalog, Discovery discovery, WatchCache cache, IKeyValueStore storage, TimeProvider time,
     ResourceMetrics.MetricsApi metrics, NodeProxy.KubeletClient kubelets,
-    Security.ServiceAccounts.ServiceAccountTokens? tokens = null, Authorization.ReviewApi? reviews = null)
+    Security.ServiceAccounts.ServiceAccountTokens? tokens = null, Authorization.ReviewApi? reviews = null, string? caPem = null)
 {
     private readonly ResourceHandler resources = new(catalog, new WatchStreamer(cache, storage, time), new ResponseWriter(time),
         new NodeProxy.PodSubresources(catalog, kubelets), tokens);
@@ -32,6 +32,7 @@ internal sealed class Endpoints(ResourceCatalog catalog, Discovery discovery, Wa
             "/livez" or "/healthz" or "/livez/ping" or "/healthz/ping" => Text(ctx, 200, "ok", "text/plain"),
             "/readyz" or "/readyz/ping" => Ready ? Text(ctx, 200, "ok", "text/plain") : Text(ctx, 500, "not ready: starting", "text/plain"),
             "/metrics" => MetricsAsync(ctx),
+            Security.AuthenticationMiddleware.CaCertsPath when caPem is not null => Text(ctx, 200, caPem, "text/plain"),
             "/api" => discovery.ApiAsync(ctx),
             "/apis" => discovery.ApisAsync(ctx),
             "/api/v1" => ResourceList(ctx, "v1"),

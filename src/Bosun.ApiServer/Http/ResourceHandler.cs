@@ -18,6 +18,9 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
     private readonly ScaleHandler scales = new(responses);
     private readonly EvictionHandler evictions = new(responses, catalog.Find("policy", "v1", "poddisruptionbudgets"));
 
+    /// <summary>CSR approval (<c>kubectl certificate approve</c>) writes the status conditions, so it is served as a status update.</summary>
+    internal const string CsrApproval = "approval";
+
     public async Task HandleAsync(HttpContext ctx, RequestInfo info)
     {
         var store = catalog.Find(info.Group, info.Version, info.Resource)
@@ -44,6 +47,7 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
             return;
         }
         if (info.Subresource is { } sub && !(sub == "status" && reg.HasStatus) && !(sub == "scale" && reg.HasScale)
+            && !(sub == CsrApproval && reg.Resource == "certificatesigningrequests")
             && !(sub == "eviction" && reg.Evictable))
             throw new ApiException(404, "NotFound", "the server could not find the requested resource");
 
@@ -128,7 +132,7 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
         var warnings = BodyChecks.FieldValidation(ctx, body, reg, "UpdateOptions");
         BodyChecks.NameAndNamespaceMatchUrl(body, reg, info.Name!, info.Namespace);
         BodyChecks.Namespace(body, reg, info.Namespace);
-        var kind = info.Subresource == "status" ? UpdateKind.Status : UpdateKind.Main;
+        var kind = info.Subresource is "status" or CsrApproval ? UpdateKind.Status : UpdateKind.Main;
         // A uid in the body is a precondition (rest.DefaultUpdatedObjectInfo.Preconditions).
         var uid = body.Obj("metadata").Str("uid");
         var updated = await store.UpdateAsync(ns, info.Name!, kind, current =>
@@ -149,7 +153,7 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
         var force = ctx.Request.Query.Bool("force");
         PatchRequest.CheckForce(media, force);
         var body = await RequestBody.ReadBytesAsync(ctx.Request, ct);
-        var status = info.Subresource == "status";
+        var status = info.Subresource is "status" or CsrApproval;
         if (media == PatchRequest.ApplyYaml)
         {
             var config = PatchRequest.ReadConfig(body);
@@ -217,5 +221,6 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
         DryRun = ctx.Request.Query.DryRun(optionsKind),
         // kube names an unnamed writer after its user agent (prefixFromUserAgent).
         FieldManager = ctx.Request.Query.Get("fieldManager") ?? ManagedFields.FromUserAgent(ctx.Request.Headers.UserAgent.ToString()),
+        User = Security.HttpContextUserExtensions.GetUser(ctx),
     };
 }

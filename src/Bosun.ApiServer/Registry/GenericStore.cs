@@ -17,6 +17,9 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
     /// <summary>The clock writes are stamped with (creation and managedFields times).</summary>
     public TimeProvider Time => time;
 
+    /// <summary>The admission plugins writes go through; null (tests, bare stores) admits everything.</summary>
+    public Admission.AdmissionChain? Admission { get; set; }
+
     public async Task<JsonObject> GetAsync(string? ns, string name, CancellationToken ct)
     {
         var kv = await storage.GetAsync(reg.Key(ns, name), ct) ?? throw NotFound(name);
@@ -56,6 +59,8 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
         SystemFields.FillOnCreate(obj, reg, ns, now);
         if (reg.HasStatus && reg.Strategy.ResetsStatusOnCreate) obj.Remove("status");
         reg.Strategy.Default(obj);
+        var admission = Admission is null ? null : new Admission.AdmissionRequest("CREATE", reg, ns, obj, null, options.User, options.DryRun);
+        if (admission is not null) await Admission!.MutateAsync(admission, ct);
         reg.Strategy.PrepareForCreate(obj);
         if (reg.Strategy is IAdmittingStrategy admission) await admission.AdmitCreateAsync(obj, storage, ct);
         if (options.FieldManager is { } manager && !options.Applying)
@@ -63,6 +68,7 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
         var name = obj.Obj("metadata").Str("name") ?? "";
         Validate(obj, name, MetadataValidation.Validate(obj, reg).Concat(reg.Strategy.Validate(obj)));
         if (reg.Namespaced) await namespaces.EnsureWritableAsync(ns!, reg.Group, reg.Resource, name, ct);
+        if (admission is not null) await Admission!.ValidateAsync(admission, ct);
 
         // Allocation runs in dry-run too (the answer shows the chosen IP), but a dry run never keeps it.
         var allocation = Allocator?.AllocateOnCreate(obj, options.DryRun) ?? AllocationTransaction.None;
@@ -121,6 +127,12 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
                 throw ApiException.Conflict(reg.Group, reg.Resource, name);
 
             Prepare(updated, current, kind, name);
+            if (Admission is not null)
+            {
+                var request = new Admission.AdmissionRequest("UPDATE", reg, ns, updated, current, options.User, options.DryRun, kind == UpdateKind.Status ? "status" : "");
+                await Admission.MutateAsync(request, ct);
+                await Admission.ValidateAsync(request, ct);
+            }
             if (options.FieldManager is { } manager && !options.Applying)
                 Patch.ManagedFields.RecordUpdate(current, updated, manager, reg, kind == UpdateKind.Status ? "status" : null, time.GetUtcNow());
             if (JsonNode.DeepEquals(updated, current)) return current;          // a no-op update writes nothing

@@ -23,6 +23,8 @@ internal sealed record WriteOptions
     public string? FieldManager { get; init; }
     /// <summary>A server-side apply write, which maintains managedFields itself (no <c>Update</c> entry is recorded).</summary>
     public bool Applying { get; init; }
+    /// <summary>The requesting user, for admission; null for the API server's own writes.</summary>
+    public Security.UserInfo? User { get; init; }
 }
 
 /// <summary><c>metav1.DeleteOptions</c>, merged from the body and the query string.</summary>

@@ -13,6 +13,9 @@ public sealed class AuthenticationMiddleware
     internal const string UnauthorizedBody =
         "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"Unauthorized\",\"reason\":\"Unauthorized\",\"code\":401}";
 
+    /// <summary>The cluster CA in PEM, public as in k3s: a joining node pins it by the hash in its join command.</summary>
+    public const string CaCertsPath = "/cacerts";
+
     private static readonly string[] AnonymousPrefixes = ["/livez", "/readyz", "/healthz"];
 
     private readonly RequestDelegate _next;
@@ -44,7 +47,8 @@ public sealed class AuthenticationMiddleware
     /// <summary>Health probes and <c>/version</c> (which the kubectl dispatcher calls first) must work without credentials.</summary>
     internal static bool IsAnonymousPath(PathString path)
     {
-        if (path.Equals("/version", StringComparison.Ordinal) || path.Equals("/version/", StringComparison.Ordinal))
+        if (path.Equals("/version", StringComparison.Ordinal) || path.Equals("/version/", StringComparison.Ordinal)
+            || path.Equals(CaCertsPath, StringComparison.Ordinal))
         {
             return true;
         }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Bosun.ApiServer.Security;
@@ -112,6 +113,25 @@ public sealed class ClusterPki : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(user);
         return CertificateFactory.CreateClient(_caWithKey, user, groups, _time.GetUtcNow(), validity);
+    }
+
+    /// <summary>
+    /// Signs a PKCS#10 request (PEM) as a client certificate of the cluster CA, keeping only its subject and public key:
+    /// extensions are Bosun's own (client auth), so a request cannot ask for a CA or server certificate.
+    /// Throws <see cref="CryptographicException"/> or <see cref="ArgumentException"/> for a malformed or unsigned request.
+    /// </summary>
+    public X509Certificate2 SignClientRequest(string requestPem, TimeSpan validity)
+    {
+        var request = CertificateRequest.LoadSigningRequestPem(requestPem, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Clear();
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(SecurityNames.ClientAuthOid)], false));
+        var now = _time.GetUtcNow();
+        var notAfter = now + validity < _caWithKey.NotAfter ? now + validity : new DateTimeOffset(_caWithKey.NotAfter.ToUniversalTime());
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7f;
+        return request.Create(_caWithKey, now.AddMinutes(-5), notAfter, serial);
     }
 
     /// <summary>The certificate as PEM; pairs with <see cref="ExportKeyPem"/> for kubeconfigs of issued certificates.</summary>

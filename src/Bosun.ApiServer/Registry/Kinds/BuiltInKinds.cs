@@ -71,6 +71,9 @@ internal static class BuiltInKinds
             strategy: new KindStrategy { Defaults = ClusterDefaults.NetworkPolicy }),
         // policy/v1
         Kind<V1PodDisruptionBudget, V1PodDisruptionBudgetList>("policy", "v1", "poddisruptionbudgets", true, status: true, shortNames: ["pdb"], generation: true),
+        // certificates.k8s.io/v1
+        Kind<V1CertificateSigningRequest, V1CertificateSigningRequestList>("certificates.k8s.io", "v1", "certificatesigningrequests", false,
+            status: true, shortNames: ["csr"], names: Bosun.Api.Validation.IsValidPathSegmentName),
         // rbac.authorization.k8s.io/v1
         Kind<V1ClusterRoleBinding, V1ClusterRoleBindingList>("rbac.authorization.k8s.io", "v1", "clusterrolebindings", false,
             strategy: new KindStrategy { Defaults = ClusterDefaults.RoleBinding }, names: Bosun.Api.Validation.IsValidPathSegmentName),
