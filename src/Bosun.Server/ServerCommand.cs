@@ -28,12 +28,13 @@ internal static class ServerCommand
         var nodeIp = new Option<string?>("--node-ip") { Description = "InternalIP of the built-in agent's node (default: the default-route interface's address)" };
         var runtimeEndpoint = new Option<string?>("--container-runtime-endpoint") { Description = "CRI socket for the built-in agent instead of its own containerd" };
         var noInstall = new Option<bool>("--no-install") { Description = "Never install missing host packages for the agent; print the apt-get line and exit" };
+        var cgroupRoot = new Option<string>("--cgroup-root") { Description = "Parent cgroup of the built-in agent's pods", DefaultValueFactory = _ => "/bosun" };
         var logFormat = new Option<string>("--log-format") { Description = "text or json", DefaultValueFactory = _ => "text" };
 
         var command = new Command("server", "Run the control plane (API server on an embedded datastore).")
         {
             dataDir, port, bind, kubeconfig, datastore, disableAgent, disableControllerManager, disableScheduler, nodeGrace, serviceCidr, clusterCidr, clusterDns, clusterDomain, logFormat,
-            nodeName, nodeIp, runtimeEndpoint, noInstall,
+            nodeName, nodeIp, runtimeEndpoint, noInstall, cgroupRoot,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -57,6 +58,7 @@ internal static class ServerCommand
                 NodeIp = result.GetValue(nodeIp),
                 ContainerRuntimeEndpoint = result.GetValue(runtimeEndpoint),
                 NoInstall = result.GetValue(noInstall),
+                CgroupRoot = result.GetValue(cgroupRoot)!,
             };
             if (!options.TryComplete(out var config, out var problems))
             {

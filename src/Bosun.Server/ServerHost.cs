@@ -84,6 +84,7 @@ internal static partial class ServerHost
         NodeIp = config.NodeIp,
         ClusterDns = config.ClusterDns.Equals(System.Net.IPAddress.None) ? null : config.ClusterDns.ToString(),
         ClusterDomain = config.ClusterDomain,
+        CgroupRoot = config.CgroupRoot,
     };
 
     private static ILoggerFactory CreateLoggers(bool json) => LoggerFactory.Create(b =>

@@ -31,6 +31,7 @@ internal sealed class ServerOptions
     public string? NodeIp { get; init; }
     public string? ContainerRuntimeEndpoint { get; init; }
     public bool NoInstall { get; init; }
+    public string CgroupRoot { get; init; } = "/bosun";
 
     /// <summary>Checks every value and resolves the defaults that depend on others; reports all problems at once.</summary>
     public bool TryComplete(out ServerConfig config, out List<string> problems)
@@ -50,6 +51,7 @@ internal sealed class ServerOptions
         if (NodeMonitorGracePeriodSeconds < 1) problems.Add($"--node-monitor-grace-period must be at least 1 second, got {NodeMonitorGracePeriodSeconds}");
         if (LogFormat is not ("text" or "json")) problems.Add($"--log-format must be text or json, got \"{LogFormat}\"");
         var datastore = Datastore.TryParse(DatastoreEndpoint, dataDir, problems);
+        if (!CgroupRoot.StartsWith('/') || CgroupRoot.Contains("..")) problems.Add($"--cgroup-root must be an absolute cgroup path, got \"{CgroupRoot}\"");
         if (NodeIp is not null && !IPAddress.TryParse(NodeIp, out _)) problems.Add($"--node-ip: \"{NodeIp}\" is not an IP address");
 
         config = new ServerConfig(dataDir, bind ?? IPAddress.Any, HttpsListenPort,
@@ -60,6 +62,7 @@ internal sealed class ServerOptions
             NodeIp = NodeIp,
             ContainerRuntimeEndpoint = ContainerRuntimeEndpoint,
             NoInstall = NoInstall,
+            CgroupRoot = CgroupRoot,
         };
         return problems.Count == 0;
     }
@@ -93,4 +96,6 @@ internal sealed record ServerConfig(string DataDir, IPAddress BindAddress, int P
     /// <summary>An existing CRI socket; null: the agent supervises its own containerd.</summary>
     public string? ContainerRuntimeEndpoint { get; init; }
     public bool NoInstall { get; init; }
+    /// <summary>Parent cgroup of the pods (kubelet's --cgroup-root).</summary>
+    public string CgroupRoot { get; init; } = "/bosun";
 }
