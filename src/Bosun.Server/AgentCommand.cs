@@ -86,7 +86,7 @@ internal static class AgentCommand
         {
             runner = await AgentRunner.StartAsync(options, noInstall, api, loggers, stop.Token);
         }
-        catch (Exception e) when (e is InvalidOperationException or Agent.Runtime.HostDependencyException or Agent.Runtime.ContainerdException or ApiException or HttpRequestException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or Agent.Runtime.HostDependencyException or Agent.Runtime.ContainerdException or ApiException or HttpRequestException)
         {
             await Console.Error.WriteLineAsync($"bosun agent: {e.Message}");
             return 1;

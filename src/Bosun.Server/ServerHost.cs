@@ -53,7 +53,7 @@ internal static partial class ServerHost
                 {
                     agent = await AgentRunner.StartAsync(AgentOptionsFor(config), config.NoInstall, api, loggers, stop.Token);
                 }
-                catch (Exception e) when (e is InvalidOperationException or Agent.Runtime.HostDependencyException or Agent.Runtime.ContainerdException)
+                catch (Exception e) when (e is InvalidOperationException or FormatException or Agent.Runtime.HostDependencyException or Agent.Runtime.ContainerdException)
                 {
                     await Console.Error.WriteLineAsync($"bosun server: node agent: {e.Message}");
                     stop.Cancel();

@@ -32,6 +32,27 @@ public sealed class CriRuntimeTests(SharedContainerd shared)
         Assert.Contains("docker.io/library/busybox:latest", tags);
         Assert.Contains("docker.io/ikubernetes/myapp:v1", tags);
         Assert.Contains("docker.io/ikubernetes/myapp:v2", tags);
+        var pause = HostCommand.Run("ctr", "--address", _containerd.Socket, "--namespace", "k8s.io", "images", "ls", $"name=={PauseImage.Reference}").Output;
+        Assert.Contains($"{PauseImage.PinnedLabel}=pinned", pause);   // kept out of image garbage collection
+    }
+
+    [Fact]
+    public void SupervisedContainerd_RunsInItsOwnSession_SoAKilledAgentLeavesItRunning()
+    {
+        static (int Pgid, int Sid) Ids(int pid)
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (int.Parse(fields[2]), int.Parse(fields[3]));   // state ppid pgrp session
+        }
+
+        var containerd = Ids(_containerd.Pid);
+        var us = Ids(Environment.ProcessId);
+
+        Assert.Equal(_containerd.Pid, containerd.Sid);   // session leader (setsid)
+        Assert.NotEqual(us.Sid, containerd.Sid);
+        Assert.NotEqual(us.Pgid, containerd.Pgid);
+        Assert.Contains(_containerd.DataDir, string.Join(' ', Bosun.Agent.Runtime.ProcessInfo.CommandLine(_containerd.Pid)));
     }
 
     [Fact]

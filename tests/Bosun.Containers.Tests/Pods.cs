@@ -49,6 +49,8 @@ internal static class Pods
         var ids = new List<string>();
         foreach (var c in containers)
         {
+            // As the kubelet: every container carries its pod's labels, so stats and logs can be attributed without the sandbox.
+            foreach (var key in (string[])[CriLabels.PodName, CriLabels.PodNamespace, CriLabels.PodUid]) c.Labels[key] = sandbox.Labels[key];
             Directory.CreateDirectory(Path.Combine(sandbox.LogDirectory, Path.GetDirectoryName(c.LogPath)!));
             var id = (await cri.Runtime.CreateContainerAsync(new CreateContainerRequest { PodSandboxId = podId, Config = c, SandboxConfig = sandbox })).ContainerId;
             await cri.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = id });

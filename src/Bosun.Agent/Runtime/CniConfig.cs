@@ -91,6 +91,27 @@ internal static class CniConfig
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 
+    /// <summary>The podCIDR a conflist written by <see cref="Render"/> is for, or null when it is not one of ours.</summary>
+    public static string? ReadPodCidr(string conflist)
+    {
+        try
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(conflist);
+            return (string?)json?["plugins"]?[0]?["ipam"]?["ranges"]?[0]?[0]?["subnet"];
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The podCIDR currently written for the node, or null.</summary>
+    public static string? CurrentPodCidr(AgentPaths paths)
+    {
+        var file = Path.Combine(paths.CniConfigDir, FileName);
+        return File.Exists(file) ? ReadPodCidr(File.ReadAllText(file)) : null;
+    }
+
     /// <summary>The bridge's address: the first host address of the podCIDR (as the bridge plugin's default).</summary>
     public static IPAddress Gateway(IPNetwork network)
     {

@@ -27,7 +27,9 @@ public sealed class ContainerdFixture : IAsyncDisposable
     private static int s_live;
 
     private readonly ContainerdSupervisor _supervisor;
+    private readonly ContainerdOptions _options;
     private readonly HostSnapshot _before;
+    private NodeRuntime? _runtime;
     private bool _disposed;
 
     private ContainerdFixture(string dataDir, string id, IPNetwork subnet, HostSnapshot before)
@@ -38,7 +40,8 @@ public sealed class ContainerdFixture : IAsyncDisposable
         Subnet = subnet;
         Paths = new AgentPaths(dataDir);
         _before = before;
-        _supervisor = new ContainerdSupervisor(new ContainerdOptions { Paths = Paths, SkipDependencyCheck = true }, NullLogger.Instance);
+        _options = new ContainerdOptions { Paths = Paths, SkipDependencyCheck = true };
+        _supervisor = new ContainerdSupervisor(_options, NullLogger.Instance);
         Cri = null!;
     }
 
@@ -102,17 +105,29 @@ public sealed class ContainerdFixture : IAsyncDisposable
 
     private async Task StartCoreAsync(CancellationToken ct)
     {
-        CniConfig.Write(Paths, $"{Subnet.BaseAddress}/{Subnet.PrefixLength}", Bridge);
-        var endpoint = await _supervisor.StartAsync(ct);
-        Pid = endpoint.Pid!.Value;
-        Cri = CriChannel.ForUnixSocket(Socket);
-        var importer = new ImageImporter(Socket);
-        await PauseImage.EnsureAsync(Cri.Images, importer, Path.Combine(DataDir, "build"), ct);
-        foreach (var tarball in await TestImages.TarballsAsync()) await importer.ImportAsync(tarball, ct);
+        // The test images go in through the images directory, as an air-gapped node's would.
+        Directory.CreateDirectory(Paths.Images);
+        foreach (var tarball in await TestImages.TarballsAsync())
+        {
+            var copy = Path.Combine(Paths.Images, Path.GetFileName(tarball));
+            File.Copy(tarball, copy);
+            File.SetLastWriteTimeUtc(copy, DateTime.UtcNow.AddMinutes(-1));   // complete: no need to wait for it to settle
+        }
+        _runtime = await NodeRuntime.StartAsync(new NodeRuntimeOptions
+        {
+            Containerd = _options,
+            PodCidr = $"{Subnet.BaseAddress}/{Subnet.PrefixLength}",
+            Bridge = Bridge,
+        }, NullLogger.Instance, ct);
+        Pid = _runtime.Endpoint.Pid!.Value;
+        Cri = _runtime.Cri;
     }
 
+    /// <summary>Switches the node's CNI network to another podCIDR, as when the IPAM controller assigns one; true when the conflist changed.</summary>
+    public bool SetPodCidr(IPNetwork podCidr) => _runtime!.SetPodCidr($"{podCidr.BaseAddress}/{podCidr.PrefixLength}");
+
     /// <summary>A /24 in 10.200.0.0/13 that no route on the host overlaps.</summary>
-    private static IPNetwork FreeSubnet()
+    public static IPNetwork FreeSubnet()
     {
         var routes = HostCommand.Run("ip", "-4", "route", "show", "table", "all").Output;
         for (var attempt = 0; attempt < 100; attempt++)
@@ -132,7 +147,7 @@ public sealed class ContainerdFixture : IAsyncDisposable
         if (Cri is not null)
         {
             sandboxIds.AddRange(await RemoveAllPodsAsync());
-            Cri.Dispose();
+            _runtime?.Dispose();
         }
         await _supervisor.StopAsync(CancellationToken.None);
         foreach (var shim in ProcessInfo.Find("containerd-shim", Socket)) ProcessInfo.Signal(shim, ProcessInfo.SigKill);
