@@ -78,6 +78,8 @@ internal sealed partial class AgentHost : IAsyncDisposable
                 Run(() => nodeAgent.RunAsync(stop.Token)),
                 Run(() => events.RunAsync(stop.Token)),
                 Run(() => workers.RunAsync(stop.Token)),
+                Run(() => new StaticPods(api, paths.PodManifests, options.NodeName, time, loggers.CreateLogger<StaticPods>())
+                    .RunAsync(options.StaticPodScanInterval, stop.Token)),
             };
             Log.Started(logger, options.NodeName, facts.InternalIp, podCidr, options.RuntimeEndpoint);
             return new AgentHost(stop, cri, probes, probeHttp, loops, logger, podCidr, node, workers);

@@ -27,6 +27,8 @@ internal sealed record AgentOptions
     public int MaxConcurrentSyncs { get; init; } = 4;
     /// <summary>First delay of the container restart back-off (kubelet: 10 s, doubling to 5 min); tests shorten it.</summary>
     public TimeSpan RestartBackoffInitial { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>How often the static pod manifest directory is read.</summary>
+    public TimeSpan StaticPodScanInterval { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>Node labels added at registration.</summary>
     public IReadOnlyDictionary<string, string> NodeLabels { get; init; } = new Dictionary<string, string>();
 }

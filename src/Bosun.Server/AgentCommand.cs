@@ -24,11 +24,12 @@ internal static class AgentCommand
         var noInstall = new Option<bool>("--no-install") { Description = "Never install missing host packages; print the apt-get line and exit" };
         var clusterDns = new Option<string?>("--cluster-dns") { Description = "Cluster DNS Service IP for ClusterFirst pods", DefaultValueFactory = _ => "10.96.0.10" };
         var clusterDomain = new Option<string>("--cluster-domain") { Description = "Cluster DNS domain", DefaultValueFactory = _ => "cluster.local" };
+        var cgroupRoot = new Option<string>("--cgroup-root") { Description = "Parent cgroup of the pods", DefaultValueFactory = _ => "/bosun" };
         var port = new Option<int>("--kubelet-port") { Description = "Port of the agent's streaming server, published on the Node", DefaultValueFactory = _ => 10250 };
 
         var command = new Command("agent", "Run a node agent that joins a cluster and runs its pods on containerd.")
         {
-            server, token, serverCa, dataDir, nodeName, nodeIp, runtime, noInstall, clusterDns, clusterDomain, port,
+            server, token, serverCa, dataDir, nodeName, nodeIp, runtime, noInstall, clusterDns, clusterDomain, port, cgroupRoot,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -38,6 +39,7 @@ internal static class AgentCommand
                 problems.Add($"--server: \"{result.GetValue(server)}\" is not an https:// URL");
             if (result.GetValue(nodeIp) is { } ip && !IPAddress.TryParse(ip, out _)) problems.Add($"--node-ip: \"{ip}\" is not an IP address");
             if (result.GetValue(clusterDns) is { } dns && !IPAddress.TryParse(dns, out _)) problems.Add($"--cluster-dns: \"{dns}\" is not an IP address");
+            if (result.GetValue(cgroupRoot) is not { } cg || !cg.StartsWith('/') || cg.Contains("..")) problems.Add($"--cgroup-root must be an absolute cgroup path, got \"{result.GetValue(cgroupRoot)}\"");
             if (result.GetValue(port) is < 1 or > 65535) problems.Add($"--kubelet-port must be 1-65535, got {result.GetValue(port)}");
             ApiClient? api = null;
             try
@@ -64,6 +66,7 @@ internal static class AgentCommand
                 ClusterDns = result.GetValue(clusterDns),
                 ClusterDomain = result.GetValue(clusterDomain)!,
                 StreamingPort = result.GetValue(port),
+                CgroupRoot = result.GetValue(cgroupRoot)!,
             };
             using (api)
                 return await RunAsync(options, result.GetValue(noInstall), api!, ct);
@@ -83,7 +86,7 @@ internal static class AgentCommand
         {
             runner = await AgentRunner.StartAsync(options, noInstall, api, loggers, stop.Token);
         }
-        catch (Exception e) when (e is InvalidOperationException or Agent.Runtime.HostDependencyException or Agent.Runtime.ContainerdException or ApiException or HttpRequestException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or Agent.Runtime.HostDependencyException or Agent.Runtime.ContainerdException or ApiException or HttpRequestException)
         {
             await Console.Error.WriteLineAsync($"bosun agent: {e.Message}");
             return 1;

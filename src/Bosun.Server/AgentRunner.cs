@@ -1,5 +1,4 @@
 using Bosun.Agent;
-using Bosun.Agent.Images;
 using Bosun.Agent.Pods;
 using Bosun.Agent.Runtime;
 using Bosun.Client;
@@ -8,18 +7,21 @@ using Microsoft.Extensions.Logging;
 namespace Bosun.Server;
 
 /// <summary>
-/// Starts a node agent with its runtime: its own supervised containerd (unless an endpoint is given), the pause image,
-/// the images directory, then <see cref="AgentHost"/> with the CNI config written for the node's podCIDR. Used by
-/// <c>bosun agent</c> and by <c>bosun server</c>. Stopping leaves containerd and the pods running.
+/// Starts a node agent with its runtime (<see cref="NodeRuntime"/>: its own supervised containerd unless an endpoint is
+/// given, registry mirrors, the pause image, the images directory), then <see cref="AgentHost"/>, which writes the CNI
+/// config for the node's podCIDR. Used by <c>bosun agent</c> and by <c>bosun server</c>. Stopping leaves containerd and
+/// the pods running.
 /// </summary>
 internal sealed class AgentRunner : IAsyncDisposable
 {
+    private readonly NodeRuntime runtime;
     private readonly AgentHost host;
     private readonly CancellationTokenSource stop;
     private readonly Task imagesLoop;
 
-    private AgentRunner(AgentHost host, CancellationTokenSource stop, Task imagesLoop)
+    private AgentRunner(NodeRuntime runtime, AgentHost host, CancellationTokenSource stop, Task imagesLoop)
     {
+        this.runtime = runtime;
         this.host = host;
         this.stop = stop;
         this.imagesLoop = imagesLoop;
@@ -32,29 +34,29 @@ internal sealed class AgentRunner : IAsyncDisposable
     {
         var paths = new AgentPaths(options.DataDir);
         var external = string.IsNullOrEmpty(options.RuntimeEndpoint) ? null : options.RuntimeEndpoint;
-        var supervisor = new ContainerdSupervisor(new ContainerdOptions { Paths = paths, RuntimeEndpoint = external, NoInstall = noInstall },
-            loggers.CreateLogger<ContainerdSupervisor>());
-        var endpoint = await supervisor.StartAsync(ct);
-        var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var imagesLoop = Task.CompletedTask;
-        if (external is null)
+        var runtime = await NodeRuntime.StartAsync(new NodeRuntimeOptions
         {
-            using var cri = Bosun.Cri.CriChannel.ForUnixSocket(endpoint.Socket);
-            var importer = new ImageImporter(endpoint.Socket);
-            await PauseImage.EnsureAsync(cri.Images, importer, Path.Combine(paths.Root, "tmp"), ct);
-            var images = new ImageDirectory(paths.Images, importer, loggers.CreateLogger<ImageDirectory>());
-            await images.ScanAsync(ct);
-            imagesLoop = Task.Run(async () =>
+            Containerd = new ContainerdOptions { Paths = paths, RuntimeEndpoint = external, NoInstall = noInstall },
+            RegistriesFile = Path.Combine(paths.Root, "registries.yaml"),
+        }, loggers.CreateLogger<NodeRuntime>(), ct);
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        try
+        {
+            var host = await AgentHost.StartAsync(options with { RuntimeEndpoint = runtime.Endpoint.Socket }, api, new NoVolumes(), loggers, TimeProvider.System,
+                (cidr, _) => { runtime.SetPodCidr(cidr); return Task.CompletedTask; }, ct);
+            var imagesLoop = Task.Run(async () =>
             {
-                try { await images.RunAsync(TimeSpan.FromSeconds(5), stop.Token); }
+                try { await runtime.Images.RunAsync(TimeSpan.FromSeconds(5), stop.Token); }
                 catch (OperationCanceledException) { }
             }, CancellationToken.None);
+            return new AgentRunner(runtime, host, stop, imagesLoop);
         }
-        Func<string, CancellationToken, Task>? network = external is null
-            ? (cidr, _) => { CniConfig.Write(paths, cidr); return Task.CompletedTask; }
-            : null;
-        var host = await AgentHost.StartAsync(options with { RuntimeEndpoint = endpoint.Socket }, api, new NoVolumes(), loggers, TimeProvider.System, network, ct);
-        return new AgentRunner(host, stop, imagesLoop);
+        catch
+        {
+            stop.Dispose();
+            runtime.Dispose();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -62,6 +64,7 @@ internal sealed class AgentRunner : IAsyncDisposable
         await stop.CancelAsync();
         await host.DisposeAsync();
         await imagesLoop;
+        runtime.Dispose();
         stop.Dispose();
     }
 }

@@ -56,7 +56,7 @@ internal static partial class ServerHost
                 {
                     agent = await AgentRunner.StartAsync(AgentOptionsFor(config), config.NoInstall, api, loggers, stop.Token);
                 }
-                catch (Exception e) when (e is InvalidOperationException or Agent.Runtime.HostDependencyException or Agent.Runtime.ContainerdException)
+                catch (Exception e) when (e is InvalidOperationException or FormatException or Agent.Runtime.HostDependencyException or Agent.Runtime.ContainerdException)
                 {
                     await Console.Error.WriteLineAsync($"bosun server: node agent: {e.Message}");
                     stop.Cancel();
@@ -88,6 +88,7 @@ internal static partial class ServerHost
         ClusterDns = config.ClusterDns.Equals(System.Net.IPAddress.None) ? null : config.ClusterDns.ToString(),
         ClusterDomain = config.ClusterDomain,
         StreamingPort = config.KubeletPort,
+        CgroupRoot = config.CgroupRoot,
     };
 
     private static ILoggerFactory CreateLoggers(bool json) => LoggerFactory.Create(b =>

@@ -41,6 +41,7 @@ internal sealed class ServerOptions
     public string? ContainerRuntimeEndpoint { get; init; }
     public int KubeletPort { get; init; } = 10250;
     public bool NoInstall { get; init; }
+    public string CgroupRoot { get; init; } = "/bosun";
 
     /// <summary>Checks every value and resolves the defaults that depend on others; reports all problems at once.</summary>
     public bool TryComplete(out ServerConfig config, out List<string> problems)
@@ -60,6 +61,7 @@ internal sealed class ServerOptions
         if (NodeMonitorGracePeriodSeconds < 1) problems.Add($"--node-monitor-grace-period must be at least 1 second, got {NodeMonitorGracePeriodSeconds}");
         if (KubeletPort is < 1 or > 65535) problems.Add($"--kubelet-port must be between 1 and 65535, got {KubeletPort}");
         if (LogFormat is not ("text" or "json")) problems.Add($"--log-format must be text or json, got \"{LogFormat}\"");
+        if (!CgroupRoot.StartsWith('/') || CgroupRoot.Contains("..")) problems.Add($"--cgroup-root must be an absolute cgroup path, got \"{CgroupRoot}\"");
         if (NodeIp is not null && !IPAddress.TryParse(NodeIp, out _)) problems.Add($"--node-ip: \"{NodeIp}\" is not an IP address");
         var datastore = Datastore.TryParse(DatastoreEndpoint, dataDir, DatastoreTls, problems);
         if (datastore?.Scheme == "etcd" && string.IsNullOrEmpty(Token))
@@ -84,6 +86,7 @@ internal sealed class ServerOptions
                 Interval = TimeSpan.FromSeconds(Math.Max(1, CompactionIntervalSeconds)),
                 RetainRevisions = CompactionRetainRevisions,
             },
+            CgroupRoot = CgroupRoot,
         };
         return problems.Count == 0;
     }
@@ -126,4 +129,6 @@ internal sealed record ServerConfig(string DataDir, IPAddress BindAddress, int P
 
     /// <summary>How much history the leader-elected compactor keeps.</summary>
     public Bosun.ApiServer.Bootstrap.CompactionPolicy Compaction { get; init; } = new();
+    /// <summary>Parent cgroup of the pods (kubelet's --cgroup-root).</summary>
+    public string CgroupRoot { get; init; } = "/bosun";
 }

@@ -42,8 +42,8 @@ internal static class TestPods
         {
             await TestCluster.EventuallyAsync(async () =>
             {
-                last = await GetAsync(api, name);
-                return condition(last);
+                last = await api.TryGetAsync<V1Pod>("default", name, CancellationToken.None);
+                return last is not null && condition(last);
             }, timeout, what);
         }
         catch (TimeoutException)

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Net;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Bosun.Testing;
+using k8s.Models;
+using Xunit.Abstractions;
+using static Bosun.Containers.Tests.AgentPods.TestPods;
+
+namespace Bosun.Containers.Tests.AgentPods;
+
+/// <summary>
+/// <c>bosun agent</c> as its own process joining an API server with a K10 token (CA pinned by hash and file), on the
+/// private containerd: registers, runs 50 pods, and its resident memory is reported.
+/// </summary>
+[Collection(AgentCollection.Name)]
+[Trait("Category", "Containers")]
+public sealed class AgentProcessTests(AgentCluster fixture, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task BosunAgent_JoinsWithK10Token_Runs50PodsAndReportsRss()
+    {
+        var clusterDir = Path.GetDirectoryName(fixture.Cluster.KubeconfigPath)!;
+        var server = File.ReadAllLines(fixture.Cluster.KubeconfigPath).Select(l => l.Trim()).First(l => l.StartsWith("server:", StringComparison.Ordinal))["server:".Length..].Trim().Trim('"');
+        var token = File.ReadAllText(Path.Combine(clusterDir, "server", "token")).Split(',')[0];
+        var caFile = Path.Combine(clusterDir, "server", "tls", "ca.crt");
+        var hash = Convert.ToHexStringLower(SHA256.HashData(X509CertificateLoader.LoadCertificateFromFile(caFile).RawData));
+        var dataDir = Path.Combine(Path.GetTempPath(), "bosun-ag-" + Guid.NewGuid().ToString("N")[..8]);
+        var node = "proc-" + Guid.NewGuid().ToString("N")[..6];
+        var api = fixture.Cluster.Api;
+
+        // A token whose hash does not match the CA is refused before anything starts.
+        var refused = await RunToExitAsync(ServerDll(), "agent", "--server", server, "--token", $"K10{new string('0', 64)}::{token}", "--server-ca", caFile, "--data-dir", dataDir, "--container-runtime-endpoint", fixture.Containerd.Socket);
+        Assert.Equal(2, refused.Code);
+        Assert.Contains("does not match the CA hash", refused.Output);
+
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { ServerDll(), "agent", "--server", server, "--token", $"K10{hash}::{token}", "--server-ca", caFile,
+                     "--data-dir", dataDir, "--container-runtime-endpoint", fixture.Containerd.Socket, "--node-name", node, "--node-ip", "127.0.0.1",
+                     "--cgroup-root", $"/bosun-test-{fixture.Containerd.Id}" })
+            psi.ArgumentList.Add(a);
+        var log = new StringBuilder();
+        using var agent = Process.Start(psi)!;
+        agent.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        agent.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        agent.BeginOutputReadLine();
+        agent.BeginErrorReadLine();
+        var names = Enumerable.Range(0, 50).Select(i => $"rss-{i}-{Guid.NewGuid().ToString("N")[..4]}").ToList();
+        try
+        {
+            await TestCluster.EventuallyAsync(async () => !agent.HasExited
+                && (await api.TryGetAsync<V1Node>(null, node, CancellationToken.None))?.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true,
+                TimeSpan.FromSeconds(60), "agent node Ready");
+            foreach (var name in names) await CreateAsync(api, Pod(name, node, "Always", Busybox("app", "sleep 3600")));
+            await TestCluster.EventuallyAsync(async () =>
+            {
+                var pods = await api.ListAsync<V1PodList>(typeof(V1Pod), "default", new Bosun.Client.ListQuery(FieldSelector: "spec.nodeName=" + node), CancellationToken.None);
+                return pods.Items.Count(IsReady) == names.Count;
+            }, TimeSpan.FromSeconds(240), "50 pods Ready");
+            await Task.Delay(TimeSpan.FromSeconds(10));   // settle: status writes done, probes idle
+            var rss = Rss(agent.Id);
+            var cpuBefore = CpuSeconds(agent.Id);
+            await Task.Delay(TimeSpan.FromSeconds(20));
+            var idleCpu = (CpuSeconds(agent.Id) - cpuBefore) / 20.0;
+            output.WriteLine($"bosun agent with {names.Count} running pods: RSS {rss / 1024.0 / 1024.0:0.0} MiB, idle CPU {idleCpu * 100:0.0}% of one core; load {File.ReadAllText("/proc/loadavg").Trim()}");
+            Assert.False(agent.HasExited, Log(log));
+        }
+        finally
+        {
+            await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (n, _) =>
+            {
+                try { await DeleteAndWaitAsync(api, n, TimeSpan.FromSeconds(180)); } catch (TimeoutException) { }
+            });
+            if (!agent.HasExited)
+            {
+                _ = kill(agent.Id, 15);
+                if (!agent.WaitForExit(30_000)) agent.Kill();
+            }
+            try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static long Rss(int pid) =>
+        long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+
+    /// <summary>utime + stime from /proc/pid/stat, in seconds (USER_HZ = 100).</summary>
+    private static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0;
+    }
+
+    private static string Log(StringBuilder log) { lock (log) return log.ToString(); }
+
+    private static async Task<(int Code, string Output)> RunToExitAsync(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return (p.ExitCode, (await stdout) + (await stderr));
+    }
+
+    private static string ServerDll()
+    {
+        var configuration = typeof(AgentProcessTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "Bosun.slnx"))) dir = Path.GetDirectoryName(dir);
+        return Path.Combine(dir!, "src", "Bosun.Server", "bin", configuration, "net10.0", "bosun.dll");
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
+}
