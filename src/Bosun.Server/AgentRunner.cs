@@ -2,6 +2,8 @@ using Bosun.Agent;
 using Bosun.Agent.Images;
 using Bosun.Agent.Pods;
 using Bosun.Agent.Runtime;
+using Bosun.Agent.Storage;
+using Bosun.Agent.Volumes;
 using Bosun.Client;
 using Microsoft.Extensions.Logging;
 
@@ -17,12 +19,14 @@ internal sealed class AgentRunner : IAsyncDisposable
     private readonly AgentHost host;
     private readonly CancellationTokenSource stop;
     private readonly Task imagesLoop;
+    private readonly Task storageLoop;
 
-    private AgentRunner(AgentHost host, CancellationTokenSource stop, Task imagesLoop)
+    private AgentRunner(AgentHost host, CancellationTokenSource stop, Task imagesLoop, Task storageLoop)
     {
         this.host = host;
         this.stop = stop;
         this.imagesLoop = imagesLoop;
+        this.storageLoop = storageLoop;
     }
 
     public AgentHost Host => host;
@@ -53,8 +57,27 @@ internal sealed class AgentRunner : IAsyncDisposable
         Func<string, CancellationToken, Task>? network = external is null
             ? (cidr, _) => { CniConfig.Write(paths, cidr); return Task.CompletedTask; }
             : null;
-        var host = await AgentHost.StartAsync(options with { RuntimeEndpoint = endpoint.Socket }, api, new NoVolumes(), loggers, TimeProvider.System, network, ct);
-        return new AgentRunner(host, stop, imagesLoop);
+        // Volumes: pod volume set-up with a one-minute resync of projected files; local-path claims provisioned on this node.
+        var objects = new ApiVolumeObjects(api);
+        var volumes = new VolumeManager(paths, objects, objects, TimeProvider.System, loggers.CreateLogger<VolumeManager>());
+        var provisioner = new LocalPathProvisioner(api, options.NodeName, paths, loggers, TimeProvider.System);
+        var storageLoop = Task.Run(async () =>
+        {
+            try { await Task.WhenAll(volumes.RunAsync(stop.Token), provisioner.RunAsync(stop.Token)); }
+            catch (OperationCanceledException) { }
+        }, CancellationToken.None);
+        try
+        {
+            var host = await AgentHost.StartAsync(options with { RuntimeEndpoint = endpoint.Socket }, api, volumes, loggers, TimeProvider.System, network, ct);
+            return new AgentRunner(host, stop, imagesLoop, storageLoop);
+        }
+        catch
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(imagesLoop, storageLoop);
+            stop.Dispose();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -62,6 +85,7 @@ internal sealed class AgentRunner : IAsyncDisposable
         await stop.CancelAsync();
         await host.DisposeAsync();
         await imagesLoop;
+        await storageLoop;
         stop.Dispose();
     }
 }
