@@ -61,9 +61,10 @@ internal sealed class AgentRunner : IAsyncDisposable
         var objects = new ApiVolumeObjects(api);
         var volumes = new VolumeManager(paths, objects, objects, TimeProvider.System, loggers.CreateLogger<VolumeManager>());
         var provisioner = new LocalPathProvisioner(api, options.NodeName, paths, loggers, TimeProvider.System);
+        var watcher = new VolumeObjectWatcher(api, volumes, loggers, TimeProvider.System);
         var storageLoop = Task.Run(async () =>
         {
-            try { await Task.WhenAll(volumes.RunAsync(stop.Token), provisioner.RunAsync(stop.Token)); }
+            try { await Task.WhenAll(volumes.RunAsync(stop.Token), watcher.RunAsync(stop.Token), provisioner.RunAsync(stop.Token)); }
             catch (OperationCanceledException) { }
         }, CancellationToken.None);
         try
