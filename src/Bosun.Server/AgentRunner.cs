@@ -1,30 +1,31 @@
 using Bosun.Agent;
 using Bosun.Agent.Pods;
 using Bosun.Agent.Runtime;
+using Bosun.Agent.Storage;
+using Bosun.Agent.Volumes;
 using Bosun.Client;
 using Microsoft.Extensions.Logging;
 
 namespace Bosun.Server;
 
 /// <summary>
-/// Starts a node agent with its runtime (<see cref="NodeRuntime"/>: its own supervised containerd unless an endpoint is
-/// given, registry mirrors, the pause image, the images directory), then <see cref="AgentHost"/>, which writes the CNI
-/// config for the node's podCIDR. Used by <c>bosun agent</c> and by <c>bosun server</c>. Stopping leaves containerd and
-/// the pods running.
+/// Starts a node agent with its runtime: its own supervised containerd (unless an endpoint is given), the pause image,
+/// the images directory, then <see cref="AgentHost"/> with the CNI config written for the node's podCIDR. Used by
+/// <c>bosun agent</c> and by <c>bosun server</c>. Stopping leaves containerd and the pods running.
 /// </summary>
 internal sealed class AgentRunner : IAsyncDisposable
 {
     private readonly NodeRuntime runtime;
     private readonly AgentHost host;
     private readonly CancellationTokenSource stop;
-    private readonly Task imagesLoop;
+    private readonly Task loops;
 
-    private AgentRunner(NodeRuntime runtime, AgentHost host, CancellationTokenSource stop, Task imagesLoop)
+    private AgentRunner(NodeRuntime runtime, AgentHost host, CancellationTokenSource stop, Task loops)
     {
         this.runtime = runtime;
         this.host = host;
         this.stop = stop;
-        this.imagesLoop = imagesLoop;
+        this.loops = loops;
     }
 
     public AgentHost Host => host;
@@ -40,30 +41,43 @@ internal sealed class AgentRunner : IAsyncDisposable
             RegistriesFile = Path.Combine(paths.Root, "registries.yaml"),
         }, loggers.CreateLogger<NodeRuntime>(), ct);
         var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var loops = new List<Task>();
         try
         {
-            var host = await AgentHost.StartAsync(options with { RuntimeEndpoint = runtime.Endpoint.Socket }, api, new NoVolumes(), loggers, TimeProvider.System,
+            // Volumes: pod volume set-up with a one-minute resync of projected files; local-path claims provisioned on this node.
+            var objects = new ApiVolumeObjects(api);
+            var volumes = new VolumeManager(paths, objects, objects, TimeProvider.System, loggers.CreateLogger<VolumeManager>());
+            var provisioner = new LocalPathProvisioner(api, options.NodeName, paths, loggers, TimeProvider.System);
+            var watcher = new VolumeObjectWatcher(api, volumes, loggers, TimeProvider.System);
+            loops.Add(Loop(t => runtime.Images.RunAsync(TimeSpan.FromSeconds(5), t), stop.Token));
+            loops.Add(Loop(volumes.RunAsync, stop.Token));
+            loops.Add(Loop(watcher.RunAsync, stop.Token));
+            loops.Add(Loop(provisioner.RunAsync, stop.Token));
+            var host = await AgentHost.StartAsync(options with { RuntimeEndpoint = runtime.Endpoint.Socket }, api, volumes, loggers, TimeProvider.System,
                 (cidr, _) => { runtime.SetPodCidr(cidr); return Task.CompletedTask; }, ct);
-            var imagesLoop = Task.Run(async () =>
-            {
-                try { await runtime.Images.RunAsync(TimeSpan.FromSeconds(5), stop.Token); }
-                catch (OperationCanceledException) { }
-            }, CancellationToken.None);
-            return new AgentRunner(runtime, host, stop, imagesLoop);
+            return new AgentRunner(runtime, host, stop, Task.WhenAll(loops));
         }
         catch
         {
+            await stop.CancelAsync();
+            await Task.WhenAll(loops);
             stop.Dispose();
             runtime.Dispose();
             throw;
         }
     }
 
+    private static Task Loop(Func<CancellationToken, Task> run, CancellationToken ct) => Task.Run(async () =>
+    {
+        try { await run(ct); }
+        catch (OperationCanceledException) { }
+    }, CancellationToken.None);
+
     public async ValueTask DisposeAsync()
     {
         await stop.CancelAsync();
         await host.DisposeAsync();
-        await imagesLoop;
+        await loops;
         runtime.Dispose();
         stop.Dispose();
     }

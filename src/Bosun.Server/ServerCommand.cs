@@ -41,6 +41,8 @@ internal static class ServerCommand
 
         var command = new Command("server", "Run the control plane (API server on an embedded datastore).")
         {
+            dataDir, port, bind, kubeconfig, datastore, datastoreCa, datastoreCert, datastoreKey, token, leaseDuration, compactionInterval, compactionRetain, disableAgent, disableControllerManager, disableScheduler, nodeGrace, serviceCidr, clusterCidr, clusterDns, clusterDomain, logFormat,
+            nodeName, nodeIp, runtimeEndpoint, noInstall, kubeletPort, cgroupRoot,
         };
         command.SetAction(async (result, ct) =>
         {

@@ -112,6 +112,26 @@ public sealed class VolumeManagerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Watcher_ConfigMapUpdated_RewritesTheVolumeWithoutAResync()
+    {
+        await CreateConfigMapAsync("cfg", new() { ["k"] = "one" });
+        var pod = Pod(new V1Volume { Name = "c", ConfigMap = new V1ConfigMapVolumeSource { Name = "cfg" } });
+        var dir = (await manager.SetUpAsync(pod, ct))["c"];
+        using var stop = new CancellationTokenSource();
+        var watcher = new VolumeObjectWatcher(cluster.Api, manager, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, time);
+        var running = watcher.RunAsync(stop.Token);
+        await watcher.WaitForSyncAsync(ct);
+
+        var cm = await cluster.Api.GetAsync<V1ConfigMap>("default", "cfg", ct);
+        cm.Data["k"] = "two";
+        await cluster.Api.UpdateAsync("default", "cfg", cm, ct);
+
+        await TestCluster.EventuallyAsync(() => Task.FromResult(File.ReadAllText(Path.Combine(dir, "k")) == "two"), TimeSpan.FromSeconds(10), "volume updated");
+        await stop.CancelAsync();
+        await running;
+    }
+
+    [Fact]
     public async Task SetUp_MissingConfigMap_FailsWithKubeletMessageUnlessOptional()
     {
         var pod = Pod(new V1Volume { Name = "config", ConfigMap = new V1ConfigMapVolumeSource { Name = "nope" } });
