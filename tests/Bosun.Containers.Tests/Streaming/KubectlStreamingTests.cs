@@ -195,6 +195,21 @@ public sealed class KubectlStreamingTests(StreamingClusterFixture fx, ITestOutpu
         Assert.Contains("container not found (\"counter\")", r.Stderr);
     }
 
+    [Theory]
+    [MemberData(nameof(Clients))]
+    public async Task Exec_carries_megabytes_of_output_and_input_intact(string binary, bool websockets)
+    {
+        // Far beyond SPDY's 64 KiB initial window in both directions.
+        var out1 = await Client(binary, websockets).RunAsync(["exec", Pod, "-c", "main", "--", "seq", "1", "200000"], timeout: TimeSpan.FromSeconds(60));
+        Assert.True(out1.ExitCode == 0, out1.Stderr);
+        Assert.Equal(string.Concat(Enumerable.Range(1, 200000).Select(i => $"{i}\n")), out1.Stdout);
+
+        var input = string.Concat(Enumerable.Range(0, 50000).Select(i => $"input-line-{i}\n"));
+        var out2 = await Client(binary, websockets).RunAsync(["exec", "-i", Pod, "-c", "main", "--", "wc", "-c"], stdin: input, timeout: TimeSpan.FromSeconds(60));
+        Assert.True(out2.ExitCode == 0, out2.Stderr);
+        Assert.Equal(input.Length.ToString(), out2.Stdout.Trim());
+    }
+
     private static async Task<int> ForwardedPortAsync(Process process)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
