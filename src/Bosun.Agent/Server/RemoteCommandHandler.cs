@@ -39,8 +39,8 @@ internal sealed class RemoteCommandHandler(RuntimeService.RuntimeServiceClient r
         var found = await locator.FindAsync(ns, pod, container, ct);
         if (found is null || found.State != ContainerState.ContainerRunning)
         {
-            await StreamRequest.ErrorAsync(ctx, found is null ? 404 : 400,
-                found is null ? $"container {container} not found in pod {ns}/{pod}" : $"container {container} is not running");
+            // The kubelet's wording: it looks among running containers only.
+            await StreamRequest.ErrorAsync(ctx, 400, $"container not found (\"{container}\")");
             return;
         }
 

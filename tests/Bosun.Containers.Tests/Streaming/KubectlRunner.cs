@@ -13,8 +13,10 @@ internal sealed record KubectlOutcome(int ExitCode, string Stdout, string Stderr
 internal sealed class KubectlRunner(string binary, string kubeconfig, string home, IReadOnlyDictionary<string, string>? env = null)
 {
     public const string Directory = "/usr/lib/google-cloud-sdk/bin";
-    public static readonly string V132 = Path.Combine(Directory, "kubectl.1.32");
-    public static readonly string V129 = Path.Combine(Directory, "kubectl.1.29");
+    public const string V132Name = "kubectl.1.32";
+    public const string V129Name = "kubectl.1.29";
+    public static readonly string V132 = Path.Combine(Directory, V132Name);
+    public static readonly string V129 = Path.Combine(Directory, V129Name);
 
     public string Binary => binary;
 

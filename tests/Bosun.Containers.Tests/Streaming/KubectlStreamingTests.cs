@@ -12,6 +12,7 @@ namespace Bosun.Containers.Tests.Streaming;
 public sealed class KubectlStreamingTests(StreamingClusterFixture fx, ITestOutputHelper output) : IClassFixture<StreamingClusterFixture>
 {
     private const string Pod = StreamingClusterFixture.PodName;
+    private static int _talkerRuns;
 
     public static TheoryData<string, bool> Clients => new()
     {
@@ -168,6 +169,45 @@ public sealed class KubectlStreamingTests(StreamingClusterFixture fx, ITestOutpu
         var rotated = Directory.GetFiles(Path.GetDirectoryName(log)!).Where(f => f.StartsWith(log + ".", StringComparison.Ordinal)).ToArray();
         Assert.True(rotated.Length == 1, string.Join(", ", rotated));
         Assert.DoesNotContain("chatty-line-0\n", File.ReadAllText(log));   // the runtime reopened: a fresh file
+    }
+
+    [Theory]
+    [InlineData(KubectlRunner.V132Name, true)]
+    [InlineData(KubectlRunner.V129Name, false)]
+    public async Task Attach_with_stdin_talks_to_the_running_process_until_it_exits(string name, bool websockets)
+    {
+        // Each run is a new instance (the next restart count), as the agent would start it.
+        await fx.Node.RunContainerAsync(fx.SandboxId, StreamingClusterFixture.Namespace, Pod, fx.PodUid, "talker", Interlocked.Increment(ref _talkerRuns),
+            ["sh", "-c", "while read line; do echo got:$line; done; echo bye"], default, stdin: true);
+        var r = await Client(Path.Combine(KubectlRunner.Directory, name), websockets)
+            .RunAsync(["attach", "-i", Pod, "-c", "talker"], stdin: "hello\n", timeout: TimeSpan.FromSeconds(30));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("got:hello\nbye\n", r.Stdout);
+    }
+
+    [Theory]
+    [MemberData(nameof(Clients))]
+    public async Task Exec_into_a_container_that_is_not_running_is_refused_with_the_kubelets_words(string binary, bool websockets)
+    {
+        // "counter" has not been started yet, or has exited after the follow test: either way it is not running.
+        var r = await Client(binary, websockets).RunAsync(["exec", Pod, "-c", "counter", "--", "true"]);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("container not found (\"counter\")", r.Stderr);
+    }
+
+    [Theory]
+    [MemberData(nameof(Clients))]
+    public async Task Exec_carries_megabytes_of_output_and_input_intact(string binary, bool websockets)
+    {
+        // Far beyond SPDY's 64 KiB initial window in both directions.
+        var out1 = await Client(binary, websockets).RunAsync(["exec", Pod, "-c", "main", "--", "seq", "1", "200000"], timeout: TimeSpan.FromSeconds(60));
+        Assert.True(out1.ExitCode == 0, out1.Stderr);
+        Assert.Equal(string.Concat(Enumerable.Range(1, 200000).Select(i => $"{i}\n")), out1.Stdout);
+
+        var input = string.Concat(Enumerable.Range(0, 50000).Select(i => $"input-line-{i}\n"));
+        var out2 = await Client(binary, websockets).RunAsync(["exec", "-i", Pod, "-c", "main", "--", "wc", "-c"], stdin: input, timeout: TimeSpan.FromSeconds(60));
+        Assert.True(out2.ExitCode == 0, out2.Stderr);
+        Assert.Equal(input.Length.ToString(), out2.Stdout.Trim());
     }
 
     private static async Task<int> ForwardedPortAsync(Process process)

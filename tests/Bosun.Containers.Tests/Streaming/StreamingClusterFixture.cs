@@ -11,8 +11,8 @@ namespace Bosun.Containers.Tests.Streaming;
 /// A TestCluster API server, a private containerd and the agent's HTTPS server on 127.0.0.1, wired as a real node: a
 /// Node object pointing at the agent's port, and a Pod bound to it whose sandbox and containers run in containerd with
 /// the agent's CRI labels (the pod workers are not used). Containers: <c>main</c> (a first run that exited 3, then a
-/// running second run), <c>web</c> (busybox httpd on 8080), <c>counter</c> and <c>chatty</c> (started by the follow and
-/// rotation tests).
+/// running second run), <c>web</c> (busybox httpd on 8080), <c>counter</c>, <c>chatty</c> and <c>talker</c> (started by the
+/// follow, rotation and attach tests).
 /// </summary>
 public sealed class StreamingClusterFixture : IAsyncLifetime
 {
@@ -56,7 +56,7 @@ public sealed class StreamingClusterFixture : IAsyncLifetime
             Spec = new V1PodSpec
             {
                 NodeName = nodeName,
-                Containers = [Container("main"), Container("web"), Container("counter"), Container("chatty")],
+                Containers = [Container("main"), Container("web"), Container("counter"), Container("chatty"), Container("talker", stdin: true)],
             },
         }, default);
 
@@ -72,7 +72,7 @@ public sealed class StreamingClusterFixture : IAsyncLifetime
         pod.Status = new V1PodStatus
         {
             Phase = "Running",
-            ContainerStatuses = new[] { "main", "web", "counter", "chatty" }.Select(c => new V1ContainerStatus
+            ContainerStatuses = new[] { "main", "web", "counter", "chatty", "talker" }.Select(c => new V1ContainerStatus
             {
                 Name = c, Image = StreamingNode.Image, ImageID = "", Ready = true, RestartCount = c == "main" ? 1 : 0,
                 State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = DateTime.UtcNow } },
@@ -83,7 +83,8 @@ public sealed class StreamingClusterFixture : IAsyncLifetime
 
     internal string PodUid { get; private set; } = "";
 
-    private static V1Container Container(string name) => new() { Name = name, Image = StreamingNode.Image };
+    private static V1Container Container(string name, bool stdin = false) =>
+        new() { Name = name, Image = StreamingNode.Image, Stdin = stdin, StdinOnce = stdin };
 
     private static string CaFromKubeconfig(string path)
     {

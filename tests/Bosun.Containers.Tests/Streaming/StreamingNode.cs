@@ -80,10 +80,12 @@ internal sealed class StreamingNode : IAsyncDisposable
 
     /// <summary>Creates and starts one container of the pod with the agent's labels, restart-count annotation and log path.</summary>
     public async Task<string> RunContainerAsync(string sandboxId, string ns, string name, string uid, string container, int restartCount,
-        IReadOnlyList<string> command, CancellationToken ct)
+        IReadOnlyList<string> command, CancellationToken ct, bool stdin = false)
     {
         var config = new ContainerConfig
         {
+            Stdin = stdin,
+            StdinOnce = stdin,
             Metadata = new ContainerMetadata { Name = container, Attempt = (uint)restartCount },
             Image = new ImageSpec { Image = Image },
             LogPath = $"{container}/{restartCount}.log",
