@@ -42,6 +42,12 @@ internal sealed partial class DnsRunner
 
     public ClusterZone Zone => zone;
 
+    /// <summary>
+    /// Runs the server's creation and start (which create its sockets). Tests wrap it to open the sockets inside a network
+    /// namespace; a socket stays in the namespace it was created in.
+    /// </summary>
+    internal Action<Action> StartServer { get; init; } = start => start();
+
     /// <summary>Raised after each rebuild (tests wait on it).</summary>
     public event Action<ClusterZone>? Rebuilt;
 
@@ -59,8 +65,12 @@ internal sealed partial class DnsRunner
         {
             await Task.WhenAll(services.WaitForSyncAsync(ct), slices.WaitForSyncAsync(ct), pods.WaitForSyncAsync(ct));
             Rebuild();
-            server = new DnsServerHost(self, () => zone, new Forwarder(upstreams, options.ForwardTimeoutMs, options.ForwardCacheSeconds, time), options.Ttl, logger);
-            server.Start();
+            var forwarder = new Forwarder(upstreams, options.ForwardTimeoutMs, options.ForwardCacheSeconds, time);
+            StartServer(() =>
+            {
+                server = new DnsServerHost(self, () => zone, forwarder, options.Ttl, logger);
+                server.Start();
+            });
             Log.Serving(logger, self.ToString(), options.ClusterDomain, string.Join(", ", upstreams));
             if (options.Publish is { } publish) await KubeDnsService.PublishAsync(api, publish, self, ct);
             while (await changed.Reader.WaitToReadAsync(ct))

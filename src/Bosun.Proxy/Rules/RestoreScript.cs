@@ -62,7 +62,9 @@ internal static class RestoreScript
     private static void WriteTable(StringBuilder sb, string table, List<string> write, IReadOnlyDictionary<string, List<string>> rules, List<string> remove, List<string> extra)
     {
         sb.Append('*').Append(table).Append('\n');
-        foreach (var chain in write.Concat(remove)) sb.Append(':').Append(chain).Append(" - [0:0]\n");
+        // Declared in name order: iptables-nft keeps its chain list sorted, and random order made a 1,000-Service
+        // restore cost about 3x the CPU (3.9 s vs 1.25 s of user time for 11,000 chains).
+        foreach (var chain in write.Concat(remove).Order(StringComparer.Ordinal)) sb.Append(':').Append(chain).Append(" - [0:0]\n");
         foreach (var chain in write)
             foreach (var rule in rules[chain]) sb.Append(rule).Append('\n');
         foreach (var line in extra) sb.Append(line).Append('\n');

@@ -16,6 +16,25 @@ internal static class NetnsSockets
     [DllImport("libc", SetLastError = true)]
     private static extern int setns(int fd, int nstype);
 
+    /// <summary>Runs <paramref name="action"/> on a fresh thread inside <paramref name="netns"/> (sockets it creates live there).</summary>
+    public static void RunIn(string netns, Action action)
+    {
+        Exception? error = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using var handle = File.OpenHandle($"/var/run/netns/{netns}");
+                if (setns((int)handle.DangerousGetHandle(), CloneNewNet) != 0) throw new IOException($"setns({netns}) failed: errno {Marshal.GetLastPInvokeError()}");
+                action();
+            }
+            catch (Exception e) { error = e; }
+        });
+        thread.Start();
+        thread.Join();
+        if (error is not null) throw error;
+    }
+
     public static Socket Create(string netns, SocketType type, ProtocolType protocol, IPEndPoint? bind = null)
     {
         Socket? socket = null;
