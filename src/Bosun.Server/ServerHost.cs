@@ -21,7 +21,8 @@ internal static partial class ServerHost
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 
         Log.Starting(logger, config.DataDir, config.Datastore.ToString());
-        await using var storage = await config.Datastore.OpenAsync(stop.Token);
+        await using var storage = await OpenDatastoreAsync(config, stop.Token);
+        if (storage is null) return 1;
         if (!await SharedBootstrap.TryEnsureAsync(config, storage, logger, stop.Token)) return 1;
         var apiConfig = new ApiServerConfig
         {
@@ -90,6 +91,20 @@ internal static partial class ServerHost
         StreamingPort = config.KubeletPort,
         CgroupRoot = config.CgroupRoot,
     };
+
+    /// <summary>The open store, or null after telling the user why it cannot be reached (etcd down, bad TLS files).</summary>
+    private static async Task<Bosun.Storage.IKeyValueStore?> OpenDatastoreAsync(ServerConfig config, CancellationToken ct)
+    {
+        try
+        {
+            return await config.Datastore.OpenAsync(ct);
+        }
+        catch (Exception e) when (e is Bosun.Storage.StorageException or System.Security.Cryptography.CryptographicException or IOException)
+        {
+            await Console.Error.WriteLineAsync($"bosun server: cannot open the datastore {config.Datastore}: {e.Message}");
+            return null;
+        }
+    }
 
     private static ILoggerFactory CreateLoggers(bool json) => LoggerFactory.Create(b =>
     {

@@ -119,6 +119,13 @@ internal sealed class EtcdWatch(EtcdStore store, int bufferSize, string prefix, 
             healthy();
             if (response.Canceled)
                 throw Cancelled(response, _last);
+            if (IsProgressNotification(response))
+            {
+                // Everything up to this revision has been sent: a resume may start after it (less to replay, less
+                // chance of landing on a compacted revision after a long quiet spell).
+                _last = Math.Max(_last, response.Header.Revision);
+                continue;
+            }
             foreach (var ev in response.Events)
             {
                 var e = ToWatchEvent(ev);
@@ -130,6 +137,9 @@ internal sealed class EtcdWatch(EtcdStore store, int bufferSize, string prefix, 
             }
         }
     }
+
+    private static bool IsProgressNotification(WatchResponse response) =>
+        response.Events.Count == 0 && !response.Created && response.CompactRevision == 0 && response.Header is { Revision: > 0 };
 
     private Exception Cancelled(WatchResponse response, long last)
     {

@@ -74,4 +74,14 @@ public sealed class InformerTests : IAsyncLifetime
         var lease = await api.GetAsync<V1Lease>("kube-system", "test-lock", CancellationToken.None);
         Assert.Equal("a", lease.Spec.HolderIdentity);
     }
+
+    [Fact]
+    public void LeaderElector_WithLeaseDuration_KeepsUpstreamRatiosOfRenewDeadlineAndRetryPeriod()
+    {
+        var elector = LeaderElector.WithLeaseDuration(api, "kube-system", "short", "a", NullLogger.Instance, null, TimeSpan.FromSeconds(6));
+
+        Assert.Equal(TimeSpan.FromSeconds(6), elector.LeaseDuration);
+        Assert.Equal(TimeSpan.FromSeconds(4), elector.RenewDeadline);
+        Assert.Equal(TimeSpan.FromMilliseconds(800), elector.RetryPeriod);
+    }
 }

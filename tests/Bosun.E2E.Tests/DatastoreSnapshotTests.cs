@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Bosun.E2E.Tests.Infrastructure;
 using Bosun.Testing.Etcd;
 
@@ -23,12 +22,12 @@ public sealed class DatastoreSnapshotTests : IDisposable
         await using (var server = await BosunProcess.StartAsync(_temp.Combine("old")))
         {
             before = await WriteObjectsAsync(KubectlFor(server));
-            (await RunBosunAsync("datastore", "snapshot", "save", snapshot, "--data-dir", server.DataDir)).Ok();
+            (await BosunCommand.RunAsync("datastore", "snapshot", "save", snapshot, "--data-dir", server.DataDir)).Ok();
             await server.KillAsync();
         }
         Directory.Delete(_temp.Combine("old"), recursive: true);
 
-        (await RunBosunAsync("datastore", "snapshot", "restore", snapshot, "--data-dir", _temp.Combine("new"))).Ok();
+        (await BosunCommand.RunAsync("datastore", "snapshot", "restore", snapshot, "--data-dir", _temp.Combine("new"))).Ok();
 
         await using var restored = await BosunProcess.StartAsync(_temp.Combine("new"));
         await AssertSameAndWritableAsync(before, KubectlFor(restored));
@@ -43,12 +42,12 @@ public sealed class DatastoreSnapshotTests : IDisposable
         await using (var server = await BosunProcess.StartAsync(_temp.Combine("old"), "--datastore-endpoint", etcd.Endpoints, "--token", Token))
         {
             before = await WriteObjectsAsync(KubectlFor(server));
-            (await RunBosunAsync("datastore", "snapshot", "save", snapshot, "--datastore-endpoint", etcd.Endpoints)).Ok();
+            (await BosunCommand.RunAsync("datastore", "snapshot", "save", snapshot, "--datastore-endpoint", etcd.Endpoints)).Ok();
             await server.KillAsync();
         }
 
         await using var restoredEtcd = await EtcdCluster.StartAsync(1, async member =>
-            (await RunBosunAsync("datastore", "snapshot", "restore", snapshot,
+            (await BosunCommand.RunAsync("datastore", "snapshot", "restore", snapshot,
                 "--etcd-data-dir", member.DataDir, "--etcd-name", member.Name, "--etcd-peer-url", member.PeerUrl)).Ok());
         await using var restored = await BosunProcess.StartAsync(_temp.Combine("new"), "--datastore-endpoint", restoredEtcd.Endpoints, "--token", Token);
         await AssertSameAndWritableAsync(before, KubectlFor(restored));
@@ -81,18 +80,5 @@ public sealed class DatastoreSnapshotTests : IDisposable
             "-o", "jsonpath={range .items[*]}{.metadata.name}={.metadata.resourceVersion};{.data.i}{\"\\n\"}{end}")).Ok();
         return result.Lines.Where(l => l.StartsWith("cm-", StringComparison.Ordinal))
             .Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
-    }
-
-    private static async Task<KubectlResult> RunBosunAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(BosunBinary.Path);
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return new KubectlResult($"bosun {string.Join(' ', args)}", process.ExitCode, await stdout, await stderr);
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Bosun.E2E.Tests.Infrastructure;
+using Bosun.Testing.Etcd;
 using Xunit.Abstractions;
 
 namespace Bosun.E2E.Tests;
@@ -109,5 +110,30 @@ public sealed class MultiServerEtcdTests(ITestOutputHelper output)
         var seen = watch.Lines.Where(l => l.Split(' ') is [_, var n, _] && n.StartsWith("h-", StringComparison.Ordinal) && n != "h-start").ToList();
         Assert.Equal(committed, seen);
         Assert.True(await cluster.Etcd.LeaderAsync() != cluster.InitialEtcdLeader);
+    }
+
+    [Fact]
+    public async Task SecondServer_WithWrongToken_RefusesToStartAndSaysWhy()
+    {
+        await using var etcd = await EtcdCluster.StartAsync();
+        using var temp = new TempDirectory("bosun-e2e-token");
+        await using var first = await BosunProcess.StartAsync(temp.Combine("a"), "--datastore-endpoint", etcd.Endpoints, "--token", "right");
+
+        var second = await BosunCommand.RunAsync("server", "--data-dir", temp.Combine("b"), "--https-listen-port", "0",
+            "--bind-address", "127.0.0.1", "--disable-agent", "--datastore-endpoint", etcd.Endpoints, "--token", "wrong");
+
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains("bosun server: the cluster bootstrap data in the datastore cannot be decrypted with this --token", second.Stderr);
+    }
+
+    [Fact]
+    public async Task EtcdDatastore_WithoutToken_IsRejectedBeforeStarting()
+    {
+        using var temp = new TempDirectory("bosun-e2e-notoken");
+
+        var result = await BosunCommand.RunAsync("server", "--data-dir", temp.Combine("a"), "--datastore-endpoint", "http://127.0.0.1:1");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("bosun server: --token is required with an etcd datastore", result.Stderr);
     }
 }

@@ -15,7 +15,8 @@ public sealed class EtcdStoreFailoverTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _etcd = await EtcdCluster.StartAsync(3);
+        // Progress notifications every 100 ms, so a quiet watch learns how far the cluster has got.
+        _etcd = await EtcdCluster.StartAsync(3, extraArgs: ["--experimental-watch-progress-notify-interval", "100ms"]);
         _leader = await _etcd.LeaderAsync();
         var endpoints = new[] { _leader }.Concat(_etcd.Members.Where(m => m != _leader)).Select(m => new Uri(m.ClientUrl)).ToList();
         _store = await EtcdStore.OpenAsync(new EtcdStoreOptions { Endpoints = endpoints });
@@ -69,5 +70,28 @@ public sealed class EtcdStoreFailoverTests : IAsyncLifetime
         Assert.True(after > before);
         Assert.True(update.Succeeded);
         Assert.Equal(["/w/after", "/w/before"], (await _store.RangeAsync(new RangeRequest("/w/"), default)).Items.Select(kv => kv.Key));
+    }
+
+    [Fact]
+    public async Task Watch_QuietPrefixAfterProgressNotification_ResumesPastCompactedHistoryOfOtherKeys()
+    {
+        var start = await _store.CurrentRevisionAsync(default);
+        using var timeout = new CancellationTokenSource(Deadline);
+        await using var watch = _store.WatchAsync("/quiet/", start, timeout.Token).GetAsyncEnumerator();
+        var first = watch.MoveNextAsync().AsTask();
+        for (var i = 0; i < 20; i++)
+            await _store.CreateAsync($"/busy/{i}", Encoding.UTF8.GetBytes("x"), default);
+        var busyEnd = await _store.CurrentRevisionAsync(default);
+        await Task.Delay(TimeSpan.FromMilliseconds(500));   // several progress notifications
+
+        // The watched member dies and the history the quiet watch would replay from its start is compacted away:
+        // only a resume from the notified revision, not from the start, can continue.
+        await _store.CompactAsync(busyEnd, default);
+        _leader.Kill();
+        var revision = await _store.CreateAsync("/quiet/a", Encoding.UTF8.GetBytes("1"), default);
+
+        Assert.True(await first.WaitAsync(Deadline));
+        Assert.Equal(revision, watch.Current.Revision);
+        Assert.Equal("/quiet/a", watch.Current.Kv.Key);
     }
 }

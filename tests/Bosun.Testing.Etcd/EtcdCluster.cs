@@ -34,13 +34,13 @@ public sealed class EtcdCluster : IAsyncDisposable
     /// for each member before it starts (e.g. to restore a snapshot into its data directory); <paramref name="onDisk"/>
     /// puts the data under the temp dir instead of /dev/shm.
     /// </summary>
-    public static async Task<EtcdCluster> StartAsync(int size = 1, Func<EtcdMember, Task>? prepare = null, bool onDisk = false)
+    public static async Task<EtcdCluster> StartAsync(int size = 1, Func<EtcdMember, Task>? prepare = null, bool onDisk = false, params string[] extraArgs)
     {
         // Tests keep members in memory (/dev/shm); benchmarks ask for the disk, where etcd's fsyncs cost what they cost.
         var parent = !onDisk && Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
         var root = Directory.CreateDirectory(Path.Combine(parent, $"bosun-etcd-{Guid.NewGuid():N}")).FullName;
         var members = Enumerable.Range(0, size)
-            .Select(i => new EtcdMember($"m{i}", Path.Combine(root, $"m{i}"), FreePort(), FreePort()))
+            .Select(i => new EtcdMember($"m{i}", Path.Combine(root, $"m{i}"), FreePort(), FreePort(), extraArgs))
             .ToList();
         var initialCluster = string.Join(",", members.Select(m => $"{m.Name}={m.PeerUrl}"));
         var token = Path.GetFileName(root);
@@ -120,7 +120,7 @@ public sealed class EtcdCluster : IAsyncDisposable
 }
 
 /// <summary>One etcd process; the test kills and restarts it by PID.</summary>
-public sealed class EtcdMember(string name, string dataDir, int clientPort, int peerPort)
+public sealed class EtcdMember(string name, string dataDir, int clientPort, int peerPort, string[] extraArgs)
 {
     private Process? _process;
     private string? _initialCluster;
@@ -164,7 +164,7 @@ public sealed class EtcdMember(string name, string dataDir, int clientPort, int 
             "--heartbeat-interval", "50", "--election-timeout", "500",
             "--logger", "zap", "--log-outputs", LogFile, "--log-level", "warn",
         ];
-        foreach (var arg in args)
+        foreach (var arg in args.Concat(extraArgs))
             start.ArgumentList.Add(arg);
         _process = Process.Start(start) ?? throw new InvalidOperationException("etcd did not start");
     }
