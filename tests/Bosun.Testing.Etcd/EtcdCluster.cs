@@ -34,13 +34,17 @@ public sealed class EtcdCluster : IAsyncDisposable
     /// for each member before it starts (e.g. to restore a snapshot into its data directory); <paramref name="onDisk"/>
     /// puts the data under the temp dir instead of /dev/shm.
     /// </summary>
-    public static async Task<EtcdCluster> StartAsync(int size = 1, Func<EtcdMember, Task>? prepare = null, bool onDisk = false, params string[] extraArgs)
+    public static async Task<EtcdCluster> StartAsync(int size = 1, Func<EtcdMember, Task>? prepare = null, bool onDisk = false, params string[] extraArgs) =>
+        await StartAsync(size, prepare, onDisk, tls: null, extraArgs);
+
+    /// <summary>As above; with <paramref name="tls"/> the members serve clients over https and require client certificates.</summary>
+    public static async Task<EtcdCluster> StartAsync(int size, Func<EtcdMember, Task>? prepare, bool onDisk, EtcdTlsFiles? tls, params string[] extraArgs)
     {
         // Tests keep members in memory (/dev/shm); benchmarks ask for the disk, where etcd's fsyncs cost what they cost.
         var parent = !onDisk && Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
         var root = Directory.CreateDirectory(Path.Combine(parent, $"bosun-etcd-{Guid.NewGuid():N}")).FullName;
         var members = Enumerable.Range(0, size)
-            .Select(i => new EtcdMember($"m{i}", Path.Combine(root, $"m{i}"), FreePort(), FreePort(), extraArgs))
+            .Select(i => new EtcdMember($"m{i}", Path.Combine(root, $"m{i}"), FreePort(), FreePort(), [.. extraArgs, .. tls?.ServerArgs() ?? []]) { Tls = tls is not null })
             .ToList();
         var initialCluster = string.Join(",", members.Select(m => $"{m.Name}={m.PeerUrl}"));
         var token = Path.GetFileName(root);
@@ -130,7 +134,10 @@ public sealed class EtcdMember(string name, string dataDir, int clientPort, int 
 
     public string DataDir { get; } = dataDir;
 
-    public string ClientUrl => $"http://127.0.0.1:{clientPort}";
+    /// <summary>Clients must use https and a client certificate (health is then checked by TCP connect only).</summary>
+    public bool Tls { get; init; }
+
+    public string ClientUrl => $"{(Tls ? "https" : "http")}://127.0.0.1:{clientPort}";
 
     public string PeerUrl => $"http://127.0.0.1:{peerPort}";
 
@@ -191,6 +198,8 @@ public sealed class EtcdMember(string name, string dataDir, int clientPort, int 
 
     public async Task<bool> IsHealthyAsync(HttpClient http)
     {
+        if (Tls)
+            return await AcceptsConnectionsAsync();
         try
         {
             var body = await http.GetStringAsync($"{ClientUrl}/health");
@@ -218,6 +227,20 @@ public sealed class EtcdMember(string name, string dataDir, int clientPort, int 
         }
     }
 
+    private async Task<bool> AcceptsConnectionsAsync()
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, clientPort);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     public string LogTail()
     {
         try
@@ -230,4 +253,11 @@ public sealed class EtcdMember(string name, string dataDir, int clientPort, int 
             return "(no log)";
         }
     }
+}
+
+/// <summary>PEM files for an etcd that serves clients over TLS and requires client certificates signed by <see cref="CaFile"/>.</summary>
+public sealed record EtcdTlsFiles(string CaFile, string ServerCertFile, string ServerKeyFile)
+{
+    public IEnumerable<string> ServerArgs() =>
+        ["--cert-file", ServerCertFile, "--key-file", ServerKeyFile, "--trusted-ca-file", CaFile, "--client-cert-auth"];
 }
