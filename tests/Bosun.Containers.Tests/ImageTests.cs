@@ -69,6 +69,31 @@ public sealed class ImageTests(SharedContainerd shared)
     }
 
     [Fact]
+    public async Task ImageDirectory_RunAsync_ImportsATarballAddedWhileRunning()
+    {
+        var name = $"localhost/added-later-{Guid.NewGuid().ToString("N")[..8]}:1";
+        var dir = Directory.CreateTempSubdirectory("bosun-images-");
+        using var stop = new CancellationTokenSource();
+        var images = new ImageDirectory(dir.FullName, new ImageImporter(_containerd.Socket), NullLogger.Instance);
+        var running = images.RunAsync(TimeSpan.FromMilliseconds(200), stop.Token);
+        try
+        {
+            var tarball = Path.Combine(dir.FullName, "later.tar");
+            await using (var f = File.Create(tarball + ".part")) DockerArchiveWriter.Write(Marker, [name], new ImageConfig { Cmd = ["/bin/busybox", "true"] }, f);
+            File.Move(tarball + ".part", tarball);   // a copy in progress would be skipped until its mtime settles
+
+            await Pods.EventuallyAsync(async () => await StatusAsync(name) is not null, TimeSpan.FromSeconds(20), $"{name} imported from the images directory");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+            dir.Delete(recursive: true);
+            await _containerd.Cri.Images.RemoveImageAsync(new RemoveImageRequest { Image = new ImageSpec { Image = name } });
+        }
+    }
+
+    [Fact]
     public async Task PullImage_ThroughARegistriesYamlMirror_AsksTheMirrorAndReportsNotFound()
     {
         using var server = new NotFoundRegistry();

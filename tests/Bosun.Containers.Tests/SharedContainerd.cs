@@ -12,7 +12,7 @@ public sealed class SharedContainerd : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Containerd.DisposeAsync();
-        Assert.Empty(Containerd.Leftovers);
+        Assert.True(Containerd.Leftovers.Count == 0, "left on the host: " + string.Join("; ", Containerd.Leftovers));
     }
 }
 
