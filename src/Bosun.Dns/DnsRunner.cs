@@ -61,6 +61,7 @@ internal sealed partial class DnsRunner
         upstreams = upstreams.Where(u => !u.Equals(self)).ToList();
         var informers = Task.WhenAll(services.RunAsync(ct), slices.RunAsync(ct), pods.RunAsync(ct));
         DnsServerHost? server = null;
+        var publishing = Task.CompletedTask;
         try
         {
             await Task.WhenAll(services.WaitForSyncAsync(ct), slices.WaitForSyncAsync(ct), pods.WaitForSyncAsync(ct));
@@ -72,7 +73,7 @@ internal sealed partial class DnsRunner
                 server.Start();
             });
             Log.Serving(logger, self.ToString(), options.ClusterDomain, string.Join(", ", upstreams));
-            if (options.Publish is { } publish) await KubeDnsService.PublishAsync(api, publish, self, ct);
+            if (options.Publish is { } publish) publishing = PublishAsync(publish, self, ct);
             while (await changed.Reader.WaitToReadAsync(ct))
             {
                 changed.Reader.TryRead(out _);
@@ -83,9 +84,30 @@ internal sealed partial class DnsRunner
         finally
         {
             server?.Dispose();
+            try { await publishing; } catch (OperationCanceledException) { }
             if (options.Publish is { } publish) await KubeDnsService.UnpublishAsync(api, publish, logger);
         }
         await informers;
+    }
+
+    /// <summary>Publishes this server as kube-dns, retrying with back-off while the API refuses or is unreachable.</summary>
+    private async Task PublishAsync(KubeDnsPublication publish, IPEndPoint self, CancellationToken ct)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (true)
+        {
+            try
+            {
+                await KubeDnsService.PublishAsync(api, publish, self, ct);
+                return;
+            }
+            catch (Exception e) when (e is ApiException or HttpRequestException)
+            {
+                Log.PublishFailed(logger, e.Message);
+                await Task.Delay(delay, time, ct);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
+        }
     }
 
     private void Rebuild()
@@ -97,6 +119,9 @@ internal sealed partial class DnsRunner
 
     private static partial class Log
     {
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish kube-dns, retrying: {Reason}")]
+        public static partial void PublishFailed(ILogger logger, string reason);
+
         [LoggerMessage(Level = LogLevel.Information, Message = "Cluster DNS serving {Endpoint} for {Domain}, forwarding to [{Upstreams}]")]
         public static partial void Serving(ILogger logger, string endpoint, string domain, string upstreams);
     }

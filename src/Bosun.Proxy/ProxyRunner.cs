@@ -72,8 +72,9 @@ internal sealed partial class ProxyRunner
                 failures = 0;
                 Synced?.Invoke(stats);
             }
-            catch (Exception e) when (e is IptablesException or IOException or System.ComponentModel.Win32Exception)
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
+                // Whatever failed (a tool, a bug in rule generation), the node keeps its last rules and we retry in full.
                 failures++;
                 Log.SyncFailed(logger, e.Message, e);
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, failures)), time, ct);

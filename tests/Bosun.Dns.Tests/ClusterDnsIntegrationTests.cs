@@ -128,6 +128,27 @@ public sealed class ClusterDnsIntegrationTests
         // And the DNS answers for its own Service.
         await TestCluster.EventuallyAsync(async () => (await dns.QueryAsync("kube-dns.kube-system.svc.cluster.local", RecordType.A))!.AnswerRecords.OfType<ARecord>().Any(r => r.Address.ToString() == "10.96.0.10"));
     }
+
+    [Fact]
+    public async Task LargeHeadlessAnswer_IsTruncatedOverUdp_AndCompleteOverTcp()
+    {
+        await using var dns = await DnsFixture.StartAsync();
+        var api = dns.Cluster.Api;
+        await api.CreateAsync("default", Service("big", "None", Port("http", 80)), CancellationToken.None);
+        await api.CreateAsync("default", new V1EndpointSlice
+        {
+            Metadata = new V1ObjectMeta { Name = "big-1", Labels = new Dictionary<string, string> { ["kubernetes.io/service-name"] = "big" } },
+            AddressType = "IPv4",
+            Ports = [new Discoveryv1EndpointPort { Name = "http", Port = 80, Protocol = "TCP" }],
+            Endpoints = Enumerable.Range(1, 60).Select(i => new V1Endpoint { Addresses = [$"10.244.3.{i}"], Conditions = new V1EndpointConditions { Ready = true } }).ToList(),
+        }, CancellationToken.None);
+
+        await TestCluster.EventuallyAsync(async () => (await dns.QueryAsync("big.default.svc.cluster.local", RecordType.A, tcp: true))!.AnswerRecords.Count == 60);
+        var udp = await dns.RawUdpQueryAsync("big.default.svc.cluster.local");
+
+        Assert.True(udp.IsTruncated);
+        Assert.True(udp.AnswerRecords.Count < 60);
+    }
 }
 
 /// <summary>A tiny authoritative DNS server on loopback standing in for the host's resolver: one name, NXDOMAIN otherwise.</summary>

@@ -56,6 +56,25 @@ internal sealed class DnsFixture : IAsyncDisposable
         return await client.ResolveAsync(DomainName.Parse(name), type, RecordClass.INet, new DnsQueryOptions { IsRecursionDesired = true }, CancellationToken.None);
     }
 
+    /// <summary>One A query in one UDP datagram, the reply parsed as is (no retry over TCP, unlike ARSoft's client).</summary>
+    public async Task<DnsMessage> RawUdpQueryAsync(string name)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, Port));
+        var query = new List<byte> { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
+        foreach (var label in name.Split('.'))
+        {
+            query.Add((byte)label.Length);
+            query.AddRange(System.Text.Encoding.ASCII.GetBytes(label));
+        }
+        query.AddRange([0, 0, 1, 0, 1]);
+        await socket.SendAsync(query.ToArray());
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(3000);
+        var n = await socket.ReceiveAsync(buffer, timeout.Token);
+        return DnsMessage.Parse(new ArraySegment<byte>(buffer, 0, n));
+    }
+
     public async ValueTask DisposeAsync()
     {
         await stop.CancelAsync();

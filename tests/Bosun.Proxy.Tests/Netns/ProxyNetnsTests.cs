@@ -317,4 +317,36 @@ public sealed class ProxyNetnsTests(ITestOutputHelper output)
             foreach (var s in servers) s.Dispose();
         }
     }
+
+    [RootFact]
+    public async Task NodePort_WithoutEndpoints_IsRefusedFromOutside()
+    {
+        await using var h = await Harness.StartAsync();
+        var nodePort = (await h.Cluster.Api.CreateAsync("default", Service("np-empty", "NodePort"), CancellationToken.None)).Spec.Ports[0].NodePort!.Value;
+        await TestCluster.EventuallyAsync(async () => (await h.Lab.SaveAsync("filter")).Contains($"--dport {nodePort} -j REJECT"), TimeSpan.FromSeconds(10));
+
+        var reply = await Client.TcpAsync(h.Lab.Outside, NetLab.NodeAddress, nodePort);
+
+        Assert.True(reply.Refused, $"got {reply}");
+    }
+
+    [RootFact]
+    public async Task ExternalTrafficPolicyLocal_SendsOutsideTrafficOnlyToThisNodesEndpoints()
+    {
+        await using var h = await Harness.StartAsync();
+        var api = h.Cluster.Api;
+        var service = Service("local", "NodePort");
+        service.Spec.ExternalTrafficPolicy = "Local";
+        var created = await api.CreateAsync("default", service, CancellationToken.None);
+        var slice = Slice("local", PodIps);
+        slice.Endpoints[2].NodeName = "node-b";   // pod-2 stands for a pod on another node
+        await api.CreateAsync("default", slice, CancellationToken.None);
+        await WaitForNatAsync(h, s => s.Contains("KUBE-SVL-") && s.Contains(PodIps[2] + ":8080"), "local and cluster chains");
+
+        var outside = await CountAsync(() => Client.TcpAsync(h.Lab.Outside, NetLab.NodeAddress, created.Spec.Ports[0].NodePort!.Value), 30);
+        var inside = await CountAsync(() => Client.TcpAsync(h.ClientPod, created.Spec.ClusterIP, 80), 45);
+
+        Assert.Equal(["pod-0", "pod-1"], outside.Keys.Order());
+        Assert.Equal(["pod-0", "pod-1", "pod-2"], inside.Keys.Order());   // cluster IP traffic still uses every endpoint
+    }
 }
