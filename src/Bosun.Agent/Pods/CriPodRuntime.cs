@@ -109,6 +109,7 @@ internal sealed class CriPodRuntime(CriChannel cri)
             Message = message,
             Image = st.Image?.Image ?? "",
             ImageRef = st.ImageRef,
+            GracePeriodSeconds = long.TryParse(st.Annotations.GetValueOrDefault(CriLabels.PodTerminationGracePeriod, ""), NumberStyles.Integer, CultureInfo.InvariantCulture, out var g) ? g : null,
         };
     }
 

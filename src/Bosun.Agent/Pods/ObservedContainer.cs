@@ -30,6 +30,8 @@ internal sealed record ObservedContainer(
     public string Message { get; init; } = "";
     public string Image { get; init; } = "";
     public string ImageRef { get; init; } = "";
+    /// <summary>The pod's grace period stored on the container, for stopping it when the pod object is gone.</summary>
+    public long? GracePeriodSeconds { get; init; }
 
     public bool IsRunning => State == RuntimeContainerState.Running;
     public bool IsExited => State == RuntimeContainerState.Exited;

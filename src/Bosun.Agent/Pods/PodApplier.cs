@@ -259,8 +259,9 @@ internal sealed partial class PodApplier(
         var state = await runtime.GetAsync(uid, ct);
         if (pod is not null) await KillPodAsync(pod, state, grace, ct);
         else
-            foreach (var c in state.Running)
-                await Cri.StopContainerAsync(new StopContainerRequest { ContainerId = c.Id, Timeout = grace }, cancellationToken: ct);
+            // An orphan (its API object never seen): the grace period it was started with, as the kubelet does.
+            await Task.WhenAll(state.Running.Select(c => Cri.StopContainerAsync(
+                new StopContainerRequest { ContainerId = c.Id, Timeout = Math.Max(MinimumGraceSeconds, c.GracePeriodSeconds ?? grace) }, cancellationToken: ct).ResponseAsync));
         foreach (var c in state.Containers) await RemoveContainerQuietlyAsync(c.Id, ct);
         foreach (var s in state.Sandboxes)
         {
