@@ -12,6 +12,7 @@ var benchmarks = new Dictionary<string, Func<TimeSpan, Task<List<SummaryRow>>>>(
     ["smp"] = async d => { await StrategicMergeBenchmark.RunAsync(d); return []; },
     ["scheduler"] = async d => { await SchedulerBenchmark.RunAsync(d); return []; },
     ["cluster"] = ClusterBenchmark.RunAsync,
+    ["cri-start"] = CriStartBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !(args[0].Equals("all", StringComparison.OrdinalIgnoreCase) || benchmarks.ContainsKey(args[0])))

@@ -19,10 +19,12 @@ internal static class ImageCommand
         var workdir = new Option<string>("--workdir") { Description = "Working directory" };
         var expose = new Option<string[]>("--expose") { Description = "Exposed port, e.g. 80/tcp (repeatable)" };
         var output = new Option<string>("--output", "-o") { Description = "Tarball to write", Required = true };
+        var format = new Option<string>("--format") { Description = "docker-archive (docker save) or oci (OCI image layout)", DefaultValueFactory = _ => "docker-archive" };
+        format.AcceptOnlyFromAmong("docker-archive", "oci");
 
         var build = new Command("build", "Build a one-layer image tarball (docker-archive) from a directory.")
         {
-            rootfs, tag, entrypoint, cmd, env, workdir, expose, output,
+            rootfs, tag, entrypoint, cmd, env, workdir, expose, output, format,
         };
         build.SetAction(async (result, ct) =>
         {
@@ -46,7 +48,9 @@ internal static class ImageCommand
             var temp = file + ".tmp";
             BuiltImage image;
             await using (var stream = File.Create(temp))
-                image = DockerArchiveWriter.Write(Rootfs.FromDirectory(dir), [result.GetValue(tag)!], config, stream);
+                image = result.GetValue(format) == "oci"
+                    ? OciArchiveWriter.Write(Rootfs.FromDirectory(dir), result.GetValue(tag)!, config, stream)
+                    : DockerArchiveWriter.Write(Rootfs.FromDirectory(dir), [result.GetValue(tag)!], config, stream);
             File.Move(temp, file, overwrite: true);
             Console.WriteLine($"{image.RepoTags[0]} {image.Id} -> {file}");
             return 0;

@@ -35,9 +35,17 @@ internal sealed class ImageImporter(string containerdSocket, string ctrPath = "/
         };
         foreach (var a in (string[])["--address", containerdSocket, "--namespace", Namespace, .. args]) start.ArgumentList.Add(a);
         using var process = Process.Start(start) ?? throw new ImageImportException($"could not start {ctrPath}");
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
+        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        try
+        {
+            await process.WaitForExitAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);   // do not leave a ctr behind when the agent stops mid-import
+            throw;
+        }
         if (process.ExitCode != 0)
             throw new ImageImportException($"ctr {string.Join(' ', args)} failed (exit {process.ExitCode}): {(await stderr).Trim()} {(await stdout).Trim()}".Trim());
         return await stdout;

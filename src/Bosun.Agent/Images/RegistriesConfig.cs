@@ -102,13 +102,22 @@ internal sealed class RegistriesConfig
     /// <summary>Credentials configured for <paramref name="host"/>, for the CRI PullImage request, or null.</summary>
     public Auth? AuthFor(string host) => Configs.TryGetValue(host, out var r) ? r.Auth : null;
 
-    /// <summary>containerd's default upstream for a registry host (docker.io's real API endpoint differs from its name).</summary>
+    /// <summary>
+    /// containerd's default upstream for a registry host (docker.io's real API endpoint differs from its name); a
+    /// loopback registry is plain http, as docker and containerd treat localhost registries.
+    /// </summary>
     internal static string Upstream(string host) => host switch
     {
-        "docker.io" => "https://registry-1.docker.io",
-        "*" => "https://registry-1.docker.io",
+        "docker.io" or "*" => "https://registry-1.docker.io",
+        _ when IsLoopback(host) => $"http://{host}",
         _ => $"https://{host}",
     };
+
+    private static bool IsLoopback(string host)
+    {
+        var name = host.StartsWith('[') ? host[1..host.IndexOf(']')] : host.Split(':')[0];
+        return name == "localhost" || (System.Net.IPAddress.TryParse(name, out var ip) && System.Net.IPAddress.IsLoopback(ip));
+    }
 
     private static void AppendTls(StringBuilder s, Tls? tls, string indent)
     {

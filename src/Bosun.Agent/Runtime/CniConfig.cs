@@ -19,19 +19,34 @@ internal static class CniConfig
 
     /// <summary>
     /// Writes the conflist for <paramref name="podCidr"/> when it differs from what is on disk (atomically, by rename);
-    /// returns true when the file changed.
+    /// returns true when the file changed. When an earlier podCIDR is replaced, its gateway address is removed from the
+    /// bridge: the bridge plugin refuses a bridge that already has another address ("already has an IP address
+    /// different from …"). Pods started in the old range keep running but lose their gateway; upstream never meets
+    /// this because a Node's podCIDR does not change once set, and the agent only changes it once (its own default →
+    /// the IPAM controller's).
     /// </summary>
     public static bool Write(AgentPaths paths, string podCidr, string bridge = DefaultBridge)
     {
         var text = Render(podCidr, bridge, paths.CniIpamDir);
         var file = Path.Combine(paths.CniConfigDir, FileName);
-        if (File.Exists(file) && File.ReadAllText(file) == text) return false;
+        var previous = File.Exists(file) ? File.ReadAllText(file) : null;
+        if (previous == text) return false;
         Directory.CreateDirectory(paths.CniConfigDir);
         Directory.CreateDirectory(paths.CniIpamDir);
         var temp = file + ".tmp";
         File.WriteAllText(temp, text);
         File.Move(temp, file, overwrite: true);
+        if (previous is not null && ReadPodCidr(previous) is { } old && old != podCidr && IPNetwork.TryParse(old, out var oldNetwork))
+            DeleteBridgeAddress($"{Gateway(oldNetwork)}/{oldNetwork.PrefixLength}", bridge);
         return true;
+    }
+
+    private static void DeleteBridgeAddress(string address, string bridge)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in (string[])["addr", "del", address, "dev", bridge]) start.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(start);
+        process?.WaitForExit();   // fails harmlessly when the bridge does not exist (yet) or lacks the address
     }
 
     /// <summary>The conflist JSON. Throws <see cref="ArgumentException"/> for a podCIDR that is not an IPv4 network.</summary>
@@ -89,6 +104,27 @@ internal static class CniConfig
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    /// <summary>The podCIDR a conflist written by <see cref="Render"/> is for, or null when it is not one of ours.</summary>
+    public static string? ReadPodCidr(string conflist)
+    {
+        try
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(conflist);
+            return (string?)json?["plugins"]?[0]?["ipam"]?["ranges"]?[0]?[0]?["subnet"];
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The podCIDR currently written for the node, or null.</summary>
+    public static string? CurrentPodCidr(AgentPaths paths)
+    {
+        var file = Path.Combine(paths.CniConfigDir, FileName);
+        return File.Exists(file) ? ReadPodCidr(File.ReadAllText(file)) : null;
     }
 
     /// <summary>The bridge's address: the first host address of the podCIDR (as the bridge plugin's default).</summary>

@@ -80,6 +80,15 @@ public sealed class RegistriesConfigTests
         }
     }
 
+    [Theory]
+    [InlineData("docker.io", "https://registry-1.docker.io")]
+    [InlineData("quay.io", "https://quay.io")]
+    [InlineData("127.0.0.1:5000", "http://127.0.0.1:5000")]
+    [InlineData("localhost:5000", "http://localhost:5000")]
+    [InlineData("[::1]:5000", "http://[::1]:5000")]
+    public void Upstream_LoopbackRegistriesArePlainHttp(string host, string expected) =>
+        Assert.Equal(expected, RegistriesConfig.Upstream(host));
+
     [Fact]
     public void Parse_Empty_HasNoHosts() => Assert.Empty(RegistriesConfig.Parse("").ToHostsToml());
 }

@@ -29,6 +29,14 @@ public sealed class CniConfigTests
         Assert.True((bool?)plugins[1]!["snat"]);
     }
 
+    [Fact]
+    public void ReadPodCidr_OfARenderedConflist_IsItsPodCidr_AndNullForOthers()
+    {
+        Assert.Equal("10.244.7.0/24", CniConfig.ReadPodCidr(CniConfig.Render("10.244.7.0/24", "bosun0", "/x")));
+        Assert.Null(CniConfig.ReadPodCidr("{\"plugins\":[{\"type\":\"ptp\"}]}"));
+        Assert.Null(CniConfig.ReadPodCidr("not json"));
+    }
+
     [Theory]
     [InlineData("10.244.0.0", "podCIDR must be an IPv4 network")]
     [InlineData("fd00::/64", "podCIDR must be an IPv4 network")]

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using Bosun.Cri.V1;
+
+namespace Bosun.Testing.Containers;
+
+/// <summary>
+/// Raw CRI pod start, the reference the agent's pod-start latency is divided by (issue 5): RunPodSandbox →
+/// CreateContainer (busybox <c>sleep</c>, image present) → StartContainer → ContainerStatus polled every 5 ms until
+/// RUNNING. Pods are started one after another and left running, as a 30-replica workload would be, then removed.
+/// </summary>
+public static class CriPodStart
+{
+    public sealed record Result(IReadOnlyList<TimeSpan> StartTimes, TimeSpan Teardown);
+
+    public static async Task<Result> MeasureAsync(ContainerdFixture containerd, int pods, CancellationToken ct = default)
+    {
+        var cri = containerd.Cri;
+        var times = new List<TimeSpan>();
+        var sandboxes = new List<string>();
+        var teardown = TimeSpan.Zero;
+        try
+        {
+            for (var i = 0; i < pods; i++)
+            {
+                var uid = Guid.NewGuid().ToString();
+                var name = $"start-{i}";
+                var sandbox = new PodSandboxConfig
+                {
+                    Metadata = new PodSandboxMetadata { Name = name, Namespace = "bench", Uid = uid },
+                    Hostname = name,
+                    LogDirectory = containerd.LogDir(uid),
+                    Labels = { ["io.kubernetes.pod.name"] = name, ["io.kubernetes.pod.namespace"] = "bench", ["io.kubernetes.pod.uid"] = uid },
+                    Linux = new LinuxPodSandboxConfig { CgroupParent = containerd.CgroupParent(uid) },
+                };
+                Directory.CreateDirectory(Path.Combine(sandbox.LogDirectory, "sleeper"));
+                var container = new ContainerConfig
+                {
+                    Metadata = new ContainerMetadata { Name = "sleeper" },
+                    Image = new ImageSpec { Image = TestImages.Busybox },
+                    Command = { "sleep", "3600" },
+                    LogPath = "sleeper/0.log",
+                };
+
+                var watch = Stopwatch.StartNew();
+                var podId = (await cri.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = sandbox }, cancellationToken: ct)).PodSandboxId;
+                sandboxes.Add(podId);
+                var id = (await cri.Runtime.CreateContainerAsync(new CreateContainerRequest { PodSandboxId = podId, Config = container, SandboxConfig = sandbox }, cancellationToken: ct)).ContainerId;
+                await cri.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = id }, cancellationToken: ct);
+                while ((await cri.Runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = id }, cancellationToken: ct)).Status.State != ContainerState.ContainerRunning)
+                    await Task.Delay(5, ct);
+                times.Add(watch.Elapsed);
+            }
+        }
+        finally
+        {
+            var removing = Stopwatch.StartNew();
+            await Parallel.ForEachAsync(sandboxes, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (id, _) =>
+            {
+                await cri.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = id });
+                await cri.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = id });
+            });
+            teardown = removing.Elapsed;
+        }
+        return new Result(times, teardown);
+    }
+}
