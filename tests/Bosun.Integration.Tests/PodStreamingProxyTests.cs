@@ -81,6 +81,13 @@ public sealed class PodStreamingProxyTests(ServerFixture fixture) : IClassFixtur
             Addresses = [new V1NodeAddress { Type = "InternalIP", Address = "127.0.0.1" }],
             DaemonEndpoints = new V1NodeDaemonEndpoints { KubeletEndpoint = new V1DaemonEndpoint { Port = closedPort } },
         });
+        var p = await Server.Client.CoreV1.ReadNamespacedPodAsync(pod, ns);
+        p.Status = new V1PodStatus
+        {
+            Phase = "Running",
+            ContainerStatuses = [new V1ContainerStatus { Name = "a", Image = "busybox", ImageID = "", Ready = true, State = new V1ContainerState { Running = new V1ContainerStateRunning() } }],
+        };
+        await Server.Client.CoreV1.ReplaceNamespacedPodStatusAsync(p, pod, ns);
         var logs = await GetAsync($"/api/v1/namespaces/{ns}/pods/{pod}/log?container=a");
         Assert.Equal(503, logs.Code);
 
@@ -121,6 +128,28 @@ public sealed class PodStreamingProxyTests(ServerFixture fixture) : IClassFixtur
         var (code, _, body) = await GetAsync($"/api/v1/namespaces/{ns}/pods/pending/log");
         Assert.Equal(200, code);
         Assert.Equal("", body);
+    }
+
+    [Fact]
+    public async Task Logs_of_a_container_that_has_not_started_say_it_is_waiting()
+    {
+        var (ns, pod) = await PodOnNodeAsync(null);
+        var p = await Server.Client.CoreV1.ReadNamespacedPodAsync(pod, ns);
+        p.Status = new V1PodStatus
+        {
+            ContainerStatuses = [new V1ContainerStatus { Name = "a", Image = "busybox", ImageID = "", State = new V1ContainerState { Waiting = new V1ContainerStateWaiting { Reason = "ContainerCreating" } } }],
+        };
+        await Server.Client.CoreV1.ReplaceNamespacedPodStatusAsync(p, pod, ns);
+        var node = await Server.Client.CoreV1.ReadNodeAsync(p.Spec.NodeName);
+        node.Status = new V1NodeStatus
+        {
+            Addresses = [new V1NodeAddress { Type = "InternalIP", Address = "127.0.0.1" }],
+            DaemonEndpoints = new V1NodeDaemonEndpoints { KubeletEndpoint = new V1DaemonEndpoint { Port = ClosedLoopbackPort() } },
+        };
+        await Server.Client.CoreV1.ReplaceNodeStatusAsync(node, node.Metadata.Name);
+        var (code, status, _) = await GetAsync($"/api/v1/namespaces/{ns}/pods/{pod}/log?container=a");
+        Assert.Equal(400, code);
+        Assert.Equal("container \"a\" in pod \"p\" is waiting to start: ContainerCreating", (string?)status?["message"]);
     }
 
     /// <summary>A loopback port nothing listens on (bound, then released).</summary>

@@ -111,7 +111,7 @@ internal sealed class AgentRoutes(ContainerLogsHandler logs, RemoteCommandHandle
             logger.LogWarning(e, "CRI call failed for {Path}", ctx.Request.Path);
             await StreamRequest.ErrorAsync(ctx, e.StatusCode == Grpc.Core.StatusCode.NotFound ? 404 : 500, e.Status.Detail);
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException && !ctx.Response.HasStarted)
+        catch (Exception e) when (e is IOException or InvalidOperationException or System.Net.Sockets.SocketException && !ctx.Response.HasStarted)
         {
             logger.LogWarning(e, "streaming request failed for {Path}", ctx.Request.Path);
             await StreamRequest.ErrorAsync(ctx, 502, e.Message);

@@ -28,6 +28,7 @@ internal sealed class PodLogProxy(ResourceCatalog catalog, KubeletClient kubelet
             ctx.Response.ContentType = "text/plain";
             return;
         }
+        LogStatusCheck.Validate(target.Pod, name, target.Container!, ctx.Request.Query["previous"].ToString() is "true" or "1" or "t" or "T" or "True");
         var uri = new Uri($"https://{target.Endpoint.Authority}/containerLogs/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(target.Container!)}{query}");
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         HttpResponseMessage response;

@@ -43,8 +43,16 @@ internal sealed class PodUpgradeProxy(ResourceCatalog catalog, KubeletClient kub
         }
         await using (agent)
         {
-            var response = await HttpUpgradeClient.SendAsync(agent, ctx.Request.Method, path + ctx.Request.QueryString.Value,
-                target.Endpoint.Authority, Headers(ctx.Request), ct);
+            UpgradeResponse response;
+            try
+            {
+                response = await HttpUpgradeClient.SendAsync(agent, ctx.Request.Method, path + ctx.Request.QueryString.Value,
+                    target.Endpoint.Authority, Headers(ctx.Request), ct);
+            }
+            catch (IOException e)
+            {
+                throw ApiException.ServiceUnavailable($"error talking to the node agent at {target.Endpoint.Authority}: {e.Message}");
+            }
             if (!response.Upgraded)
             {
                 var text = Encoding.UTF8.GetString(response.Body).Trim();

@@ -210,6 +210,36 @@ public sealed class KubectlStreamingTests(StreamingClusterFixture fx, ITestOutpu
         Assert.Equal(input.Length.ToString(), out2.Stdout.Trim());
     }
 
+    [Theory]
+    [MemberData(nameof(Clients))]
+    public async Task Exec_with_a_tty_gets_the_terminal_size_of_the_client(string binary, bool websockets)
+    {
+        // script(1) gives kubectl a pseudo-terminal of 45 rows x 123 columns; kubectl sends that size on the resize channel.
+        var kubectl = $"{binary} --kubeconfig {fx.Cluster.KubeconfigPath} --cache-dir {fx.Node.DataDir}/home/cache exec -it {Pod} -c main -- sh -c 'sleep 1; stty size; echo tty-ok'";
+        var start = new System.Diagnostics.ProcessStartInfo("script", ["-qec", $"stty rows 45 cols 123; {kubectl}", "/dev/null"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["HOME"] = Path.Combine(fx.Node.DataDir, "home");
+        start.Environment["KUBECTL_REMOTE_COMMAND_WEBSOCKETS"] = websockets ? "true" : "false";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try { await process.WaitForExitAsync(cts.Token); }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        var text = await stdout;
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {text} {await stderr}");
+        Assert.Contains("45 123", text);
+        Assert.Contains("tty-ok\r\n", text);   // the remote side is a terminal: LF became CRLF
+    }
+
     private static async Task<int> ForwardedPortAsync(Process process)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));

@@ -76,6 +76,9 @@ public sealed class StreamingClusterFixture : IAsyncLifetime
             {
                 Name = c, Image = StreamingNode.Image, ImageID = "", Ready = true, RestartCount = c == "main" ? 1 : 0,
                 State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = DateTime.UtcNow } },
+                LastState = c == "main"
+                    ? new V1ContainerState { Terminated = new V1ContainerStateTerminated { ExitCode = 3, ContainerID = "containerd://" + first, Reason = "Error" } }
+                    : null,
             }).ToList(),
         };
         await Cluster.Api.UpdateStatusAsync(Namespace, PodName, pod, default);
