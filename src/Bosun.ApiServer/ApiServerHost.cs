@@ -47,6 +47,9 @@ public sealed class ApiServerHost : IAsyncDisposable
     /// <summary>Issues and checks service-account JWTs (the TokenRequest API and the JWT authenticator use it).</summary>
     public ServiceAccountTokens ServiceAccountTokens { get; private init; } = null!;
     public string AdminToken { get; }
+    /// <summary>The address other machines reach this server at: the bind address, or the first non-loopback IPv4 when bound to all.</summary>
+    public static IPAddress AdvertiseAddress(IPAddress bind) => KubernetesService.AdvertiseAddress(bind);
+
     /// <summary>The HTTPS address clients should use (loopback when bound to all addresses).</summary>
     public Uri Url { get; }
 
