@@ -92,7 +92,8 @@ roots += [("batch/v1","Job"),("batch/v1","CronJob"),("autoscaling/v1","Horizonta
   ("policy/v1","PodDisruptionBudget"),("policy/v1","Eviction"),("rbac/v1","Role"),("rbac/v1","ClusterRole"),("rbac/v1","RoleBinding"),("rbac/v1","ClusterRoleBinding"),
   ("storage/v1","StorageClass"),("scheduling/v1","PriorityClass"),("authentication/v1","TokenRequest"),("authorization/v1","SelfSubjectAccessReview"),
   ("authorization/v1","SubjectAccessReview"),("authorization/v1","LocalSubjectAccessReview"),("authorization/v1","SelfSubjectRulesReview"),
-  ("authentication/v1","SelfSubjectReview"),("authentication/v1","TokenReview")]
+  ("authentication/v1","SelfSubjectReview"),("authentication/v1","TokenReview"),
+  ("certificates/v1","CertificateSigningRequest")]
 out=[]; seen=set(); queue=[("k8s.io/api/"+d,n) for d,n in roots]
 # Option bodies typed clients send (a delete's DeleteOptions is encoded like any object body).
 queue += [("k8s.io/apimachinery/pkg/apis/meta/v1", "DeleteOptions")]

@@ -50,6 +50,9 @@ public sealed class ApiServerHost : IAsyncDisposable
     /// <summary>Issues and checks service-account JWTs (the TokenRequest API and the JWT authenticator use it).</summary>
     public ServiceAccountTokens ServiceAccountTokens { get; private init; } = null!;
     public string AdminToken { get; }
+    /// <summary>The address other machines reach this server at: the bind address, or the first non-loopback IPv4 when bound to all.</summary>
+    public static IPAddress AdvertiseAddress(IPAddress bind) => KubernetesService.AdvertiseAddress(bind);
+
     /// <summary>The HTTPS address clients should use (loopback when bound to all addresses).</summary>
     public Uri Url { get; }
 
@@ -109,7 +112,8 @@ public sealed class ApiServerHost : IAsyncDisposable
             new Security.Bootstrap.BootstrapTokenAuthenticator(new CatalogLookup(catalog), time));
         var metrics = new ResourceMetrics.MetricsApi(catalog, new ResourceMetrics.MetricsStore(time), time);
         var rbac = new RbacCache(storage, catalog);
-        var authorizer = Authorizers(rbac);
+        var nodes = new NodeAuthorizer(NodeAuthorizer.Follower(storage, catalog));
+        var authorizer = Authorizers(nodes, rbac);
         var reviews = new ReviewApi(authorizer, rbac, authenticator, new Http.ResponseWriter(time));
         var discovery = new Discovery(registrations.Concat(ResourceMetrics.MetricsApi.Registrations()).Concat(ReviewApi.Registrations()));
         var kubelets = new NodeProxy.KubeletClient(pki);
@@ -119,7 +123,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         var openApi = new OpenApiService(registrations.Select(OpenApiResources.From));
         app.UseMiddleware<RequestMetrics>();
         app.UseBosunAuthentication(authenticator);
-        app.UseMiddleware<AuthorizationMiddleware>(authorizer, rbac);
+        app.UseMiddleware<AuthorizationMiddleware>(authorizer, rbac, nodes);
         app.UseRouting();
 #pragma warning disable ASP0014 // explicit, so the OpenAPI endpoints run before the terminal resource dispatcher below
         app.UseEndpoints(e => e.MapOpenApi(openApi));
@@ -149,6 +153,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         loops.Start("namespace-cache", t => catalog.Namespaces.FollowAsync(cache, catalog.Get("", "v1", "namespaces").Registration, t));
         loops.Start("namespace-finalizer", t => new NamespaceFinalizer(catalog, cache, loggers.CreateLogger<NamespaceFinalizer>(), time).RunAsync(t));
         loops.Start("rbac-cache", t => rbac.FollowAsync(cache, t));
+        loops.Start("node-authorizer-graph", t => nodes.FollowAsync(cache, t));
         loops.Start("clusterrole-aggregation", t => new ClusterRoleAggregator(rbac, catalog, time, loggers.CreateLogger<ClusterRoleAggregator>()).RunAsync(t));
         loops.Start("resourcequota-status", t => new ResourceQuotaStatus(storage, catalog, time, loggers.CreateLogger<ResourceQuotaStatus>()).RunAsync(t));
         loops.Start("root-ca-publisher", t => new RootCaPublisher(storage, catalog, pki.CaPem, time, loggers.CreateLogger<RootCaPublisher>()).RunAsync(t));
@@ -172,7 +177,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         new CsrRequester());
 
     /// <summary>kube-apiserver's <c>--authorization-mode=Node,RBAC</c> behind the system:masters shortcut.</summary>
-    private static IAuthorizer Authorizers(RbacCache rbac) => new UnionAuthorizer(new MastersAuthorizer(), new RbacAuthorizer(() => rbac.Snapshot));
+    private static IAuthorizer Authorizers(NodeAuthorizer nodes, RbacCache rbac) =>
+        new UnionAuthorizer(new MastersAuthorizer(), nodes, new RbacAuthorizer(() => rbac.Snapshot));
 
     private static int BoundPort(WebApplication app)
     {

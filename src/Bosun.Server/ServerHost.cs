@@ -48,6 +48,7 @@ internal static partial class ServerHost
         {
             Log.Ready(logger, server.Url, config.KubeconfigPath);
             using var api = ApiClient.FromKubeconfig(config.KubeconfigPath, "bosun-server");
+            await PrintJoinCommandAsync(api, config, server, logger, stop.Token);
             var components = ControlPlane.Start(config, api, server.Pki.CaPem, loggers, stop.Token);
             components.Add(CompactionLeader.Start(config, api, storage, loggers, stop.Token));
             AgentRunner? agent = null;
@@ -106,6 +107,18 @@ internal static partial class ServerHost
         }
     }
 
+    /// <summary>The server's own bootstrap token (<c>server/node-token</c>, no expiry, as k3s's) and the command that joins a node with it.</summary>
+    private static async Task PrintJoinCommandAsync(ApiClient api, ServerConfig config, ApiServerHost server, ILogger logger, CancellationToken ct)
+    {
+        var token = Bosun.ApiServer.Security.Bootstrap.JoinCommand.EnsureNodeToken(Path.Combine(config.DataDir, "server"));
+        var secret = Bosun.ApiServer.Security.Bootstrap.BootstrapToken.Secret(token, null, DateTimeOffset.UtcNow, "bosun server's node token");
+        if (await api.TryGetAsync<k8s.Models.V1Secret>(secret.Metadata.NamespaceProperty, secret.Metadata.Name, ct) is null)
+            await api.CreateAsync(secret.Metadata.NamespaceProperty, secret, ct);
+        var advertise = ApiServerHost.AdvertiseAddress(config.BindAddress);
+        var url = new Uri($"https://{advertise}:{server.Url.Port}");
+        Log.JoinCommand(logger, Bosun.ApiServer.Security.Bootstrap.JoinCommand.Format(url, token, server.Pki.CaPem));
+    }
+
     private static ILoggerFactory CreateLoggers(bool json) => LoggerFactory.Create(b =>
     {
         b.SetMinimumLevel(LogLevel.Information);
@@ -122,6 +135,9 @@ internal static partial class ServerHost
 
     private static partial class Log
     {
+        [LoggerMessage(Level = LogLevel.Information, Message = "To join a node: {Command}")]
+        public static partial void JoinCommand(ILogger logger, string command);
+
         [LoggerMessage(Level = LogLevel.Information, Message = "Starting bosun server: data dir {DataDir}, datastore {Datastore}")]
         public static partial void Starting(ILogger logger, string dataDir, string datastore);
 

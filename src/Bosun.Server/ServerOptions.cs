@@ -91,6 +91,8 @@ internal sealed class ServerOptions
         return problems.Count == 0;
     }
 
+    public static string DefaultDataDirectory() => DefaultDataDir();
+
     private static string DefaultDataDir() => Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root"
         ? "/var/lib/bosun"
         : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".bosun");

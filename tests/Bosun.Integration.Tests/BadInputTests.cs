@@ -66,6 +66,10 @@ public sealed class BadInputFixture : IAsyncLifetime
                 },
             },
         }, Namespace);
+        // The root CA publisher writes kube-root-ca.crt into each namespace shortly after it appears; cases check that
+        // the store does not change, so let that write happen first.
+        await Security.TestServerWaits.EventuallyAsync(async () =>
+            (await c.CoreV1.ListNamespacedConfigMapAsync(Namespace)).Items.Any(m => m.Metadata.Name == "kube-root-ca.crt"));
     }
 
     public async Task DisposeAsync() => await Server.DisposeAsync();

@@ -7,7 +7,7 @@ namespace Bosun.ApiServer.Authorization;
 /// Runs after authentication: the request proceeds only when an authorizer allows it; otherwise Kubernetes' 403.
 /// The public health and version paths stay open to everyone, as authentication lets them through anonymously.
 /// </summary>
-internal sealed class AuthorizationMiddleware(RequestDelegate next, IAuthorizer authorizer, RbacCache rbac)
+internal sealed class AuthorizationMiddleware(RequestDelegate next, IAuthorizer authorizer, RbacCache rbac, NodeAuthorizer nodes)
 {
     public async Task InvokeAsync(HttpContext ctx)
     {
@@ -24,6 +24,7 @@ internal sealed class AuthorizationMiddleware(RequestDelegate next, IAuthorizer 
         {
             // Before refusing, catch up with storage: a binding created just before this request must count.
             await rbac.RefreshAsync(ctx.RequestAborted).ConfigureAwait(false);
+            if (NodeAuthorizer.NodeName(user) is not null) await nodes.RefreshAsync(ctx.RequestAborted).ConfigureAwait(false);
             result = authorizer.Authorize(attributes);
         }
         if (result.Decision != Decision.Allow) throw Forbidden.Exception(attributes, result.Reason);

@@ -147,3 +147,74 @@ public sealed class NodeJoinTests(ServerFixture fixture) : IDisposable
         Assert.Null(csr.Status?.Certificate);
     }
 }
+
+/// <summary>The Node authorizer, with a joined node's own credentials.</summary>
+[Trait("Category", "Integration")]
+[Collection("server")]
+public sealed class NodeAuthorizerTests(ServerFixture fixture) : IDisposable
+{
+    private readonly string dataDir = Path.Combine(Path.GetTempPath(), "bosun-node-" + Guid.NewGuid().ToString("N")[..8]);
+
+    private TestServer Server => fixture.Server;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(dataDir, recursive: true); } catch (DirectoryNotFoundException) { }
+    }
+
+    private async Task<Kubernetes> JoinAsync(string node)
+    {
+        var token = BootstrapToken.Generate();
+        await Server.Client.CoreV1.CreateNamespacedSecretAsync(BootstrapToken.Secret(token, TimeSpan.FromHours(1), DateTimeOffset.UtcNow), "kube-system");
+        using var ca = X509Certificate2.CreateFromPem(Server.Host.Pki.CaPem);
+        var kubeconfig = await NodeBootstrap.JoinAsync(Server.Host.Url, token, NodeBootstrap.CaHashes(ca).Der, node, Path.Combine(dataDir, node), CancellationToken.None);
+        return new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
+    }
+
+    private async Task PodOnAsync(string ns, string name, string node, string secret) =>
+        await Server.Client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = name },
+            Spec = new V1PodSpec
+            {
+                NodeName = node,
+                Containers = [new V1Container { Name = "c", Image = "busybox", EnvFrom = [new V1EnvFromSource { SecretRef = new V1SecretEnvSource { Name = secret } }] }],
+            },
+        }, ns);
+
+    [Fact]
+    public async Task JoinedNode_ReadsSecretsOfItsPodsOnly_AndWritesOnlyItsOwnNode()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var (mine, other) = ($"n1-{suffix}", $"n2-{suffix}");
+        var ns = await Server.NewNamespaceAsync("node");
+        foreach (var s in new[] { "mine", "theirs" })
+            await Server.Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = s }, StringData = new Dictionary<string, string> { ["k"] = s } }, ns);
+        await PodOnAsync(ns, "a", mine, "mine");
+        await PodOnAsync(ns, "b", other, "theirs");
+        using var node = await JoinAsync(mine);
+
+        var read = await node.CoreV1.ReadNamespacedSecretAsync("mine", ns);
+        Assert.Equal("mine", System.Text.Encoding.UTF8.GetString(read.Data["k"]));
+
+        var e = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() => node.CoreV1.ReadNamespacedSecretAsync("theirs", ns));
+        Assert.Equal(HttpStatusCode.Forbidden, e.Response.StatusCode);
+        Assert.Contains($"secrets \\\"theirs\\\" is forbidden: User \\\"system:node:{mine}\\\" cannot get resource \\\"secrets\\\" in API group \\\"\\\" in the namespace \\\"{ns}\\\": no relationship found between node '{mine}' and this object", e.Response.Content);
+
+        var list = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() => node.CoreV1.ListNamespacedSecretAsync(ns));
+        Assert.Equal(HttpStatusCode.Forbidden, list.Response.StatusCode);
+
+        await node.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = mine } });
+        await Server.Client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = other } });
+        var patch = new V1Patch("""{"metadata":{"labels":{"x":"y"}}}""", V1Patch.PatchType.MergePatch);
+        await node.CoreV1.PatchNodeAsync(patch, mine);
+        var foreign = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() => node.CoreV1.PatchNodeAsync(patch, other));
+        Assert.Equal(HttpStatusCode.Forbidden, foreign.Response.StatusCode);
+        Assert.NotEmpty((await node.CoreV1.ListNodeAsync()).Items);
+
+        var deletePod = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() => node.CoreV1.DeleteNamespacedPodAsync("b", ns));
+        Assert.Equal(HttpStatusCode.Forbidden, deletePod.Response.StatusCode);
+        await Server.Client.CoreV1.DeleteNodeAsync(mine);
+        await Server.Client.CoreV1.DeleteNodeAsync(other);
+    }
+}
