@@ -29,6 +29,16 @@ internal sealed record AgentOptions
     public TimeSpan RestartBackoffInitial { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>How often the static pod manifest directory is read.</summary>
     public TimeSpan StaticPodScanInterval { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>The cluster CA (PEM): the streaming server accepts only client certificates it signed (the API server's).</summary>
+    public string? ClusterCaPem { get; init; }
+    /// <summary>The pod network of the whole cluster; the service proxy masquerades traffic from outside it.</summary>
+    public string? ClusterCidr { get; init; }
+    /// <summary>Run the iptables service proxy (k3s: <c>--disable-kube-proxy</c> turns it off).</summary>
+    public bool RunServiceProxy { get; init; } = true;
+    /// <summary>Serve cluster DNS on the node address and publish it behind the kube-dns Service IP (<see cref="ClusterDns"/>).</summary>
+    public bool RunClusterDns { get; init; } = true;
+    /// <summary>Port of the node-local DNS server (53; tests that run several agents on one host pick another).</summary>
+    public int DnsPort { get; init; } = 53;
     /// <summary>Node labels added at registration.</summary>
     public IReadOnlyDictionary<string, string> NodeLabels { get; init; } = new Dictionary<string, string>();
 }

@@ -24,12 +24,15 @@ internal static class AgentCommand
         var noInstall = new Option<bool>("--no-install") { Description = "Never install missing host packages; print the apt-get line and exit" };
         var clusterDns = new Option<string?>("--cluster-dns") { Description = "Cluster DNS Service IP for ClusterFirst pods", DefaultValueFactory = _ => "10.96.0.10" };
         var clusterDomain = new Option<string>("--cluster-domain") { Description = "Cluster DNS domain", DefaultValueFactory = _ => "cluster.local" };
+        var clusterCidr = new Option<string>("--cluster-cidr") { Description = "Pod IP range of the whole cluster (the proxy masquerades traffic from outside it)", DefaultValueFactory = _ => "10.244.0.0/16" };
+        var disableProxy = new Option<bool>("--disable-kube-proxy") { Description = "Do not run the iptables service proxy" };
+        var disableDns = new Option<bool>("--disable-cluster-dns") { Description = "Do not run the node-local cluster DNS" };
         var cgroupRoot = new Option<string>("--cgroup-root") { Description = "Parent cgroup of the pods", DefaultValueFactory = _ => "/bosun" };
         var port = new Option<int>("--kubelet-port") { Description = "Port of the agent's streaming server, published on the Node", DefaultValueFactory = _ => 10250 };
 
         var command = new Command("agent", "Run a node agent that joins a cluster and runs its pods on containerd.")
         {
-            server, token, serverCa, dataDir, nodeName, nodeIp, runtime, noInstall, clusterDns, clusterDomain, port, cgroupRoot,
+            server, token, serverCa, dataDir, nodeName, nodeIp, runtime, noInstall, clusterDns, clusterDomain, port, cgroupRoot, clusterCidr, disableProxy, disableDns,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -40,13 +43,20 @@ internal static class AgentCommand
             if (result.GetValue(nodeIp) is { } ip && !IPAddress.TryParse(ip, out _)) problems.Add($"--node-ip: \"{ip}\" is not an IP address");
             if (result.GetValue(clusterDns) is { } dns && !IPAddress.TryParse(dns, out _)) problems.Add($"--cluster-dns: \"{dns}\" is not an IP address");
             if (result.GetValue(cgroupRoot) is not { } cg || !cg.StartsWith('/') || cg.Contains("..")) problems.Add($"--cgroup-root must be an absolute cgroup path, got \"{result.GetValue(cgroupRoot)}\"");
+            if (!IPNetwork.TryParse(result.GetValue(clusterCidr), out _)) problems.Add($"--cluster-cidr: \"{result.GetValue(clusterCidr)}\" is not a CIDR");
             if (result.GetValue(port) is < 1 or > 65535) problems.Add($"--kubelet-port must be 1-65535, got {result.GetValue(port)}");
             ApiClient? api = null;
+            string? caPem = null;
             try
             {
                 var (hash, bearer) = AgentJoin.ParseToken(result.GetValue(token)!);
                 var caFile = result.GetValue(serverCa) ?? DefaultCa(dir);
-                if (problems.Count == 0) api = AgentJoin.Client(url!, bearer, AgentJoin.LoadCa(caFile, hash));
+                if (problems.Count == 0)
+                {
+                    var ca = AgentJoin.LoadCa(caFile, hash);
+                    caPem = ca.ExportCertificatePem();
+                    api = AgentJoin.Client(url!, bearer, ca);
+                }
             }
             catch (Exception e) when (e is FormatException or ArgumentException or IOException or System.Security.Cryptography.CryptographicException)
             {
@@ -59,7 +69,7 @@ internal static class AgentCommand
             }
             var options = new AgentOptions
             {
-                NodeName = (result.GetValue(nodeName) ?? Dns.GetHostName()).ToLowerInvariant(),
+                NodeName = (result.GetValue(nodeName) ?? System.Net.Dns.GetHostName()).ToLowerInvariant(),
                 DataDir = dir,
                 RuntimeEndpoint = result.GetValue(runtime) ?? "",
                 NodeIp = result.GetValue(nodeIp),
@@ -67,6 +77,10 @@ internal static class AgentCommand
                 ClusterDomain = result.GetValue(clusterDomain)!,
                 StreamingPort = result.GetValue(port),
                 CgroupRoot = result.GetValue(cgroupRoot)!,
+                ClusterCaPem = caPem,
+                ClusterCidr = result.GetValue(clusterCidr),
+                RunServiceProxy = !result.GetValue(disableProxy),
+                RunClusterDns = !result.GetValue(disableDns),
             };
             using (api)
                 return await RunAsync(options, result.GetValue(noInstall), api!, ct);

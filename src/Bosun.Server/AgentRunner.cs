@@ -1,29 +1,38 @@
+using System.Net;
 using Bosun.Agent;
-using Bosun.Agent.Pods;
+using Bosun.Agent.Logs;
+using Bosun.Agent.Metrics;
 using Bosun.Agent.Runtime;
+using Bosun.Agent.Server;
 using Bosun.Agent.Storage;
 using Bosun.Agent.Volumes;
 using Bosun.Client;
+using Bosun.Dns;
+using Bosun.Proxy;
 using Microsoft.Extensions.Logging;
 
 namespace Bosun.Server;
 
 /// <summary>
-/// Starts a node agent with its runtime: its own supervised containerd (unless an endpoint is given), the pause image,
-/// the images directory, then <see cref="AgentHost"/> with the CNI config written for the node's podCIDR. Used by
-/// <c>bosun agent</c> and by <c>bosun server</c>. Stopping leaves containerd and the pods running.
+/// Starts a node agent with everything that runs beside its pod workers: the runtime (its own supervised containerd
+/// unless an endpoint is given, the pause image, the images directory, the CNI config for the node's podCIDR), the
+/// volume manager and local-path provisioner, the streaming server the API server proxies logs/exec/port-forward to,
+/// log rotation, resource metrics, the service proxy and cluster DNS. Used by <c>bosun agent</c> and by
+/// <c>bosun server</c>. Stopping leaves containerd and the pods running, as a stopped kubelet does.
 /// </summary>
 internal sealed class AgentRunner : IAsyncDisposable
 {
     private readonly NodeRuntime runtime;
     private readonly AgentHost host;
+    private readonly AgentServer streaming;
     private readonly CancellationTokenSource stop;
     private readonly Task loops;
 
-    private AgentRunner(NodeRuntime runtime, AgentHost host, CancellationTokenSource stop, Task loops)
+    private AgentRunner(NodeRuntime runtime, AgentHost host, AgentServer streaming, CancellationTokenSource stop, Task loops)
     {
         this.runtime = runtime;
         this.host = host;
+        this.streaming = streaming;
         this.stop = stop;
         this.loops = loops;
     }
@@ -42,28 +51,66 @@ internal sealed class AgentRunner : IAsyncDisposable
         }, loggers.CreateLogger<NodeRuntime>(), ct);
         var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var loops = new List<Task>();
+        AgentServer? streaming = null;
         try
         {
+            var time = TimeProvider.System;
+            // The streaming port must be open before the Node publishes it.
+            streaming = await AgentServer.StartAsync(new AgentServerOptions
+            {
+                Port = options.StreamingPort,
+                ClientCaPem = options.ClusterCaPem ?? throw new InvalidOperationException("the cluster CA is needed for the agent's streaming server"),
+                ServingNames = options.NodeIp is null ? [] : [options.NodeIp],
+            }, paths, runtime.Cri.Runtime, loggers, time, ct);
             // Volumes: pod volume set-up with a one-minute resync of projected files; local-path claims provisioned on this node.
             var objects = new ApiVolumeObjects(api);
-            var volumes = new VolumeManager(paths, objects, objects, TimeProvider.System, loggers.CreateLogger<VolumeManager>());
-            var provisioner = new LocalPathProvisioner(api, options.NodeName, paths, loggers, TimeProvider.System);
-            var watcher = new VolumeObjectWatcher(api, volumes, loggers, TimeProvider.System);
+            var volumes = new VolumeManager(paths, objects, objects, time, loggers.CreateLogger<VolumeManager>());
+            var provisioner = new LocalPathProvisioner(api, options.NodeName, paths, loggers, time);
+            var watcher = new VolumeObjectWatcher(api, volumes, loggers, time);
             loops.Add(Loop(t => runtime.Images.RunAsync(TimeSpan.FromSeconds(5), t), stop.Token));
             loops.Add(Loop(volumes.RunAsync, stop.Token));
             loops.Add(Loop(watcher.RunAsync, stop.Token));
             loops.Add(Loop(provisioner.RunAsync, stop.Token));
-            var host = await AgentHost.StartAsync(options with { RuntimeEndpoint = runtime.Endpoint.Socket }, api, volumes, loggers, TimeProvider.System,
-                (cidr, _) => { runtime.SetPodCidr(cidr); return Task.CompletedTask; }, ct);
-            return new AgentRunner(runtime, host, stop, Task.WhenAll(loops));
+            loops.Add(Loop(t => new LogRotator(runtime.Cri.Runtime, loggers.CreateLogger<LogRotator>(), time).RunAsync(TimeSpan.FromSeconds(10), t), stop.Token));
+            var host = await AgentHost.StartAsync(options with { RuntimeEndpoint = runtime.Endpoint.Socket, StreamingPort = streaming.Port }, api, volumes,
+                loggers, time, (cidr, _) => { runtime.SetPodCidr(cidr); return Task.CompletedTask; }, ct);
+            loops.Add(Loop(new MetricsReporter(runtime.Cri, api, options.NodeName, loggers.CreateLogger<MetricsReporter>()).RunAsync, stop.Token));
+            loops.AddRange(NetworkServices(options, host, api, loggers, stop.Token));
+            return new AgentRunner(runtime, host, streaming, stop, Task.WhenAll(loops));
         }
         catch
         {
             await stop.CancelAsync();
             await Task.WhenAll(loops);
+            if (streaming is not null) await streaming.DisposeAsync();
             stop.Dispose();
             runtime.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>The seed's kube-proxy and cluster DNS, both API clients on this node.</summary>
+    private static IEnumerable<Task> NetworkServices(AgentOptions options, AgentHost host, ApiClient api, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var nodeIp = IPAddress.Parse(host.Node.InternalIp);
+        if (options.RunServiceProxy)
+        {
+            yield return Loop(t => ServiceProxy.RunAsync(api, new ProxyOptions
+            {
+                NodeName = options.NodeName,
+                NodeAddresses = [nodeIp],
+                ClusterCidr = options.ClusterCidr is { } cidr ? IPNetwork.Parse(cidr) : null,
+            }, t, loggers), ct);
+        }
+        if (options.RunClusterDns && options.ClusterDns is { } dns)
+        {
+            yield return Loop(t => ClusterDns.RunAsync(api, new DnsOptions
+            {
+                ListenAddress = nodeIp,
+                Port = options.DnsPort,
+                ClusterDomain = options.ClusterDomain,
+                Publish = new KubeDnsPublication(IPAddress.Parse(dns), options.NodeName),
+            }, t, loggers), ct);
         }
     }
 
@@ -78,6 +125,7 @@ internal sealed class AgentRunner : IAsyncDisposable
         await stop.CancelAsync();
         await host.DisposeAsync();
         await loops;
+        await streaming.DisposeAsync();
         runtime.Dispose();
         stop.Dispose();
     }

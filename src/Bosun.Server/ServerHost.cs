@@ -56,7 +56,7 @@ internal static partial class ServerHost
             {
                 try
                 {
-                    agent = await AgentRunner.StartAsync(AgentOptionsFor(config), config.NoInstall, api, loggers, stop.Token);
+                    agent = await AgentRunner.StartAsync(AgentOptionsFor(config, server.Pki.CaPem), config.NoInstall, api, loggers, stop.Token);
                 }
                 catch (Exception e) when (e is InvalidOperationException or FormatException or Agent.Runtime.HostDependencyException or Agent.Runtime.ContainerdException)
                 {
@@ -81,7 +81,7 @@ internal static partial class ServerHost
     }
 
     /// <summary>The built-in agent: same data dir and cluster DNS settings as the server.</summary>
-    private static Agent.AgentOptions AgentOptionsFor(ServerConfig config) => new()
+    private static Agent.AgentOptions AgentOptionsFor(ServerConfig config, string caPem) => new()
     {
         NodeName = config.NodeName,
         DataDir = config.DataDir,
@@ -91,6 +91,10 @@ internal static partial class ServerHost
         ClusterDomain = config.ClusterDomain,
         StreamingPort = config.KubeletPort,
         CgroupRoot = config.CgroupRoot,
+        ClusterCaPem = caPem,
+        ClusterCidr = config.ClusterCidr.ToString(),
+        RunServiceProxy = !config.DisableKubeProxy,
+        RunClusterDns = !config.DisableClusterDns,
     };
 
     /// <summary>The open store, or null after telling the user why it cannot be reached (etcd down, bad TLS files).</summary>

@@ -39,6 +39,8 @@ internal sealed class ServerOptions
     public string? NodeName { get; init; }
     public string? NodeIp { get; init; }
     public string? ContainerRuntimeEndpoint { get; init; }
+    public bool DisableKubeProxy { get; init; }
+    public bool DisableClusterDns { get; init; }
     public int KubeletPort { get; init; } = 10250;
     public bool NoInstall { get; init; }
     public string CgroupRoot { get; init; } = "/bosun";
@@ -79,6 +81,8 @@ internal sealed class ServerOptions
             ContainerRuntimeEndpoint = ContainerRuntimeEndpoint,
             NoInstall = NoInstall,
             KubeletPort = KubeletPort,
+            DisableKubeProxy = DisableKubeProxy,
+            DisableClusterDns = DisableClusterDns,
             Token = string.IsNullOrEmpty(Token) ? null : Token,
             LeaseDuration = TimeSpan.FromSeconds(LeaderElectLeaseDurationSeconds),
             Compaction = new Bosun.ApiServer.Bootstrap.CompactionPolicy
@@ -121,6 +125,8 @@ internal sealed record ServerConfig(string DataDir, IPAddress BindAddress, int P
     public string? NodeIp { get; init; }
     /// <summary>An existing CRI socket; null: the agent supervises its own containerd.</summary>
     public string? ContainerRuntimeEndpoint { get; init; }
+    public bool DisableKubeProxy { get; init; }
+    public bool DisableClusterDns { get; init; }
     public int KubeletPort { get; init; } = 10250;
     public bool NoInstall { get; init; }
     /// <summary>Set: share the cluster CA and admin token with the other servers through the datastore.</summary>

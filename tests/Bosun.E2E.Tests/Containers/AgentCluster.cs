@@ -37,7 +37,8 @@ public sealed class AgentCluster : IAsyncLifetime
     {
         Server = await BosunProcess.StartWithAgentAsync(DataDir,
             "--node-name", NodeName, "--node-ip", "127.0.0.1", "--kubelet-port", FreePort.Next().ToString(),
-            "--container-runtime-endpoint", Containerd.Socket, "--node-monitor-grace-period", "20");
+            "--container-runtime-endpoint", Containerd.Socket, "--node-monitor-grace-period", "20",
+            "--disable-kube-proxy", "--disable-cluster-dns");
     }
 
     /// <summary>A namespace of the test's own; the fixture deletes them all (and so their pods) at the end.</summary>
