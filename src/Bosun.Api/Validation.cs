@@ -79,6 +79,16 @@ public static class Validation
     }
 
     /// <summary>RFC 1123 subdomain (the default object name rule): at most 253 characters.</summary>
+    /// <summary>path.IsValidPathSegmentName: what RBAC object names must be (<c>system:node</c> is fine, <c>a/b</c> is not).</summary>
+    public static IReadOnlyList<string> IsValidPathSegmentName(string value)
+    {
+        if (value is "." or "..") return [$"may not be '{value}'"];
+        var errors = new List<string>();
+        if (value.Contains('/')) errors.Add("may not contain '/'");
+        if (value.Contains('%')) errors.Add("may not contain '%'");
+        return errors;
+    }
+
     public static IReadOnlyList<string> IsDns1123Subdomain(string value)
     {
         ArgumentNullException.ThrowIfNull(value);

@@ -1,4 +1,5 @@
 using System.Net;
+using Bosun.ApiServer.Authorization;
 using Bosun.ApiServer.Bootstrap;
 using Bosun.ApiServer.Http;
 using Bosun.ApiServer.OpenApi;
@@ -6,6 +7,7 @@ using Bosun.ApiServer.Registry;
 using Bosun.ApiServer.Registry.Allocation;
 using Bosun.ApiServer.Registry.Kinds;
 using Bosun.ApiServer.Security;
+using Bosun.ApiServer.Security.ServiceAccounts;
 using Bosun.ApiServer.Watch;
 using Bosun.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -37,7 +39,12 @@ public sealed class ApiServerHost : IAsyncDisposable
         Url = url;
     }
 
+    private ServiceAccountKey? serviceAccountKey;
+
     public ClusterPki Pki { get; }
+
+    /// <summary>Issues and checks service-account JWTs (the TokenRequest API and the JWT authenticator use it).</summary>
+    public ServiceAccountTokens ServiceAccountTokens { get; private init; } = null!;
     public string AdminToken { get; }
     /// <summary>The HTTPS address clients should use (loopback when bound to all addresses).</summary>
     public Uri Url { get; }
@@ -60,6 +67,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         {
             await cache.StartAsync(ct);
             await DefaultNamespaces.EnsureAsync(catalog, ct);
+            await DefaultStorageClass.EnsureAsync(catalog, ct);
+            await BootstrapPolicy.EnsureAsync(catalog, ct);
             // Allocations live in memory: rebuild them from the stored Services before anything can allocate.
             foreach (var store in catalog.All) await store.RestoreAllocationsAsync(ct);
             return await StartHttpAsync(config, registrations, catalog, services, cache, storage, pki, tokenFile, adminToken, loggers, time, ct);
@@ -88,14 +97,21 @@ public sealed class ApiServerHost : IAsyncDisposable
             o.Limits.Http2.MaxStreamsPerConnection = 1000;
         });
         var app = builder.Build();
-        var authenticator = CompositeAuthenticator.Create(pki, tokenFile, time);
+        var saKey = ServiceAccountKey.LoadOrCreate(pki.Directory);
+        var saTokens = new ServiceAccountTokens(saKey, ServiceAccountTokens.DefaultIssuer(config.ClusterDomain), time);
+        var authenticator = CompositeAuthenticator.Create(pki, tokenFile, time, new ServiceAccountAuthenticator(saTokens, new CatalogLookup(catalog)));
         var metrics = new ResourceMetrics.MetricsApi(catalog, new ResourceMetrics.MetricsStore(time), time);
-        var endpoints = new Endpoints(catalog, new Discovery(registrations.Concat(ResourceMetrics.MetricsApi.Registrations())), cache, storage, time, metrics);
+        var rbac = new RbacCache(storage, catalog);
+        var authorizer = Authorizers(rbac);
+        var reviews = new ReviewApi(authorizer, rbac, authenticator, new Http.ResponseWriter(time));
+        var discovery = new Discovery(registrations.Concat(ResourceMetrics.MetricsApi.Registrations()).Concat(ReviewApi.Registrations()));
+        var endpoints = new Endpoints(catalog, discovery, cache, storage, time, metrics, saTokens, reviews);
         // Built on first request, not here: generating the documents (reflection over KubernetesClient plus its 25 MB XML
         // documentation) costs ~0.4 s of start-up and ~85 MB of resident memory that an idle server would keep for nothing.
         var openApi = new OpenApiService(registrations.Select(OpenApiResources.From));
         app.UseMiddleware<RequestMetrics>();
         app.UseBosunAuthentication(authenticator);
+        app.UseMiddleware<AuthorizationMiddleware>(authorizer, rbac);
         app.UseRouting();
 #pragma warning disable ASP0014 // explicit, so the OpenAPI endpoints run before the terminal resource dispatcher below
         app.UseEndpoints(e => e.MapOpenApi(openApi));
@@ -124,10 +140,15 @@ public sealed class ApiServerHost : IAsyncDisposable
         var loops = new BackgroundLoops(loggers.CreateLogger<BackgroundLoops>());
         loops.Start("namespace-cache", t => catalog.Namespaces.FollowAsync(cache, catalog.Get("", "v1", "namespaces").Registration, t));
         loops.Start("namespace-finalizer", t => new NamespaceFinalizer(catalog, cache, loggers.CreateLogger<NamespaceFinalizer>(), time).RunAsync(t));
+        loops.Start("rbac-cache", t => rbac.FollowAsync(cache, t));
+        loops.Start("clusterrole-aggregation", t => new ClusterRoleAggregator(rbac, catalog, time, loggers.CreateLogger<ClusterRoleAggregator>()).RunAsync(t));
         loops.Start("compactor", t => new Compactor(storage, config.CompactionInterval, time, loggers.CreateLogger<Compactor>()).RunAsync(t));
         endpoints.Ready = true;
-        return new ApiServerHost(app, cache, loops, pki, adminToken, url);
+        return new ApiServerHost(app, cache, loops, pki, adminToken, url) { ServiceAccountTokens = saTokens, serviceAccountKey = saKey };
     }
+
+    /// <summary>kube-apiserver's <c>--authorization-mode=Node,RBAC</c> behind the system:masters shortcut.</summary>
+    private static IAuthorizer Authorizers(RbacCache rbac) => new UnionAuthorizer(new MastersAuthorizer(), new RbacAuthorizer(() => rbac.Snapshot));
 
     private static int BoundPort(WebApplication app)
     {
@@ -141,6 +162,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         await app.StopAsync(CancellationToken.None);
         await app.DisposeAsync();
         await cache.DisposeAsync();
+        serviceAccountKey?.Dispose();
         Pki.Dispose();
     }
 }

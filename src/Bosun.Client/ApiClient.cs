@@ -122,6 +122,13 @@ public sealed class ApiClient : IDisposable
         using var response = await SendAsync(HttpMethod.Post, ResourceType.Of<TParent>().ObjectPath(ns, name, subresource), Json(body), null, ct);
     }
 
+    /// <summary>Creates a subresource object and reads the answer, e.g. a <c>TokenRequest</c> on <c>serviceaccounts/token</c>.</summary>
+    public async Task<TResult> PostSubresourceAsync<TParent, TResult>(string? ns, string name, string subresource, object body, CancellationToken ct)
+    {
+        using var response = await SendAsync(HttpMethod.Post, ResourceType.Of<TParent>().ObjectPath(ns, name, subresource), Json(body), null, ct);
+        return await ReadAsync<TResult>(response, ct);
+    }
+
     /// <summary>
     /// Watches changes after <paramref name="resourceVersion"/>. Ends when the server closes the stream; throws
     /// <see cref="ApiException"/> with code 410 when the revision is too old (the caller relists).

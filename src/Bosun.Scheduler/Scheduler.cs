@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Bosun.Client;
 using Bosun.Scheduler.Cache;
 using Bosun.Scheduler.Framework;
+using Bosun.Scheduler.Plugins.VolumeBinding;
 using Bosun.Scheduler.Queue;
 using k8s;
 using k8s.Models;
@@ -30,6 +31,9 @@ public sealed partial class Scheduler
     private readonly EventRecorder events;
     private readonly SemaphoreSlim bindSlots;
     private readonly ConcurrentDictionary<Task, byte> background = new();
+    private readonly InformerVolumeLister volumeLister = new();
+    private readonly VolumeBindingPlugin volumeBinding;
+    private readonly VolumeBinder volumeBinder;
     private Informer<V1Pod>? pods;
 
     public Scheduler(ApiClient api, ILoggerFactory loggers, TimeProvider? time = null, SchedulerOptions? options = null)
@@ -39,7 +43,10 @@ public sealed partial class Scheduler
         logger = loggers.CreateLogger<Scheduler>();
         this.time = time ?? TimeProvider.System;
         this.options = options ?? new SchedulerOptions();
-        algorithm = new SchedulingAlgorithm(this.options.Profile, this.options.PercentageOfNodesToScore, new Random(this.options.Seed));
+        volumeBinding = new VolumeBindingPlugin(volumeLister);
+        volumeBinder = new VolumeBinder(api);
+        algorithm = new SchedulingAlgorithm(this.options.Profile.WithVolumeBinding(volumeBinding), this.options.PercentageOfNodesToScore,
+            new Random(this.options.Seed));
         events = new EventRecorder(api, Component, loggers.CreateLogger<EventRecorder>(), this.time);
         bindSlots = new SemaphoreSlim(this.options.MaxInFlightBindings);
         Queue = new SchedulingQueue(this.time);
@@ -76,14 +83,17 @@ public sealed partial class Scheduler
         pods = new Informer<V1Pod>(api, loggers.CreateLogger("Bosun.Scheduler.Informer.Pod"), time);
         nodes.On(Guard<V1Node>(OnNodeAdded), Guard<V1Node>(OnNodeUpdated), Guard<V1Node>(OnNodeDeleted));
         pods.On(Guard<V1Pod>(OnPodAdded), Guard<V1Pod>(OnPodUpdated), Guard<V1Pod>(OnPodDeleted));
+        var storage = StartStorageInformers();
         Task[] loops =
         [
             nodes.RunAsync(stop.Token), pods.RunAsync(stop.Token), events.RunAsync(stop.Token), Queue.RunAsync(stop.Token),
+            .. storage.Select(i => i.RunAsync(stop.Token)),
         ];
         try
         {
             await nodes.WaitForSyncAsync(ct);
             await pods.WaitForSyncAsync(ct);
+            foreach (var informer in storage) await informer.WaitForSyncAsync(ct);
             Log.Started(logger, Cache.NodeCount);
             while (!ct.IsCancellationRequested) await ScheduleOneAsync(ct);
         }
@@ -95,6 +105,22 @@ public sealed partial class Scheduler
             await stop.CancelAsync();
             await WhenAllQuietly([.. loops, .. background.Keys]);
         }
+    }
+
+    /// <summary>Claims, volumes and classes for the VolumeBinding plugin; any change may help a pod it rejected.</summary>
+    private IInformer[] StartStorageInformers()
+    {
+        var claims = new Informer<V1PersistentVolumeClaim>(api, loggers.CreateLogger("Bosun.Scheduler.Informer.PersistentVolumeClaim"), time);
+        var volumes = new Informer<V1PersistentVolume>(api, loggers.CreateLogger("Bosun.Scheduler.Informer.PersistentVolume"), time);
+        var classes = new Informer<V1StorageClass>(api, loggers.CreateLogger("Bosun.Scheduler.Informer.StorageClass"), time);
+        void Changed() => Queue.MoveAllToActiveOrBackoff(ClusterEvent.StorageChange);
+        claims.On(_ => Changed(), (_, _) => Changed());
+        volumes.On(_ => Changed(), (_, _) => Changed(), _ => Changed());
+        classes.On(_ => Changed(), (_, _) => Changed());
+        volumeLister.Claims = claims;
+        volumeLister.PersistentVolumes = volumes;
+        volumeLister.Classes = classes;
+        return [claims, volumes, classes];
     }
 
     /// <summary>One pod: pop, decide, assume, and hand the bind to the background.</summary>
@@ -120,16 +146,19 @@ public sealed partial class Scheduler
             return;
         }
         var node = result.SuggestedHost!;
+        var volumes = Cache.Run(nodes => nodes.FirstOrDefault(n => n.Name == node) is { } info ? volumeBinding.DecideFor(current, info) : null);
         Cache.AssumePod(pod, node);
         await bindSlots.WaitAsync(ct);
-        Track(BindAsync(queued, current, node, ct));
+        Track(BindAsync(queued, current, node, volumes, ct));
     }
 
-    private async Task BindAsync(QueuedPodInfo queued, V1Pod pod, string node, CancellationToken ct)
+    private async Task BindAsync(QueuedPodInfo queued, V1Pod pod, string node, VolumeBindingPlugin.Decision? volumes, CancellationToken ct)
     {
         var key = queued.Pod.Key;
         try
         {
+            // PreBind: the claims learn their node (or volume) before the pod is bound to it.
+            if (volumes is not null && !await PreBindVolumesAsync(queued, pod, node, volumes, ct)) return;
             var binding = new V1Binding
             {
                 Metadata = new V1ObjectMeta { Name = key.Name, NamespaceProperty = key.Namespace, Uid = pod.Metadata.Uid },
@@ -160,6 +189,29 @@ public sealed partial class Scheduler
         finally
         {
             bindSlots.Release();
+        }
+    }
+
+    /// <summary>
+    /// Writes the VolumeBinding decision. A failure (a volume taken meanwhile: 409) sends the pod back to back-off
+    /// for a fresh decision, never out of the queue as a conflicting pod binding would.
+    /// </summary>
+    private async Task<bool> PreBindVolumesAsync(QueuedPodInfo queued, V1Pod pod, string node, VolumeBindingPlugin.Decision volumes, CancellationToken ct)
+    {
+        try
+        {
+            await volumeBinder.ApplyAsync(volumes, node, ct);
+            return true;
+        }
+        catch (Exception e) when (e is ApiException or HttpRequestException)
+        {
+            var key = queued.Pod.Key;
+            Cache.ForgetPod(key);
+            Log.BindFailed(logger, key, node, e.Message);
+            events.Record(EventTarget(pod), EventRecorder.Warning, "FailedScheduling",
+                $"running PreBind plugin \"{VolumeBindingPlugin.PluginName}\": {e.Message}");
+            Queue.AddBackoff(queued);
+            return false;
         }
     }
 

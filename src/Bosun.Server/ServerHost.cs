@@ -45,7 +45,7 @@ internal static partial class ServerHost
         {
             Log.Ready(logger, server.Url, config.KubeconfigPath);
             using var api = ApiClient.FromKubeconfig(config.KubeconfigPath, "bosun-server");
-            var components = ControlPlane.Start(config, api, loggers, stop.Token);
+            var components = ControlPlane.Start(config, api, server.Pki.CaPem, loggers, stop.Token);
             AgentRunner? agent = null;
             if (!config.DisableAgent)
             {

@@ -191,6 +191,8 @@ internal sealed class Discovery
         if (r.HasScale) yield return ("scale", "Scale", "autoscaling", "v1", SubresourceVerbs);
         if (r.HasStatus) yield return ("status", r.Kind, r.Group, r.Version, SubresourceVerbs);
         if (PodBinding.Serves(r)) yield return (PodBinding.Subresource, "Binding", "", "v1", CreateOnly);
+        if (Security.ServiceAccounts.TokenRequestHandler.Serves(r))
+            yield return (Security.ServiceAccounts.TokenRequestHandler.Subresource, "TokenRequest", "authentication.k8s.io", "v1", CreateOnly);
     }
 
     private byte[] Aggregated(string version, bool core) => Write(w =>

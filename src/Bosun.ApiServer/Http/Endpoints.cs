@@ -13,9 +13,9 @@ namespace Bosun.ApiServer.Http;
 /// A plain switch on the path (one place to read), after authentication has run.
 /// </summary>
 internal sealed class Endpoints(ResourceCatalog catalog, Discovery discovery, WatchCache cache, IKeyValueStore storage, TimeProvider time,
-    ResourceMetrics.MetricsApi metrics)
+    ResourceMetrics.MetricsApi metrics, Security.ServiceAccounts.ServiceAccountTokens? tokens = null, Authorization.ReviewApi? reviews = null)
 {
-    private readonly ResourceHandler resources = new(catalog, new WatchStreamer(cache, storage, time), new ResponseWriter(time));
+    private readonly ResourceHandler resources = new(catalog, new WatchStreamer(cache, storage, time), new ResponseWriter(time), tokens);
 
     /// <summary>Set once start-up has finished; <c>/readyz</c> answers 500 until then.</summary>
     public bool Ready { get; set; }
@@ -34,6 +34,7 @@ internal sealed class Endpoints(ResourceCatalog catalog, Discovery discovery, Wa
             "/apis" => discovery.ApisAsync(ctx),
             "/api/v1" => ResourceList(ctx, "v1"),
             _ when ResourceMetrics.MetricsApi.Handles(path) => metrics.HandleAsync(ctx, path),
+            _ when reviews is not null && Authorization.ReviewApi.Handles(path) && path.Count(c => c == '/') > 3 => reviews.HandleAsync(ctx, path),
             _ when path.StartsWith("/apis/", StringComparison.Ordinal) && path.Count(c => c == '/') == 2 => Group(ctx, path["/apis/".Length..]),
             _ when path.StartsWith("/apis/", StringComparison.Ordinal) && path.Count(c => c == '/') == 3 => ResourceList(ctx, path["/apis/".Length..]),
             _ => ResourceAsync(ctx, path),

@@ -11,8 +11,10 @@ namespace Bosun.ApiServer.Http;
 /// Serves every resource URL: maps the HTTP method and path to a verb and runs it on the resource's
 /// <see cref="GenericStore"/>; the scale and eviction subresources go to their own handlers. Bodies, query options and responses are Kubernetes' wire formats.
 /// </summary>
-internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer watches, ResponseWriter responses)
+internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer watches, ResponseWriter responses,
+    Security.ServiceAccounts.ServiceAccountTokens? tokens = null)
 {
+    private readonly Security.ServiceAccounts.TokenRequestHandler? tokenRequests = tokens is null ? null : new(tokens, catalog, responses);
     private readonly ScaleHandler scales = new(responses);
     private readonly EvictionHandler evictions = new(responses, catalog.Find("policy", "v1", "poddisruptionbudgets"));
 
@@ -26,6 +28,12 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
         if (info.Subresource == PodBinding.Subresource && PodBinding.Serves(reg) && info.Namespace is not null)
         {
             await PodBinding.HandleAsync(ctx, store, info, responses, ctx.RequestAborted);
+            return;
+        }
+        if (info.Subresource == Security.ServiceAccounts.TokenRequestHandler.Subresource && tokenRequests is not null
+            && Security.ServiceAccounts.TokenRequestHandler.Serves(reg) && info.Namespace is not null)
+        {
+            await tokenRequests.HandleAsync(ctx, info.Namespace, info.Name!, ctx.RequestAborted);
             return;
         }
         if (info.Subresource is { } sub && !(sub == "status" && reg.HasStatus) && !(sub == "scale" && reg.HasScale)

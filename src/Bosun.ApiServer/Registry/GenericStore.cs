@@ -57,6 +57,7 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
         if (reg.HasStatus && reg.Strategy.ResetsStatusOnCreate) obj.Remove("status");
         reg.Strategy.Default(obj);
         reg.Strategy.PrepareForCreate(obj);
+        if (reg.Strategy is IAdmittingStrategy admission) await admission.AdmitCreateAsync(obj, storage, ct);
         if (options.FieldManager is { } manager && !options.Applying)
             Patch.ManagedFields.RecordUpdate(new JsonObject(), obj, manager, reg, null, now);
         var name = obj.Obj("metadata").Str("name") ?? "";

@@ -28,7 +28,7 @@ public sealed class AuthenticationMiddleware
 
     public async Task InvokeAsync(HttpContext ctx)
     {
-        var user = TryAuthenticate(ctx);
+        var user = await TryAuthenticateAsync(ctx).ConfigureAwait(false);
         if (user is null && !IsAnonymousPath(ctx.Request.Path))
         {
             ctx.Response.StatusCode = StatusCodes.Status401Unauthorized;
@@ -65,11 +65,11 @@ public sealed class AuthenticationMiddleware
     /// An authenticator bug must not turn into a 500 that leaks details or, worse, into a request that passes:
     /// treat it as "no identity" and log it.
     /// </summary>
-    private UserInfo? TryAuthenticate(HttpContext ctx)
+    private async ValueTask<UserInfo?> TryAuthenticateAsync(HttpContext ctx)
     {
         try
         {
-            return _authenticator.Authenticate(ctx);
+            return await _authenticator.AuthenticateAsync(ctx).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

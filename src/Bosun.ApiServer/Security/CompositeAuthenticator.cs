@@ -12,15 +12,18 @@ public sealed class CompositeAuthenticator : IAuthenticator
         _authenticators = authenticators.ToArray();
     }
 
-    /// <summary>The standard chain: x509 against <paramref name="pki"/>'s CA, then the static tokens in <paramref name="tokenFile"/>.</summary>
-    public static CompositeAuthenticator Create(ClusterPki pki, string tokenFile, TimeProvider time)
-        => new(new X509Authenticator(pki.CaCertificate, time), TokenAuthenticator.FromFile(tokenFile));
+    /// <summary>
+    /// The standard chain: x509 against <paramref name="pki"/>'s CA, then the static tokens in <paramref name="tokenFile"/>,
+    /// then whatever else the server adds (service-account JWTs, bootstrap tokens).
+    /// </summary>
+    public static CompositeAuthenticator Create(ClusterPki pki, string tokenFile, TimeProvider time, params IEnumerable<IAuthenticator> more)
+        => new([new X509Authenticator(pki.CaCertificate, time), TokenAuthenticator.FromFile(tokenFile), .. more]);
 
-    public UserInfo? Authenticate(HttpContext ctx)
+    public async ValueTask<UserInfo?> AuthenticateAsync(HttpContext ctx)
     {
         foreach (var authenticator in _authenticators)
         {
-            if (authenticator.Authenticate(ctx) is { } user)
+            if (await authenticator.AuthenticateAsync(ctx).ConfigureAwait(false) is { } user)
             {
                 return user;
             }

@@ -11,5 +11,5 @@ public interface IAuthenticator
     /// Returns the identity, or null when this authenticator finds no valid credentials of its kind.
     /// Must not throw for malformed or hostile input.
     /// </summary>
-    UserInfo? Authenticate(HttpContext ctx);
+    ValueTask<UserInfo?> AuthenticateAsync(HttpContext ctx);
 }

@@ -22,6 +22,8 @@ internal sealed class TokenAuthenticator : IAuthenticator
     /// <summary>Reads a <c>--token-auth-file</c> once; later edits to the file are not picked up.</summary>
     public static TokenAuthenticator FromFile(string path) => new(TokenFile.Parse(File.ReadAllText(path)));
 
+    public ValueTask<UserInfo?> AuthenticateAsync(HttpContext ctx) => ValueTask.FromResult(Authenticate(ctx));
+
     public UserInfo? Authenticate(HttpContext ctx)
     {
         var token = ExtractBearer(ctx.Request.Headers[HeaderNames.Authorization]);

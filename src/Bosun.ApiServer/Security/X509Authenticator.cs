@@ -32,6 +32,8 @@ internal sealed class X509Authenticator : IAuthenticator
 
     public UserInfo? Authenticate(HttpContext ctx) => Authenticate(ctx.Connection.ClientCertificate);
 
+    public ValueTask<UserInfo?> AuthenticateAsync(HttpContext ctx) => ValueTask.FromResult(Authenticate(ctx));
+
     internal UserInfo? Authenticate(X509Certificate2? cert)
     {
         if (cert is null)

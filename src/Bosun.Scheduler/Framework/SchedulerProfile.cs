@@ -23,6 +23,22 @@ public sealed class SchedulerProfile
     public IReadOnlyList<IPreScorePlugin> PreScores { get; init; } = [];
     public IReadOnlyList<(IScorePlugin Plugin, int Weight)> Scores { get; init; } = [];
 
+    /// <summary>This profile with VolumeBinding added where kube-scheduler runs it (filters: after NodeResourcesFit).</summary>
+    public SchedulerProfile WithVolumeBinding(Plugins.VolumeBinding.VolumeBindingPlugin plugin)
+    {
+        var filters = Filters.ToList();
+        var fit = filters.FindIndex(f => f.Name == "NodeResourcesFit");
+        filters.Insert(fit < 0 ? filters.Count : fit + 1, plugin);
+        return new SchedulerProfile
+        {
+            SchedulerName = SchedulerName,
+            PreFilters = [.. PreFilters, plugin],
+            Filters = filters,
+            PreScores = PreScores,
+            Scores = Scores,
+        };
+    }
+
     /// <summary>The default plugin set and weights of kube-scheduler (TaintToleration 3; NodeAffinity, PodTopologySpread, InterPodAffinity 2; the rest 1).</summary>
     public static SchedulerProfile Default(ScoringStrategy strategy = ScoringStrategy.LeastAllocated)
     {

@@ -10,6 +10,7 @@ public sealed record ClusterEvent(string Label, IReadOnlySet<string>? Plugins = 
     public static readonly ClusterEvent NodeUpdate = new("NodeUpdate");
     public static readonly ClusterEvent AssignedPodDelete = new("AssignedPodDelete");
     public static readonly ClusterEvent AssignedPodAdd = new("AssignedPodAdd", new HashSet<string> { "InterPodAffinity", "PodTopologySpread" });
+    public static readonly ClusterEvent StorageChange = new("StorageChange", new HashSet<string> { "VolumeBinding" });
     public static readonly ClusterEvent UnschedulableTimeout = new("UnschedulableTimeout");
     public static readonly ClusterEvent ForceActivate = new("ForceActivate");
 

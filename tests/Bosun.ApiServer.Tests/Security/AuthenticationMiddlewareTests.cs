@@ -98,6 +98,6 @@ public sealed class AuthenticationMiddlewareTests
     /// <summary>Stands in for a buggy authenticator; the middleware must fail closed.</summary>
     private sealed class ThrowingAuthenticator : IAuthenticator
     {
-        public UserInfo Authenticate(HttpContext ctx) => throw new InvalidOperationException("boom");
+        public ValueTask<UserInfo?> AuthenticateAsync(HttpContext ctx) => throw new InvalidOperationException("boom");
     }
 }

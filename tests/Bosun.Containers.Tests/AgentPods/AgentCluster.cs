@@ -1,4 +1,5 @@
 using Bosun.Agent;
+using Bosun.Agent.Volumes;
 using Bosun.Testing;
 using Bosun.Testing.Containers;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -18,6 +19,7 @@ public sealed class AgentCluster : IAsyncLifetime
     {
         Containerd = await ContainerdFixture.StartAsync();
         Cluster = await TestCluster.StartAsync();
+        await ServiceAccountBasics.EnsureAsync(Cluster, "default");
     }
 
     /// <summary>Options of an agent on the shared containerd, with short back-offs and a unique cgroup root the fixture removes.</summary>
@@ -34,9 +36,13 @@ public sealed class AgentCluster : IAsyncLifetime
         ClusterDns = "10.96.0.10",
     };
 
-    internal Task<AgentHost> StartAgentAsync(string node) =>
-        AgentHost.StartAsync(Options(node), Cluster.Api, new EmptyDirVolumes(new AgentPaths(Containerd.DataDir)), NullLoggerFactory.Instance,
-            TimeProvider.System, null, CancellationToken.None);
+    /// <summary>An agent with the real volume manager (every pod has the projected service-account volume).</summary>
+    internal Task<AgentHost> StartAgentAsync(string node)
+    {
+        var objects = new ApiVolumeObjects(Cluster.Api);
+        var volumes = new VolumeManager(new AgentPaths(Containerd.DataDir), objects, objects, TimeProvider.System, NullLogger<VolumeManager>.Instance);
+        return AgentHost.StartAsync(Options(node), Cluster.Api, volumes, NullLoggerFactory.Instance, TimeProvider.System, null, CancellationToken.None);
+    }
 
     public async Task DisposeAsync()
     {

@@ -6,7 +6,16 @@ namespace Bosun.ApiServer.Registry.Defaulting;
 /// <summary>Defaults of the smaller kinds: Secret, PersistentVolume(Claim), HorizontalPodAutoscaler v2, Endpoints, EndpointSlice.</summary>
 internal static class CoreDefaults
 {
-    public static void Secret(JsonObject obj) => String(obj, "type", "Opaque");
+    /// <summary>Type Opaque; <c>stringData</c> is write-only: merged into <c>data</c> (base64, winning over the same key) and dropped, as upstream's conversion does.</summary>
+    public static void Secret(JsonObject obj)
+    {
+        String(obj, "type", "Opaque");
+        if (obj["stringData"] is not JsonObject stringData) return;
+        var data = obj.Ensure("data");
+        foreach (var (key, value) in stringData)
+            data[key] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(value?.GetValue<string>() ?? ""));
+        obj.Remove("stringData");
+    }
 
     /// <summary>A claim (also a StatefulSet's claim template) is Filesystem and, until bound, Pending.</summary>
     public static void PersistentVolumeClaim(JsonObject obj)

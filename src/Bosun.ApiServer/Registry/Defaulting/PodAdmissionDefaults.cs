@@ -5,11 +5,11 @@ namespace Bosun.ApiServer.Registry.Defaulting;
 
 /// <summary>
 /// What kube-apiserver's default mutating admission plugins add to a new Pod (create only, never templates):
-/// the <c>default</c> service account (ServiceAccount), priority 0 and PreemptLowerPriority (Priority), and the 300 s
+/// the <c>default</c> service account and its token volume (ServiceAccount, <see cref="ServiceAccountTokenVolume"/>), priority 0 and PreemptLowerPriority (Priority), and the 300 s
 /// not-ready/unreachable NoExecute tolerations (DefaultTolerationSeconds).
 /// <para>
 /// Not done, because they need storage lookups the pure strategy does not make: rejecting a missing service account,
-/// the projected token volume, and the value of user-defined PriorityClasses (only the two system classes are known).
+/// a service account's automountServiceAccountToken, and the value of user-defined PriorityClasses (only the two system classes are known).
 /// </para>
 /// </summary>
 internal static class PodAdmissionDefaults
@@ -20,6 +20,7 @@ internal static class PodAdmissionDefaults
     {
         var spec = pod.Ensure("spec");
         ServiceAccount(spec);
+        ServiceAccountTokenVolume.Apply(pod);
         Priority(spec);
         Tolerations(spec);
     }

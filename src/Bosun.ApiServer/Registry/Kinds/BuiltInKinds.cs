@@ -73,11 +73,11 @@ internal static class BuiltInKinds
         Kind<V1PodDisruptionBudget, V1PodDisruptionBudgetList>("policy", "v1", "poddisruptionbudgets", true, status: true, shortNames: ["pdb"], generation: true),
         // rbac.authorization.k8s.io/v1
         Kind<V1ClusterRoleBinding, V1ClusterRoleBindingList>("rbac.authorization.k8s.io", "v1", "clusterrolebindings", false,
-            strategy: new KindStrategy { Defaults = ClusterDefaults.RoleBinding }),
-        Kind<V1ClusterRole, V1ClusterRoleList>("rbac.authorization.k8s.io", "v1", "clusterroles", false),
+            strategy: new KindStrategy { Defaults = ClusterDefaults.RoleBinding }, names: Bosun.Api.Validation.IsValidPathSegmentName),
+        Kind<V1ClusterRole, V1ClusterRoleList>("rbac.authorization.k8s.io", "v1", "clusterroles", false, names: Bosun.Api.Validation.IsValidPathSegmentName),
         Kind<V1RoleBinding, V1RoleBindingList>("rbac.authorization.k8s.io", "v1", "rolebindings", true,
-            strategy: new KindStrategy { Defaults = ClusterDefaults.RoleBinding }),
-        Kind<V1Role, V1RoleList>("rbac.authorization.k8s.io", "v1", "roles", true),
+            strategy: new KindStrategy { Defaults = ClusterDefaults.RoleBinding }, names: Bosun.Api.Validation.IsValidPathSegmentName),
+        Kind<V1Role, V1RoleList>("rbac.authorization.k8s.io", "v1", "roles", true, names: Bosun.Api.Validation.IsValidPathSegmentName),
         // storage.k8s.io/v1
         Kind<V1StorageClass, V1StorageClassList>("storage.k8s.io", "v1", "storageclasses", false, shortNames: ["sc"],
             strategy: new KindStrategy { Defaults = ClusterDefaults.StorageClass }),
