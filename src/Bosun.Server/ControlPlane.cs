@@ -10,7 +10,7 @@ namespace Bosun.Server;
 /// </summary>
 internal static partial class ControlPlane
 {
-    public static List<Task> Start(ServerConfig config, ApiClient api, ILoggerFactory loggers, CancellationToken ct)
+    public static List<Task> Start(ServerConfig config, ApiClient controllerApi, ApiClient schedulerApi, ILoggerFactory loggers, CancellationToken ct)
     {
         var identity = $"{Environment.MachineName}_{Guid.NewGuid():N}";
         var tasks = new List<Task>();
@@ -21,10 +21,10 @@ internal static partial class ControlPlane
                 ClusterCidr = config.ClusterCidr.ToString(),
                 NodeMonitorGracePeriod = config.NodeMonitorGracePeriod,
             };
-            tasks.Add(Task.Run(() => new ControllerManager(api, loggers, TimeProvider.System, identity, options).RunAsync(ct), ct));
+            tasks.Add(Task.Run(() => new ControllerManager(controllerApi, loggers, TimeProvider.System, identity, options).RunAsync(ct), ct));
         }
         if (!config.DisableScheduler)
-            tasks.Add(Task.Run(() => new Scheduler.Scheduler(api, loggers, TimeProvider.System).RunAsync(ct), ct));
+            tasks.Add(Task.Run(() => new Scheduler.Scheduler(schedulerApi, loggers, TimeProvider.System).RunAsync(ct), ct));
         return tasks;
     }
 

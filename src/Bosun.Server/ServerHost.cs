@@ -1,3 +1,4 @@
+using Bosun.ApiServer.Security;
 using System.Runtime.InteropServices;
 using Bosun.ApiServer;
 using Bosun.Client;
@@ -47,7 +48,10 @@ internal static partial class ServerHost
             if (!config.DisableAgent) Log.NoAgentYet(logger);
             using var api = ApiClient.FromKubeconfig(config.KubeconfigPath, "bosun-server");
             await PrintJoinCommandAsync(api, config, server, logger, stop.Token);
-            var components = ControlPlane.Start(config, api, loggers, stop.Token);
+            // The scheduler and the controller manager run under their own identities and RBAC roles.
+            using var schedulerApi = ApiClient.FromKubeconfig(ComponentCredentials.KubeconfigPath(apiConfig.StateDirectory, "scheduler"), "bosun-scheduler");
+            using var controllerApi = ApiClient.FromKubeconfig(ComponentCredentials.KubeconfigPath(apiConfig.StateDirectory, "controller"), "bosun-controller-manager");
+            var components = ControlPlane.Start(config, controllerApi, schedulerApi, loggers, stop.Token);
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token);
