@@ -147,6 +147,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         if (config.KubeconfigPath is { } kubeconfig)
             KubeconfigWriter.Write(kubeconfig, url.ToString().TrimEnd('/'), pki.CaPem, pki.AdminCertificatePem, pki.AdminKeyPem);
 
+        ComponentCredentials.Write(pki, config.StateDirectory, url.ToString().TrimEnd('/'));
         await KubernetesService.EnsureAsync(catalog, services.Ips.FirstAddress, KubernetesService.AdvertiseAddress(config.BindAddress), port, ct);
 
         var loops = new BackgroundLoops(loggers.CreateLogger<BackgroundLoops>());

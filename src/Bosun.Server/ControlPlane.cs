@@ -10,7 +10,7 @@ namespace Bosun.Server;
 /// </summary>
 internal static partial class ControlPlane
 {
-    public static List<Task> Start(ServerConfig config, ApiClient api, string caPem, ILoggerFactory loggers, CancellationToken ct)
+    public static List<Task> Start(ServerConfig config, ApiClient controllerApi, ApiClient schedulerApi, string caPem, ILoggerFactory loggers, CancellationToken ct)
     {
         var identity = $"{Environment.MachineName}_{Guid.NewGuid():N}";
         var tasks = new List<Task>();
@@ -23,12 +23,12 @@ internal static partial class ControlPlane
                 RootCaPem = caPem,
                 LeaderElectLeaseDuration = config.LeaseDuration,
             };
-            tasks.Add(Task.Run(() => new ControllerManager(api, loggers, TimeProvider.System, identity, options).RunAsync(ct), ct));
+            tasks.Add(Task.Run(() => new ControllerManager(controllerApi, loggers, TimeProvider.System, identity, options).RunAsync(ct), ct));
         }
         if (!config.DisableScheduler)
         {
             var options = new Scheduler.SchedulerOptions { LeaderElectLeaseDuration = config.LeaseDuration };
-            tasks.Add(Task.Run(() => new Scheduler.Scheduler(api, loggers, TimeProvider.System, options).RunAsync(ct), ct));
+            tasks.Add(Task.Run(() => new Scheduler.Scheduler(schedulerApi, loggers, TimeProvider.System, options).RunAsync(ct), ct));
         }
         return tasks;
     }

@@ -1,3 +1,4 @@
+using Bosun.ApiServer.Security;
 using System.Runtime.InteropServices;
 using Bosun.ApiServer;
 using Bosun.Client;
@@ -49,7 +50,10 @@ internal static partial class ServerHost
             Log.Ready(logger, server.Url, config.KubeconfigPath);
             using var api = ApiClient.FromKubeconfig(config.KubeconfigPath, "bosun-server");
             await PrintJoinCommandAsync(api, config, server, logger, stop.Token);
-            var components = ControlPlane.Start(config, api, server.Pki.CaPem, loggers, stop.Token);
+            // The scheduler and the controller manager run under their own identities and RBAC roles.
+            using var schedulerApi = ApiClient.FromKubeconfig(ComponentCredentials.KubeconfigPath(apiConfig.StateDirectory, "scheduler"), "bosun-scheduler");
+            using var controllerApi = ApiClient.FromKubeconfig(ComponentCredentials.KubeconfigPath(apiConfig.StateDirectory, "controller"), "bosun-controller-manager");
+            var components = ControlPlane.Start(config, controllerApi, schedulerApi, server.Pki.CaPem, loggers, stop.Token);
             components.Add(CompactionLeader.Start(config, api, storage, loggers, stop.Token));
             AgentRunner? agent = null;
             if (!config.DisableAgent)

@@ -110,6 +110,8 @@ internal static class BootstrapRoles
         R(Read, "apps", "replicasets", "statefulsets"),
         R(Read, "policy", "poddisruptionbudgets"),
         R(Read, "", "persistentvolumeclaims", "persistentvolumes"),
+        // system:volume-scheduler: volume binding pre-binds volumes and marks claims with the selected node.
+        R(["patch", "update"], "", "persistentvolumeclaims", "persistentvolumes"),
         R(Create, "authentication.k8s.io", "tokenreviews"),
         R(Create, "authorization.k8s.io", "subjectaccessreviews"),
         R(Read, "storage.k8s.io", "csinodes", "csidrivers", "csistoragecapacities", "storageclasses", "volumeattachments"),
@@ -126,7 +128,8 @@ internal static class BootstrapRoles
     [
         PolicyRule.ForResources(ReadWrite, ["", "apps", "batch", "autoscaling", "policy", "discovery.k8s.io", "coordination.k8s.io",
             "events.k8s.io", "networking.k8s.io", "storage.k8s.io", "scheduling.k8s.io", "node.k8s.io", "rbac.authorization.k8s.io",
-            "certificates.k8s.io", "admissionregistration.k8s.io", "apiextensions.k8s.io", "flowcontrol.apiserver.k8s.io", "resource.k8s.io"], ["*"]),
+            "certificates.k8s.io", "admissionregistration.k8s.io", "apiextensions.k8s.io", "flowcontrol.apiserver.k8s.io", "resource.k8s.io",
+            "metrics.k8s.io", "bosun.dev"], ["*"]),
         R(["approve"], "certificates.k8s.io", "signers"),
         R(["sign"], "certificates.k8s.io", "signers"),
         R(["escalate", "bind"], "rbac.authorization.k8s.io", "clusterroles", "roles"),
