@@ -23,6 +23,10 @@ public sealed class AgentCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Containerd = await ContainerdFixture.StartAsync();
+        // Nothing may leave the machine: docker.io (where short names resolve) points at a closed loopback port.
+        var dockerHub = Path.Combine(Containerd.CertsDir, "docker.io");
+        Directory.CreateDirectory(dockerHub);
+        await File.WriteAllTextAsync(Path.Combine(dockerHub, "hosts.toml"), $"server = \"http://127.0.0.1:{FreePort.Next()}\"\n");
         await StartServerAsync();
         Kubectl = new Kubectl(Server.KubeconfigPath, _temp.Combine("home"));
         await Poll.UntilAsync(async () =>
@@ -40,6 +44,13 @@ public sealed class AgentCluster : IAsyncLifetime
             "--container-runtime-endpoint", Containerd.Socket, "--node-monitor-grace-period", "20",
             "--disable-kube-proxy", "--disable-cluster-dns");
     }
+
+    /// <summary>
+    /// A manifest whose <c>:latest</c> images are taken from the node (imagePullPolicy defaults to Always for them, and
+    /// these tests never pull): the seed's files stay as written, the test adds the policy.
+    /// </summary>
+    internal static string Offline(string yaml) =>
+        System.Text.RegularExpressions.Regex.Replace(yaml, @"(?m)^(\s*)image: (\S+:latest)\s*$", "$1image: $2\n$1imagePullPolicy: IfNotPresent");
 
     /// <summary>A namespace of the test's own; the fixture deletes them all (and so their pods) at the end.</summary>
     internal async Task<string> CreateNamespaceAsync(string prefix)

@@ -20,7 +20,7 @@ public sealed class PodLifecycleTests(AgentCluster cluster)
     public async Task PodDemo_MyappAndBusyboxSidecar_BothRunningReadyAndServingPage()
     {
         var ns = await cluster.CreateNamespaceAsync("demo");
-        await CreateAsync(Manifests.PodDemo(ns));
+        await CreateAsync(AgentCluster.Offline(Manifests.PodDemo(ns)));
 
         var pod = await cluster.WaitRunningAndReadyAsync(ns, "pod-demo");
 
@@ -42,6 +42,7 @@ public sealed class PodLifecycleTests(AgentCluster cluster)
               containers:
               - name: liveness
                 image: busybox:latest
+                imagePullPolicy: IfNotPresent
                 command: ["/bin/sh", "-c", "touch /tmp/healthy; sleep 3; rm -f /tmp/healthy; sleep 600"]
                 livenessProbe:
                   exec: {command: ["test", "-e", "/tmp/healthy"]}
@@ -70,6 +71,7 @@ public sealed class PodLifecycleTests(AgentCluster cluster)
               containers:
               - name: web
                 image: busybox:latest
+                imagePullPolicy: IfNotPresent
                 command: ["/bin/sh", "-c", "mkdir -p /www; (sleep 3; echo ok > /www/ready; sleep 6; rm /www/ready) & exec httpd -f -p 8080 -h /www"]
                 readinessProbe:
                   httpGet: {path: /ready, port: 8080}
@@ -115,10 +117,10 @@ public sealed class PodLifecycleTests(AgentCluster cluster)
             metadata: {name: with-init, namespace: {{ns}}}
             spec:
               initContainers:
-              - {name: first, image: "busybox:latest", command: ["/bin/sh", "-c", "sleep 1"]}
-              - {name: second, image: "busybox:latest", command: ["/bin/sh", "-c", "sleep 1"]}
+              - {name: first, image: "busybox:latest", imagePullPolicy: IfNotPresent, command: ["/bin/sh", "-c", "sleep 1"]}
+              - {name: second, image: "busybox:latest", imagePullPolicy: IfNotPresent, command: ["/bin/sh", "-c", "sleep 1"]}
               containers:
-              - {name: app, image: "busybox:latest", command: ["/bin/sh", "-c", "sleep 600"]}
+              - {name: app, image: "busybox:latest", imagePullPolicy: IfNotPresent, command: ["/bin/sh", "-c", "sleep 600"]}
             """);
 
         var pod = await cluster.WaitRunningAndReadyAsync(ns, "with-init");
@@ -144,7 +146,7 @@ public sealed class PodLifecycleTests(AgentCluster cluster)
             spec:
               restartPolicy: Never
               containers:
-              - {name: main, image: "busybox:latest", command: ["/bin/sh", "-c", "exit 1"]}
+              - {name: main, image: "busybox:latest", imagePullPolicy: IfNotPresent, command: ["/bin/sh", "-c", "exit 1"]}
             """);
 
         var pod = await cluster.WaitPodAsync(ns, "fails", p => AgentCluster.Phase(p) == "Failed", TimeSpan.FromSeconds(60), "Failed");
@@ -169,6 +171,7 @@ public sealed class PodLifecycleTests(AgentCluster cluster)
               containers:
               - name: main
                 image: busybox:latest
+                imagePullPolicy: IfNotPresent
                 command: ["/bin/sh", "-c", "if [ -e /state/tried ]; then exit 0; fi; touch /state/tried; exit 3"]
                 volumeMounts: [{name: state, mountPath: /state}]
               volumes:
@@ -193,7 +196,7 @@ public sealed class PodLifecycleTests(AgentCluster cluster)
             metadata: {name: crasher, namespace: {{ns}}}
             spec:
               containers:
-              - {name: main, image: "busybox:latest", command: ["/bin/sh", "-c", "exit 2"]}
+              - {name: main, image: "busybox:latest", imagePullPolicy: IfNotPresent, command: ["/bin/sh", "-c", "exit 2"]}
             """);
 
         var starts = new List<DateTime>();
@@ -257,6 +260,7 @@ public sealed class PodLifecycleTests(AgentCluster cluster)
               containers:
               - name: main
                 image: busybox:latest
+                imagePullPolicy: IfNotPresent
                 command: ["/bin/sh", "-c", "sleep 600"]
                 lifecycle:
                   preStop:

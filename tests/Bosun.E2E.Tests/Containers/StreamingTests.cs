@@ -22,7 +22,8 @@ public sealed class StreamingTests(AgentCluster cluster)
             spec:
               containers:
               - name: {{container}}
-                image: {{image}}{{commandLine}}
+                image: {{image}}
+                imagePullPolicy: IfNotPresent{{commandLine}}
             """, "create", "-f", "-")).Ok();
         await cluster.WaitRunningAndReadyAsync(ns, name);
         return ns;
