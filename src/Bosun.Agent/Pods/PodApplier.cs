@@ -39,6 +39,10 @@ internal sealed partial class PodApplier(
     public async Task<Dictionary<string, ContainerWaiting>> ApplyAsync(V1Pod pod, PodActions actions, PodRuntimeState observed, CancellationToken ct)
     {
         var waiting = new Dictionary<string, ContainerWaiting>(actions.Waiting);
+        foreach (var (name, w) in actions.Waiting)
+            if (w.Reason == "CrashLoopBackOff")
+                events?.Record(pod, EventRecorder.Warning, "BackOff",
+                    $"Back-off restarting failed container {name} in pod {pod.Metadata.Name}_{pod.Metadata.NamespaceProperty}({pod.Metadata.Uid})");
         if (actions.KillPod) await KillPodAsync(pod, observed, actions.GracePeriodSeconds, ct);
         else await Task.WhenAll(actions.ContainersToKill.Select(k => KillContainerAsync(pod, k.Id, k.Name, k.Message, k.GracePeriodSeconds, ct)));
         if (!actions.CreateSandbox && actions.ContainersToStart.Count == 0) return waiting;

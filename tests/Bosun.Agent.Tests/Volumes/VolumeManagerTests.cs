@@ -68,6 +68,16 @@ public sealed class VolumeManagerTests : IAsyncLifetime
         },
     };
 
+    /// <summary>The API server publishes <c>kube-root-ca.crt</c> into every namespace itself; waits for it and returns its CA.</summary>
+    private async Task<string> PublishedRootCaAsync()
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); ; await Task.Delay(50, ct))
+        {
+            if (await cluster.Api.TryGetAsync<V1ConfigMap>("default", "kube-root-ca.crt", ct) is { } cm) return cm.Data["ca.crt"];
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("kube-root-ca.crt was not published in default");
+        }
+    }
+
     private Task CreateConfigMapAsync(string name, Dictionary<string, string> data) =>
         cluster.Api.CreateAsync("default", new V1ConfigMap { Metadata = new V1ObjectMeta { Name = name }, Data = data }, ct);
 
@@ -284,7 +294,7 @@ public sealed class VolumeManagerTests : IAsyncLifetime
     [RootFact]
     public async Task SetUp_ProjectedServiceAccount_WritesTokenCaAndNamespaceOnTmpfs()
     {
-        await CreateConfigMapAsync("kube-root-ca.crt", new() { ["ca.crt"] = "-----BEGIN CERTIFICATE-----\n" });
+        var ca = await PublishedRootCaAsync();
         var pod = Pod(new V1Volume
         {
             Name = "kube-api-access-abcde",
@@ -310,7 +320,7 @@ public sealed class VolumeManagerTests : IAsyncLifetime
         await manager.RefreshAsync(ct);   // within the token's lifetime: the same token, nothing rewritten
 
         Assert.Equal("token-for-web-1", File.ReadAllText(Path.Combine(dir, "token")));
-        Assert.Equal("-----BEGIN CERTIFICATE-----\n", File.ReadAllText(Path.Combine(dir, "ca.crt")));
+        Assert.Equal(ca, File.ReadAllText(Path.Combine(dir, "ca.crt")));
         Assert.Equal("default", File.ReadAllText(Path.Combine(dir, "namespace")));
         Assert.Contains(dir, MountTable.MountPoints());
         time.Advance(TimeSpan.FromSeconds(3607 * 0.8 + 1));
@@ -326,7 +336,7 @@ public sealed class VolumeManagerTests : IAsyncLifetime
     public async Task SetUp_ProjectedTokenFromTokenRequestApi_WritesAPodBoundJwt()
     {
         await cluster.Api.CreateAsync("default", new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "default" } }, ct);
-        await CreateConfigMapAsync("kube-root-ca.crt", new() { ["ca.crt"] = "ca" });
+        var ca = await PublishedRootCaAsync();
         var created = await cluster.Api.CreateAsync("default", new V1Pod
         {
             Metadata = new V1ObjectMeta { Name = "web" },
@@ -341,7 +351,7 @@ public sealed class VolumeManagerTests : IAsyncLifetime
 
         var token = File.ReadAllText(Path.Combine(dir, "token"));
         Assert.Equal(3, token.Split('.').Length);
-        Assert.Equal("ca", File.ReadAllText(Path.Combine(dir, "ca.crt")));
+        Assert.Equal(ca, File.ReadAllText(Path.Combine(dir, "ca.crt")));
         Assert.Equal("default", File.ReadAllText(Path.Combine(dir, "namespace")));
         await real.TearDownAsync(created.Metadata.Uid, ct);
         Assert.Empty(MountTable.Under(real.VolumesDir(created.Metadata.Uid)));
