@@ -174,6 +174,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         new LimitRanger(storage, catalog.Get("", "v1", "limitranges").Registration),
         new ServiceAccountAdmission(storage, catalog.Get("", "v1", "serviceaccounts").Registration),
         new PriorityAdmission(storage, catalog.Get("scheduling.k8s.io", "v1", "priorityclasses").Registration),
+        new DefaultStorageClassAdmission(storage),
         new ResourceQuotaAdmission(storage, catalog),
         new CsrRequester());
 

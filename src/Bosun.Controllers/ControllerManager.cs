@@ -33,7 +33,6 @@ public sealed class ControllerManager(ApiClient api, ILoggerFactory loggers, Tim
     /// <summary>Every controller, one line each.</summary>
     internal static IEnumerable<IController> Controllers(ControllerContext context, ControllerManagerOptions options) =>
     [
-        .. options.RootCaPem is { } ca ? [new RootCaCertPublisher.RootCaCertPublisher(context, ca)] : Array.Empty<IController>(),
         new ReplicaSets.ReplicaSetController<k8s.Models.V1ReplicaSet>(context, ReplicaSets.ReplicaKinds.ReplicaSets),
         new ReplicaSets.ReplicaSetController<k8s.Models.V1ReplicationController>(context, ReplicaSets.ReplicaKinds.ReplicationControllers),
         new Deployments.DeploymentController(context),
@@ -64,12 +63,6 @@ public sealed record ControllerManagerOptions
 
     /// <summary><c>--node-monitor-grace-period</c>: how long a node may go without a heartbeat before it is Unknown.</summary>
     public TimeSpan NodeMonitorGracePeriod { get; init; } = TimeSpan.FromSeconds(40);
-
-    /// <summary>
-    /// <c>--root-ca-file</c>: the cluster CA (PEM) published as the <c>kube-root-ca.crt</c> ConfigMap in every
-    /// namespace; null runs no publisher.
-    /// </summary>
-    public string? RootCaPem { get; init; }
 
     /// <summary><c>--node-monitor-period</c>: how often each node's health is looked at again.</summary>
     public TimeSpan NodeMonitorPeriod { get; init; } = TimeSpan.FromSeconds(5);

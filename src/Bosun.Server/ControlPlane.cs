@@ -10,7 +10,7 @@ namespace Bosun.Server;
 /// </summary>
 internal static partial class ControlPlane
 {
-    public static List<Task> Start(ServerConfig config, ApiClient controllerApi, ApiClient schedulerApi, string caPem, ILoggerFactory loggers, CancellationToken ct)
+    public static List<Task> Start(ServerConfig config, ApiClient controllerApi, ApiClient schedulerApi, ILoggerFactory loggers, CancellationToken ct)
     {
         var identity = $"{Environment.MachineName}_{Guid.NewGuid():N}";
         var tasks = new List<Task>();
@@ -20,7 +20,6 @@ internal static partial class ControlPlane
             {
                 ClusterCidr = config.ClusterCidr.ToString(),
                 NodeMonitorGracePeriod = config.NodeMonitorGracePeriod,
-                RootCaPem = caPem,
                 LeaderElectLeaseDuration = config.LeaseDuration,
             };
             tasks.Add(Task.Run(() => new ControllerManager(controllerApi, loggers, TimeProvider.System, identity, options).RunAsync(ct), ct));

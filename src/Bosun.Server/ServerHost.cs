@@ -53,7 +53,7 @@ internal static partial class ServerHost
             // The scheduler and the controller manager run under their own identities and RBAC roles.
             using var schedulerApi = ApiClient.FromKubeconfig(ComponentCredentials.KubeconfigPath(apiConfig.StateDirectory, "scheduler"), "bosun-scheduler");
             using var controllerApi = ApiClient.FromKubeconfig(ComponentCredentials.KubeconfigPath(apiConfig.StateDirectory, "controller"), "bosun-controller-manager");
-            var components = ControlPlane.Start(config, controllerApi, schedulerApi, server.Pki.CaPem, loggers, stop.Token);
+            var components = ControlPlane.Start(config, controllerApi, schedulerApi, loggers, stop.Token);
             components.Add(CompactionLeader.Start(config, api, storage, loggers, stop.Token));
             AgentRunner? agent = null;
             if (!config.DisableAgent)

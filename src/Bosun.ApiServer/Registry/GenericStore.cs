@@ -62,7 +62,6 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
         var admission = Admission is null ? null : new Admission.AdmissionRequest("CREATE", reg, ns, obj, null, options.User, options.DryRun);
         if (admission is not null) await Admission!.MutateAsync(admission, ct);
         reg.Strategy.PrepareForCreate(obj);
-        if (reg.Strategy is IAdmittingStrategy admitting) await admitting.AdmitCreateAsync(obj, storage, ct);
         if (options.FieldManager is { } manager && !options.Applying)
             Patch.ManagedFields.RecordUpdate(new JsonObject(), obj, manager, reg, null, now);
         var name = obj.Obj("metadata").Str("name") ?? "";

@@ -5,7 +5,7 @@ namespace Bosun.ApiServer.Registry.Defaulting;
 
 /// <summary>
 /// What kube-apiserver's default mutating admission plugins add to a new Pod (create only, never templates):
-/// the <c>default</c> service account and its token volume (ServiceAccount, <see cref="ServiceAccountTokenVolume"/>), priority 0 and PreemptLowerPriority (Priority), and the 300 s
+/// the <c>default</c> service account name (ServiceAccount; its token volume is Admission/ServiceAccountAdmission's), priority 0 and PreemptLowerPriority (Priority), and the 300 s
 /// not-ready/unreachable NoExecute tolerations (DefaultTolerationSeconds).
 /// <para>
 /// Not done, because they need storage lookups the pure strategy does not make: rejecting a missing service account,
@@ -20,7 +20,6 @@ internal static class PodAdmissionDefaults
     {
         var spec = pod.Ensure("spec");
         ServiceAccount(spec);
-        ServiceAccountTokenVolume.Apply(pod);
         Priority(spec);
         Tolerations(spec);
     }

@@ -7,20 +7,16 @@ namespace Bosun.ApiServer.Registry.Kinds;
 /// A strategy assembled from pure functions, for the kinds whose rules are only defaults, checks and immutable fields
 /// (workloads, Secrets, PVCs, HPAs). Kinds with more behaviour (pods, services, namespaces) have their own class.
 /// </summary>
-internal sealed class KindStrategy : IResourceStrategy, IAdmittingStrategy
+internal sealed class KindStrategy : IResourceStrategy
 {
     public Action<JsonObject>? Defaults { get; init; }
     public Action<JsonObject>? OnCreate { get; init; }
-    public Func<JsonObject, Bosun.Storage.IKeyValueStore, CancellationToken, Task>? Admit { get; init; }
     public Func<JsonObject, IEnumerable<FieldError>>? Checks { get; init; }
     public Func<JsonObject, JsonObject, IEnumerable<FieldError>>? UpdateChecks { get; init; }
 
     public void Default(JsonObject obj) => Defaults?.Invoke(obj);
 
     public void PrepareForCreate(JsonObject obj) => OnCreate?.Invoke(obj);
-
-    public Task AdmitCreateAsync(JsonObject obj, Bosun.Storage.IKeyValueStore storage, CancellationToken ct) =>
-        Admit?.Invoke(obj, storage, ct) ?? Task.CompletedTask;
 
     public IEnumerable<FieldError> Validate(JsonObject obj) => Checks?.Invoke(obj) ?? [];
 

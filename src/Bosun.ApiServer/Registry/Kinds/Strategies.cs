@@ -64,7 +64,6 @@ internal static class Strategies
     public static KindStrategy PersistentVolumeClaim => new()
     {
         Defaults = CoreDefaults.PersistentVolumeClaim,
-        Admit = DefaultStorageClassAdmission.AdmitAsync,
         UpdateChecks = PvcChecks.ValidateUpdate,
     };
 }

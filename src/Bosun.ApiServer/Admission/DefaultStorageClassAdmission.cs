@@ -2,19 +2,20 @@ using System.Text.Json.Nodes;
 using Bosun.Api;
 using Bosun.Storage;
 
-namespace Bosun.ApiServer.Registry.Kinds;
+namespace Bosun.ApiServer.Admission;
 
 /// <summary>
 /// The DefaultStorageClass admission plugin: a new claim that names no class (<c>storageClassName</c> absent, not
 /// <c>""</c>) gets the default StorageClass; of several defaults the newest wins, then the name (as upstream since 1.26).
 /// </summary>
-internal static class DefaultStorageClassAdmission
+internal sealed class DefaultStorageClassAdmission(IKeyValueStore storage) : IAdmissionPlugin
 {
     private const string Prefix = "/registry/storage.k8s.io/storageclasses/";
 
-    public static async Task AdmitAsync(JsonObject claim, IKeyValueStore storage, CancellationToken ct)
+    public async Task MutateAsync(AdmissionRequest request, CancellationToken ct)
     {
-        var spec = claim.Ensure("spec");
+        if (!request.IsCreate || !request.Is("", "persistentvolumeclaims") || request.Subresource != "") return;
+        var spec = request.Object.Ensure("spec");
         if (spec.ContainsKey("storageClassName") && spec["storageClassName"] is not null) return;
         var all = await storage.RangeAsync(new RangeRequest(Prefix), ct);
         var chosen = all.Items.Select(kv => Json.ParseObject(kv.Value.Span))
