@@ -14,8 +14,9 @@ internal static class AgentCommand
 {
     public static Command Create()
     {
-        var server = new Option<string>("--server", "-s") { Description = "API server URL, e.g. https://10.0.0.1:6443", Required = true };
-        var token = new Option<string>("--token", "-t") { Description = "Bearer token, or K10<ca-sha256>::<token>", Required = true };
+        var server = new Option<string>("--server", "-s") { Description = "API server URL, e.g. https://10.0.0.1:6443 (required)" };
+        var token = new Option<string>("--token", "-t") { Description = "Bearer token, or K10<ca-sha256>::<token> (required)" };
+        var cleanup = new Option<bool>("--cleanup") { Description = "Remove the service proxy's iptables rules from this host and exit (kube-proxy --cleanup)" };
         var serverCa = new Option<string?>("--server-ca") { Description = "Cluster CA certificate (PEM) to trust the server with (default <data-dir>/server/tls/ca.crt when present)" };
         var dataDir = new Option<string?>("--data-dir", "-d") { Description = "Folder for all state (default /var/lib/bosun as root, else ~/.bosun)" };
         var nodeName = new Option<string?>("--node-name") { Description = "Node name (default: the host name)" };
@@ -32,14 +33,22 @@ internal static class AgentCommand
 
         var command = new Command("agent", "Run a node agent that joins a cluster and runs its pods on containerd.")
         {
-            server, token, serverCa, dataDir, nodeName, nodeIp, runtime, noInstall, clusterDns, clusterDomain, port, cgroupRoot, clusterCidr, disableProxy, disableDns,
+            server, token, serverCa, dataDir, nodeName, nodeIp, runtime, noInstall, clusterDns, clusterDomain, port, cgroupRoot, clusterCidr, disableProxy, disableDns, cleanup,
         };
         command.SetAction(async (result, ct) =>
         {
+            if (result.GetValue(cleanup))
+            {
+                await Bosun.Proxy.ServiceProxy.CleanupAsync(ct: ct);
+                return 0;
+            }
             var dir = Path.GetFullPath(result.GetValue(dataDir) ?? DefaultDataDir());
             var problems = new List<string>();
-            if (!Uri.TryCreate(result.GetValue(server), UriKind.Absolute, out var url) || url.Scheme != "https")
+            Uri? url = null;
+            if (string.IsNullOrEmpty(result.GetValue(server))) problems.Add("--server is required");
+            else if (!Uri.TryCreate(result.GetValue(server), UriKind.Absolute, out url) || url.Scheme != "https")
                 problems.Add($"--server: \"{result.GetValue(server)}\" is not an https:// URL");
+            if (string.IsNullOrEmpty(result.GetValue(token))) problems.Add("--token is required");
             if (result.GetValue(nodeIp) is { } ip && !IPAddress.TryParse(ip, out _)) problems.Add($"--node-ip: \"{ip}\" is not an IP address");
             if (result.GetValue(clusterDns) is { } dns && !IPAddress.TryParse(dns, out _)) problems.Add($"--cluster-dns: \"{dns}\" is not an IP address");
             if (result.GetValue(cgroupRoot) is not { } cg || !cg.StartsWith('/') || cg.Contains("..")) problems.Add($"--cgroup-root must be an absolute cgroup path, got \"{result.GetValue(cgroupRoot)}\"");
@@ -47,18 +56,27 @@ internal static class AgentCommand
             if (result.GetValue(port) is < 1 or > 65535) problems.Add($"--kubelet-port must be 1-65535, got {result.GetValue(port)}");
             ApiClient? api = null;
             string? caPem = null;
+            var name = (result.GetValue(nodeName) ?? System.Net.Dns.GetHostName()).ToLowerInvariant();
             try
             {
-                var (hash, bearer) = AgentJoin.ParseToken(result.GetValue(token)!);
+                var (hash, bearer) = AgentJoin.ParseToken(result.GetValue(token) ?? "");
                 var caFile = result.GetValue(serverCa) ?? DefaultCa(dir);
-                if (problems.Count == 0)
+                if (problems.Count == 0 && hash is not null && AgentJoin.IsBootstrapToken(bearer))
+                {
+                    // The join command `bosun server` prints: TLS bootstrap to the node's own certificate (CA pinned by the hash).
+                    var kubeconfig = await NodeBootstrap.JoinAsync(url!, bearer, hash, name, dir, ct);
+                    caPem = await File.ReadAllTextAsync(Path.Combine(Path.GetDirectoryName(kubeconfig)!, "ca.crt"), ct);
+                    api = ApiClient.FromKubeconfig(kubeconfig, "bosun-agent");
+                }
+                else if (problems.Count == 0)
                 {
                     var ca = AgentJoin.LoadCa(caFile, hash);
                     caPem = ca.ExportCertificatePem();
                     api = AgentJoin.Client(url!, bearer, ca);
                 }
             }
-            catch (Exception e) when (e is FormatException or ArgumentException or IOException or System.Security.Cryptography.CryptographicException)
+            catch (Exception e) when (e is FormatException or ArgumentException or IOException or HttpRequestException
+                or System.Security.Cryptography.CryptographicException or NodeBootstrapException or ApiException)
             {
                 problems.Add(e.Message);
             }
@@ -69,7 +87,7 @@ internal static class AgentCommand
             }
             var options = new AgentOptions
             {
-                NodeName = (result.GetValue(nodeName) ?? System.Net.Dns.GetHostName()).ToLowerInvariant(),
+                NodeName = name,
                 DataDir = dir,
                 RuntimeEndpoint = result.GetValue(runtime) ?? "",
                 NodeIp = result.GetValue(nodeIp),

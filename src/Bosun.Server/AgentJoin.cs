@@ -24,6 +24,10 @@ internal static class AgentJoin
         return (hash, token[(sep + 2)..]);
     }
 
+    /// <summary>A bootstrap token (<c>[a-z0-9]{6}.[a-z0-9]{16}</c>) is only good for a certificate request, not as the node's credential.</summary>
+    public static bool IsBootstrapToken(string token) =>
+        token.Length == 23 && token[6] == '.' && token.Remove(6, 1).All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9');
+
     public static string CaHash(X509Certificate2 ca) => Convert.ToHexStringLower(SHA256.HashData(ca.RawData));
 
     /// <summary>The CA to trust: <paramref name="caFile"/> (checked against <paramref name="caHash"/> when both are given).</summary>

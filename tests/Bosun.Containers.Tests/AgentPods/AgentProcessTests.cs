@@ -38,7 +38,7 @@ public sealed class AgentProcessTests(AgentCluster fixture, ITestOutputHelper ou
 
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { ServerDll(), "agent", "--server", server, "--token", $"K10{hash}::{token}", "--server-ca", caFile,
-                     "--data-dir", dataDir, "--container-runtime-endpoint", fixture.Containerd.Socket, "--node-name", node, "--node-ip", "127.0.0.1",
+                     "--data-dir", dataDir, "--container-runtime-endpoint", fixture.Containerd.Socket, "--node-name", node, "--node-ip", "127.0.0.1", "--disable-kube-proxy", "--disable-cluster-dns",
                      "--cgroup-root", $"/bosun-test-{fixture.Containerd.Id}" })
             psi.ArgumentList.Add(a);
         var log = new StringBuilder();

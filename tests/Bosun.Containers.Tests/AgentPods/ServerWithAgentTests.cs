@@ -23,7 +23,7 @@ public sealed class ServerWithAgentTests(AgentCluster fixture)
         var port = FreePort();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { ServerDll(), "server", "--data-dir", dataDir, "--https-listen-port", port.ToString(), "--bind-address", "127.0.0.1",
-                     "--container-runtime-endpoint", fixture.Containerd.Socket, "--node-name", node, "--node-ip", "127.0.0.1",
+                     "--container-runtime-endpoint", fixture.Containerd.Socket, "--node-name", node, "--node-ip", "127.0.0.1", "--disable-kube-proxy", "--disable-cluster-dns",
                      "--cgroup-root", $"/bosun-test-{fixture.Containerd.Id}" })
             psi.ArgumentList.Add(a);
         var log = new StringBuilder();

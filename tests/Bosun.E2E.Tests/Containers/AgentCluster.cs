@@ -9,10 +9,15 @@ namespace Bosun.E2E.Tests.Containers;
 /// data dir, bridge and subnet, the test images imported, §13 teardown), driven by the real kubectl. The node's
 /// address is 127.0.0.1, so the API server reaches the agent's streaming port on loopback only.
 /// </summary>
-public sealed class AgentCluster : IAsyncLifetime
+public sealed class AgentCluster(bool serviceProxy) : IAsyncLifetime
 {
     private readonly TempDirectory _temp = new("bosun-ct");
     private int _namespaces;
+
+    /// <summary>Without the service proxy: the host's iptables stay untouched (only one proxy may own them at a time).</summary>
+    public AgentCluster() : this(serviceProxy: false)
+    {
+    }
 
     internal ContainerdFixture Containerd { get; private set; } = null!;
     internal BosunProcess Server { get; private set; } = null!;
@@ -39,10 +44,13 @@ public sealed class AgentCluster : IAsyncLifetime
     /// <summary>Starts (or restarts, after <see cref="BosunProcess.KillAsync"/>) the server on the same data dir.</summary>
     internal async Task StartServerAsync()
     {
-        Server = await BosunProcess.StartWithAgentAsync(DataDir,
+        string[] args =
+        [
             "--node-name", NodeName, "--node-ip", "127.0.0.1", "--kubelet-port", FreePort.Next().ToString(),
-            "--container-runtime-endpoint", Containerd.Socket, "--node-monitor-grace-period", "20",
-            "--disable-kube-proxy", "--disable-cluster-dns");
+            "--container-runtime-endpoint", Containerd.Socket, "--node-monitor-grace-period", "20", "--disable-cluster-dns",
+            .. serviceProxy ? Array.Empty<string>() : ["--disable-kube-proxy"],
+        ];
+        Server = await BosunProcess.StartWithAgentAsync(DataDir, args);
     }
 
     /// <summary>
@@ -124,6 +132,12 @@ public sealed class AgentCluster : IAsyncLifetime
             if (namespaces.Length > 0)
                 await Kubectl.RunAsync(["delete", "ns", .. namespaces, "--wait=true", "--timeout=90s"], null, TimeSpan.FromSeconds(120));
             await Server.DisposeAsync();
+        }
+        if (serviceProxy)
+        {
+            // What kube-proxy --cleanup does: the proxy leaves its rules in place when it stops, as upstream.
+            var cleanup = await BosunBinary.RunAsync("agent", "--cleanup");
+            Assert.True(cleanup.ExitCode == 0, cleanup.Output);
         }
         if (Containerd is not null) await Containerd.DisposeAsync();
         _temp.Dispose();

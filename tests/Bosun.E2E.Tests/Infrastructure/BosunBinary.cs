@@ -13,6 +13,20 @@ internal static class BosunBinary
 
     public static string Path => Dll.Value;
 
+    /// <summary>Runs a short <c>bosun</c> command to its end; exit code and stdout + stderr.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
     private static string Locate()
     {
         if (Environment.GetEnvironmentVariable("BOSUN_E2E_SERVER_DLL") is { Length: > 0 } overridden)
