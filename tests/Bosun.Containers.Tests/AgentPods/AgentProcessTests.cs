@@ -82,6 +82,74 @@ public sealed class AgentProcessTests(AgentCluster fixture, ITestOutputHelper ou
         }
     }
 
+    [Fact]
+    public async Task BosunAgent_JoinsWithBootstrapToken_GetsItsNodeCertificateAndRunsAPod()
+    {
+        var clusterDir = Path.GetDirectoryName(fixture.Cluster.KubeconfigPath)!;
+        var server = File.ReadAllLines(fixture.Cluster.KubeconfigPath).Select(l => l.Trim()).First(l => l.StartsWith("server:", StringComparison.Ordinal))["server:".Length..].Trim().Trim('"');
+        var hash = Convert.ToHexStringLower(SHA256.HashData(X509CertificateLoader.LoadCertificateFromFile(Path.Combine(clusterDir, "server", "tls", "ca.crt")).RawData));
+        var api = fixture.Cluster.Api;
+        // A bootstrap token as `bosun token create` makes it: only good for filing the node's certificate request.
+        var id = RandomToken(6);
+        var secret = RandomToken(16);
+        await api.CreateAsync("kube-system", new V1Secret
+        {
+            Metadata = new V1ObjectMeta { Name = "bootstrap-token-" + id },
+            Type = "bootstrap.kubernetes.io/token",
+            StringData = new Dictionary<string, string>
+            {
+                ["token-id"] = id, ["token-secret"] = secret,
+                ["usage-bootstrap-authentication"] = "true", ["usage-bootstrap-signing"] = "true",
+            },
+        }, CancellationToken.None);
+        var dataDir = Path.Combine(Path.GetTempPath(), "bosun-bt-" + Guid.NewGuid().ToString("N")[..8]);
+        var node = "join-" + Guid.NewGuid().ToString("N")[..6];
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { ServerDll(), "agent", "--server", server, "--token", $"K10{hash}::{id}.{secret}",
+                     "--data-dir", dataDir, "--container-runtime-endpoint", fixture.Containerd.Socket, "--node-name", node, "--node-ip", "127.0.0.1",
+                     "--disable-kube-proxy", "--disable-cluster-dns", "--kubelet-port", FreePort().ToString(), "--cgroup-root", $"/bosun-test-{fixture.Containerd.Id}" })
+            psi.ArgumentList.Add(a);
+        var log = new StringBuilder();
+        using var agent = Process.Start(psi)!;
+        agent.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        agent.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        agent.BeginOutputReadLine();
+        agent.BeginErrorReadLine();
+        var pod = "joined-" + Guid.NewGuid().ToString("N")[..4];
+        try
+        {
+            await TestCluster.EventuallyAsync(async () => !agent.HasExited
+                && (await api.TryGetAsync<V1Node>(null, node, CancellationToken.None))?.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true,
+                TimeSpan.FromSeconds(60), "the joined node Ready\n" + Log(log));
+            var kubeconfig = File.ReadAllText(Path.Combine(dataDir, "agent", "kubelet.kubeconfig"));
+            Assert.Contains("client-certificate", kubeconfig);
+            Assert.DoesNotContain(secret, kubeconfig);
+            await CreateAsync(api, Pod(pod, node, "Always", Busybox("app", "sleep 3600")));
+            await TestCluster.EventuallyAsync(async () => (await api.TryGetAsync<V1Pod>("default", pod, CancellationToken.None)) is { } p && IsReady(p),
+                TimeSpan.FromSeconds(90), "the pod on the joined node Ready\n" + Log(log));
+        }
+        finally
+        {
+            try { await DeleteAndWaitAsync(api, pod, TimeSpan.FromSeconds(60)); } catch (TimeoutException) { }
+            if (!agent.HasExited)
+            {
+                _ = kill(agent.Id, 15);
+                if (!agent.WaitForExit(30_000)) agent.Kill();
+            }
+            try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string RandomToken(int length) =>
+        string.Concat(RandomNumberGenerator.GetItems("abcdefghijklmnopqrstuvwxyz0123456789".AsSpan(), length));
+
     private static long Rss(int pid) =>
         long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
 
