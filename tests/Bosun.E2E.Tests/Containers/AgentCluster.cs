@@ -9,15 +9,17 @@ namespace Bosun.E2E.Tests.Containers;
 /// data dir, bridge and subnet, the test images imported, §13 teardown), driven by the real kubectl. The node's
 /// address is 127.0.0.1, so the API server reaches the agent's streaming port on loopback only.
 /// </summary>
-public sealed class AgentCluster(bool serviceProxy) : IAsyncLifetime
+public sealed class AgentCluster : IAsyncLifetime
 {
     private readonly TempDirectory _temp = new("bosun-ct");
+    private bool serviceProxy;
     private int _namespaces;
 
-    /// <summary>Without the service proxy: the host's iptables stay untouched (only one proxy may own them at a time).</summary>
-    public AgentCluster() : this(serviceProxy: false)
-    {
-    }
+    /// <summary>
+    /// The agent's service proxy on: it owns the host's KUBE-* chains while the cluster runs (so only one such cluster
+    /// at a time), and <c>bosun agent --cleanup</c> removes them at the end. By default the proxy is off.
+    /// </summary>
+    internal static AgentCluster WithServiceProxy() => new() { serviceProxy = true };
 
     internal ContainerdFixture Containerd { get; private set; } = null!;
     internal BosunProcess Server { get; private set; } = null!;

@@ -11,7 +11,7 @@ namespace Bosun.E2E.Tests.Containers;
 [Trait("Category", "Containers")]
 public sealed class ServiceProxyTests : IAsyncLifetime
 {
-    private readonly AgentCluster _cluster = new(serviceProxy: true);
+    private readonly AgentCluster _cluster = AgentCluster.WithServiceProxy();
     private string[] _kubeRulesBefore = [];
 
     public async Task InitializeAsync()

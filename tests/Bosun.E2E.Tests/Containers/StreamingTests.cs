@@ -75,4 +75,20 @@ public sealed class StreamingTests(AgentCluster cluster)
         Assert.Equal(TestImages.MyAppIndex("v1"), await http.GetStringAsync($"http://127.0.0.1:{local}/"));
         Assert.Equal(TestImages.MyAppIndex("v1"), await http.GetStringAsync($"http://127.0.0.1:{local}/index.html"));
     }
+
+    [Fact]
+    public async Task TopPod_BusyContainer_ShowsCpuAndMemoryFromCriStats()
+    {
+        var ns = await RunPodAsync("top", "busy", "main", TestImages.Busybox, "while true; do :; done");
+
+        // The agent reports CRI stats every 15 s; the metrics API serves the latest report.
+        KubectlResult top = null!;
+        await Poll.UntilAsync(async () => (top = await _kubectl.RunAsync("top", "pod", "busy", "-n", ns)).ExitCode == 0,
+            TimeSpan.FromSeconds(60), "kubectl top pod to answer");
+        Assert.Matches(@"^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)\s*$", top.Lines[0]);
+        var columns = top.Lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("busy", columns[0]);
+        Assert.True(int.Parse(columns[1].TrimEnd('m')) > 100, $"a busy loop uses more than 100m: {top.Lines[1]}");
+        Assert.EndsWith("Mi", columns[2]);
+    }
 }
