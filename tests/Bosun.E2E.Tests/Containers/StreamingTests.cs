@@ -32,10 +32,11 @@ public sealed class StreamingTests(AgentCluster cluster)
     [Fact]
     public async Task Logs_ContainerAndTail_PrintTheContainersOutput()
     {
-        var ns = await RunPodAsync("logs", "talker", "main", TestImages.Busybox, "for i in 1 2 3; do echo line-$i; done; echo oops >&2; sleep 600");
+        var ns = await RunPodAsync("logs", "talker", "main", TestImages.Busybox, "for i in 1 2 3; do echo line-$i; done; sleep 1; echo oops >&2; sleep 600");
 
         await Poll.UntilAsync(async () => (await _kubectl.RunAsync("logs", "talker", "-n", ns)).Stdout.Contains("oops"),
             TimeSpan.FromSeconds(20), "the log lines");
+        // stdout and stderr are separate pipes, read independently: only the second between them orders the lines.
         var all = (await _kubectl.RunAsync("logs", "talker", "-c", "main", "-n", ns)).Ok();
         Assert.Equal("line-1\nline-2\nline-3\noops\n", all.Stdout);
         var tail = (await _kubectl.RunAsync("logs", "talker", "-n", ns, "--tail=2")).Ok();
