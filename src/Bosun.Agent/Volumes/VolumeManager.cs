@@ -20,6 +20,8 @@ internal sealed partial class VolumeManager(AgentPaths paths, IVolumeObjects obj
     private const UnixFileMode EmptyDirMode = (UnixFileMode)0b111_111_111;   // 0777: any container user may write, as upstream
     private readonly ConcurrentDictionary<string, V1Pod> pods = new();
     private readonly TokenCache tokenCache = new(tokens, time);
+    // One volume mutation at a time: a refresh racing a teardown would otherwise mount a deleted pod's tmpfs again.
+    private readonly SemaphoreSlim gate = new(1, 1);
 
     /// <summary>How often projected files are rewritten from the current objects (the kubelet's sync frequency is 1 minute).</summary>
     public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromMinutes(1);
@@ -27,6 +29,19 @@ internal sealed partial class VolumeManager(AgentPaths paths, IVolumeObjects obj
     public string VolumesDir(string podUid) => Path.Combine(paths.PodDir(podUid), "volumes");
 
     public async Task<IReadOnlyDictionary<string, string>> SetUpAsync(V1Pod pod, CancellationToken ct)
+    {
+        await gate.WaitAsync(ct);
+        try
+        {
+            return await SetUpLockedAsync(pod, ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<IReadOnlyDictionary<string, string>> SetUpLockedAsync(V1Pod pod, CancellationToken ct)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var volume in pod.Spec.Volumes ?? [])
@@ -166,34 +181,28 @@ internal sealed partial class VolumeManager(AgentPaths paths, IVolumeObjects obj
     }
 
     /// <summary>Unmounts every mount under the pod's volume directory (deepest first), then deletes it.</summary>
-    public Task TearDownAsync(string podUid, CancellationToken ct)
+    public async Task TearDownAsync(string podUid, CancellationToken ct)
     {
-        pods.TryRemove(podUid, out _);
-        tokenCache.Forget(podUid);
-        var dir = VolumesDir(podUid);
-        foreach (var mount in MountTable.Under(dir)) Native.Unmount(mount);
-        var left = MountTable.Under(dir);
-        if (left.Count > 0) throw new IOException($"volumes of pod {podUid} still mounted: {string.Join(", ", left)}");
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        return Task.CompletedTask;
+        await gate.WaitAsync(ct);
+        try
+        {
+            pods.TryRemove(podUid, out _);
+            tokenCache.Forget(podUid);
+            var dir = VolumesDir(podUid);
+            foreach (var mount in MountTable.Under(dir)) Native.Unmount(mount);
+            var left = MountTable.Under(dir);
+            if (left.Count > 0) throw new IOException($"volumes of pod {podUid} still mounted: {string.Join(", ", left)}");
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
 
     /// <summary>Rewrites the projected files of every pod set up so far (a no-op for files that did not change).</summary>
-    public async Task RefreshAsync(CancellationToken ct)
-    {
-        foreach (var pod in pods.Values)
-        {
-            if (pod.Spec.Volumes?.Any(IsProjecting) != true) continue;
-            try
-            {
-                foreach (var volume in pod.Spec.Volumes.Where(IsProjecting)) await SetUpVolumeAsync(pod, volume, ct);
-            }
-            catch (Exception e) when (e is VolumeSetupException or IOException or ApiException or HttpRequestException)
-            {
-                Log.RefreshFailed(logger, ObjectKey.Of(pod), e.Message);
-            }
-        }
-    }
+    public Task RefreshAsync(CancellationToken ct) =>
+        RefreshPodsAsync(pods.Values.Where(p => p.Spec.Volumes?.Any(IsProjecting) == true).ToList(), ct);
 
     /// <summary>Refreshes pods that use the named ConfigMap or Secret now (informer change), not only at the next resync.</summary>
     public Task ObjectChangedAsync(string kind, string ns, string name, CancellationToken ct)
@@ -206,13 +215,19 @@ internal sealed partial class VolumeManager(AgentPaths paths, IVolumeObjects obj
     {
         foreach (var pod in affected)
         {
+            await gate.WaitAsync(ct);
             try
             {
+                if (!pods.ContainsKey(pod.Metadata.Uid)) continue;   // torn down since the list was taken
                 foreach (var volume in pod.Spec.Volumes!.Where(IsProjecting)) await SetUpVolumeAsync(pod, volume, ct);
             }
             catch (Exception e) when (e is VolumeSetupException or IOException or ApiException or HttpRequestException)
             {
                 Log.RefreshFailed(logger, ObjectKey.Of(pod), e.Message);
+            }
+            finally
+            {
+                gate.Release();
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Bosun.E2E.Tests.Infrastructure;
 using Bosun.Testing.Containers;
@@ -141,10 +142,17 @@ public sealed class AgentCluster : IAsyncLifetime
             var cleanup = await BosunBinary.RunAsync("agent", "--cleanup");
             Assert.True(cleanup.ExitCode == 0, cleanup.Output);
         }
+        // The agent unmounts a pod's volumes before its API object goes: anything still mounted here is a leak.
+        var mounts = MountsUnder(_temp.Path);
+        foreach (var mount in mounts.OrderByDescending(m => m.Length)) Process.Start("umount", ["-l", mount])!.WaitForExit();
         if (Containerd is not null) await Containerd.DisposeAsync();
         _temp.Dispose();
+        Assert.Empty(mounts);
         Assert.Empty(Containerd?.Leftovers ?? []);
     }
+
+    private static List<string> MountsUnder(string dir) =>
+        [.. File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(dir + "/", StringComparison.Ordinal))];
 }
 
 [CollectionDefinition(Name)]
