@@ -68,7 +68,8 @@ public sealed class EtcdStoreTlsTests : IAsyncLifetime
             var caRequest = new CertificateRequest("CN=test-etcd-ca", caKey, HashAlgorithmName.SHA256);
             caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
             caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-            using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+            // The CA outlives its leaves (issued a moment later for a day): a leaf may not end after its issuer.
+            using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(2));
             var caFile = Write(directory, "ca.crt", ca.ExportCertificatePem());
             var (serverCert, serverKey) = Issue(directory, ca, "server", serverAuth: true);
             var (clientCert, clientKey) = Issue(directory, ca, "client", serverAuth: false);

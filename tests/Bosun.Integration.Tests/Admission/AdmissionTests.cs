@@ -100,6 +100,9 @@ public sealed class AdmissionTests(ServerFixture fixture)
     public async Task ResourceQuota_StatusFollowsDeletions()
     {
         var ns = await Server.NewNamespaceAsync("rq");
+        // The root CA publisher adds kube-root-ca.crt to every new namespace; count from after it is there.
+        await Security.TestServerWaits.EventuallyAsync(async () =>
+            (await Server.Client.CoreV1.ListNamespacedConfigMapAsync(ns)).Items.Any(c => c.Metadata.Name == "kube-root-ca.crt"));
         await Server.Client.CoreV1.CreateNamespacedResourceQuotaAsync(new V1ResourceQuota
         {
             Metadata = new V1ObjectMeta { Name = "counts" },
