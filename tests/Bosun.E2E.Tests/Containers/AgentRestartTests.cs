@@ -9,6 +9,7 @@ namespace Bosun.E2E.Tests.Containers;
 /// kills the server.
 /// </summary>
 [Trait("Category", "Containers")]
+[Collection(SerialAgentClusterCollection.Name)]
 public sealed class AgentRestartTests : IAsyncLifetime
 {
     private readonly AgentCluster _cluster = new();

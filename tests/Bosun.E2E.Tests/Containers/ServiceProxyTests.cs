@@ -9,6 +9,7 @@ namespace Bosun.E2E.Tests.Containers;
 /// removes them with <c>bosun agent --cleanup</c> and checks nothing of them is left).
 /// </summary>
 [Trait("Category", "Containers")]
+[Collection(SerialAgentClusterCollection.Name)]
 public sealed class ServiceProxyTests : IAsyncLifetime
 {
     private readonly AgentCluster _cluster = AgentCluster.WithServiceProxy();

@@ -208,6 +208,27 @@ public sealed class ContainerdFixture : IAsyncDisposable
                          && (l.Contains(subnetText, StringComparison.Ordinal) || l.Contains(prefix, StringComparison.Ordinal) || l.Contains(" " + Bridge + " ", StringComparison.Ordinal))))
                 DeleteRule(table, rule);
         }
+        RemoveOrphanCniChains();
+    }
+
+    /// <summary>
+    /// A pod's CNI masquerade chain (<c>CNI-&lt;hash&gt;</c>, jumped to from POSTROUTING with the pod's address) can
+    /// outlive its jump when a sandbox's network is torn down late: once nothing jumps to it, it is ours to remove.
+    /// </summary>
+    private void RemoveOrphanCniChains()
+    {
+        var lines = HostCommand.Run("iptables-save", "-t", "nat").Output.Split('\n');
+        var chains = lines.Where(l => l.StartsWith(":CNI-", StringComparison.Ordinal) && !l.StartsWith(":CNI-HOSTPORT", StringComparison.Ordinal)
+                && !l.StartsWith(":CNI-DN-", StringComparison.Ordinal))
+            .Select(l => l[1..l.IndexOf(' ')])
+            .Where(c => !_before.IptablesLines.Any(b => b.StartsWith($":{c} ", StringComparison.Ordinal)))
+            .Where(c => !lines.Any(l => l.StartsWith("-A ", StringComparison.Ordinal) && l.EndsWith($"-j {c}", StringComparison.Ordinal)))
+            .ToList();
+        foreach (var chain in chains)
+        {
+            HostCommand.Run("iptables", "-t", "nat", "-F", chain);
+            HostCommand.Run("iptables", "-t", "nat", "-X", chain);
+        }
     }
 
     private void RemoveSharedIptables()
