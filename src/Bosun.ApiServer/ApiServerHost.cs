@@ -122,6 +122,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         // documentation) costs ~0.4 s of start-up and ~85 MB of resident memory that an idle server would keep for nothing.
         var openApi = new OpenApiService(registrations.Select(OpenApiResources.From));
         app.UseMiddleware<RequestMetrics>();
+        app.Use(AdmissionWarnings.CollectAsync);
         app.UseBosunAuthentication(authenticator);
         app.UseMiddleware<AuthorizationMiddleware>(authorizer, rbac, nodes);
         app.UseRouting();
@@ -173,6 +174,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         new SecretStringData(),
         new LimitRanger(storage, catalog.Get("", "v1", "limitranges").Registration),
         new ServiceAccountAdmission(storage, catalog.Get("", "v1", "serviceaccounts").Registration),
+        new NodeRestriction(storage, catalog.Get("", "v1", "pods").Registration, catalog.Get("", "v1", "nodes").Registration),
+        new Admission.PodSecurity.PodSecurityAdmission(storage, catalog.Get("", "v1", "namespaces").Registration, catalog.Get("", "v1", "pods").Registration),
         new PriorityAdmission(storage, catalog.Get("scheduling.k8s.io", "v1", "priorityclasses").Registration),
         new DefaultStorageClassAdmission(storage),
         new ResourceQuotaAdmission(storage, catalog),

@@ -29,6 +29,9 @@ internal sealed class EvictionHandler(ResponseWriter responses, GenericStore? bu
     {
         var body = await RequestBody.ReadObjectAsync(ctx.Request, ct);
         var options = Parse(body, name, ctx.Request.Query.DryRun("CreateOptions"));
+        // Admission sees the eviction (CREATE on pods/eviction); the delete it leads to is the server's own.
+        if (pods.Admission is { } admission && Security.HttpContextUserExtensions.GetUser(ctx) is { } user)
+            await admission.ValidateAsync(new Admission.AdmissionRequest("CREATE", pods.Registration, ns, body, null, user, options.DryRun, "eviction"), ct);
         if (budgets is not null) await CheckBudgetAsync(await pods.GetAsync(ns, name, ct), ns, name, options.DryRun, ct);
         await pods.DeleteAsync(ns, name, options, ct);
         await responses.BytesAsync(ctx, Json.ToBytes(Success()), 201);

@@ -187,7 +187,7 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
 
     private async Task DeleteAsync(HttpContext ctx, GenericStore store, string? ns, string name, CancellationToken ct)
     {
-        var options = await DeleteOptionsParser.ReadAsync(ctx, ct);
+        var options = await DeleteOptionsParser.ReadAsync(ctx, ct) with { User = Security.HttpContextUserExtensions.GetUser(ctx) };
         var result = await store.DeleteAsync(ns, name, options, ct);
         var reg = store.Registration;
         if (reg.ReturnsDeletedObject || !result.Deleted)
@@ -198,7 +198,7 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
 
     private async Task DeleteCollectionAsync(HttpContext ctx, GenericStore store, string? ns, CancellationToken ct)
     {
-        var options = await DeleteOptionsParser.ReadAsync(ctx, ct);
+        var options = await DeleteOptionsParser.ReadAsync(ctx, ct) with { User = Security.HttpContextUserExtensions.GetUser(ctx) };
         var list = await store.ListAsync(ns, ListOptionsParser.Parse(ctx.Request.Query, store.Registration), ct);
         var deleted = new List<JsonObject>();
         foreach (var item in list.Items)

@@ -244,6 +244,11 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
         reg.Strategy.ValidateDelete(name);
         var key = reg.Key(ns, name);
         var kv = await storage.GetAsync(key, ct) ?? throw NotFound(name);
+        if (Admission is not null && options.User is not null)
+        {
+            var existing = ObjectCodec.Decode(reg, kv);
+            await Admission.ValidateAsync(new Admission.AdmissionRequest("DELETE", reg, ns, existing, existing, options.User, options.DryRun), ct);
+        }
         while (true)
         {
             var current = ObjectCodec.Decode(reg, kv);

@@ -35,6 +35,8 @@ internal sealed record DeleteOptions
     public string? PreconditionUid { get; init; }
     public string? PreconditionResourceVersion { get; init; }
     public bool DryRun { get; init; }
+    /// <summary>The requesting user, for admission (DELETE); null for the API server's own deletes and evictions' inner delete.</summary>
+    public Security.UserInfo? User { get; init; }
 }
 
 /// <summary>The outcome of a delete: the object's last state, and whether it is gone or only marked for deletion.</summary>
