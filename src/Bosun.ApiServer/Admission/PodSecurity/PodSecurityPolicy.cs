@@ -13,8 +13,8 @@ internal sealed record CheckResult(bool Allowed, string Reason = "", string Deta
 
 /// <summary>
 /// A check of the Pod Security Standards: its level, the first policy version (v1.N) it belongs to, and the baseline
-/// checks it replaces at the restricted level (restricted volume types replace hostPath volumes, restricted seccomp
-/// the baseline one).
+/// checks it replaces at the restricted level (restricted volume types replace hostPath volumes, restricted capabilities and seccomp
+/// the baseline ones).
 /// </summary>
 internal sealed record PodSecurityCheck(string Id, PodSecurityLevel Level, int MinimumMinor,
     Func<JsonObject, JsonObject, CheckResult> Evaluate, params string[] Overrides)

@@ -18,7 +18,7 @@ internal static class RestrictedChecks
     public static IReadOnlyList<PodSecurityCheck> All { get; } =
     [
         new("allowPrivilegeEscalation", Level, 8, AllowPrivilegeEscalation),
-        new("capabilities_restricted", Level, 22, Capabilities),
+        new("capabilities_restricted", Level, 22, Capabilities, "capabilities_baseline"),
         new("restrictedVolumes", Level, 0, Volumes, "hostPathVolumes"),
         new("runAsNonRoot", Level, 0, RunAsNonRoot),
         new("runAsUser", Level, 23, RunAsUser),
