@@ -5,8 +5,9 @@ using Bosun.ApiServer.Security;
 namespace Bosun.ApiServer.Admission;
 
 /// <summary>
-/// One write as admission plugins see it (admission.Attributes): CREATE or UPDATE of an object of a resource, by a
-/// user (null for the API server's own writes, which no plugin restricts).
+/// One write as admission plugins see it (admission.Attributes): CREATE or UPDATE of an object of a resource, or
+/// DELETE (validating only; Object and OldObject are both the stored object), by a user (null for the API server's own
+/// writes, which no plugin restricts). An eviction is a CREATE on pods/eviction whose Object is the Eviction.
 /// </summary>
 internal sealed record AdmissionRequest(
     string Operation,
