@@ -96,13 +96,13 @@ internal static class BaselineChecks
     private static CheckResult HostPorts(JsonObject meta, JsonObject spec)
     {
         var containers = new List<string>();
-        var ports = new List<string>();
+        var ports = new SortedSet<string>(StringComparer.Ordinal);   // upstream lists distinct ports as sorted strings
         foreach (var c in Containers(spec))
         {
             var used = (c.Arr("ports") ?? []).OfType<JsonObject>().Select(p => p.Long("hostPort") ?? 0).Where(p => p != 0).ToList();
             if (used.Count == 0) continue;
             containers.Add(Name(c));
-            ports.AddRange(used.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            ports.UnionWith(used.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
         return containers.Count == 0 ? CheckResult.Ok : CheckResult.Forbid("hostPort",
             $"{ContainersPhrase(containers)} {Pluralize("uses", "use", containers.Count)} {Pluralize("hostPort", "hostPorts", ports.Count)} {string.Join(", ", ports)}");
