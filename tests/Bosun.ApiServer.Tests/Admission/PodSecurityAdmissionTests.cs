@@ -66,6 +66,25 @@ public sealed class PodSecurityAdmissionTests
     }
 
     [Fact]
+    public async Task PodUpdates_AreCheckedOnlyWhenAnImageChanges()
+    {
+        await using var f = await StartAsync("{}");
+        var pods = f.Store("", "pods");
+        await pods.CreateAsync("team", StoreFixture.Obj(PrivilegedPod), As(Alice), Ct);
+        await f.Store("", "namespaces").UpdateAsync(null, "team", UpdateKind.Main, ns =>
+        {
+            ns["metadata"]!["labels"] = new JsonObject { ["pod-security.kubernetes.io/enforce"] = "baseline" };
+            return ns;
+        }, As(Alice), Ct);
+
+        await pods.UpdateAsync("team", "x", UpdateKind.Main, p => { p["metadata"]!["labels"] = new JsonObject { ["a"] = "b" }; return p; }, As(Alice), Ct);
+        var e = await Assert.ThrowsAsync<ApiException>(() => pods.UpdateAsync("team", "x", UpdateKind.Main,
+            p => { p["spec"]!["containers"]![0]!["image"] = "busybox:1.36"; return p; }, As(Alice), Ct));
+
+        Assert.Equal("pods \"x\" is forbidden: violates PodSecurity \"baseline:latest\": privileged (container \"x\" must not set securityContext.privileged=true)", e.Message);
+    }
+
+    [Fact]
     public async Task ServerOwnWrites_AreNotChecked()
     {
         await using var f = await StartAsync("""{"pod-security.kubernetes.io/enforce":"restricted"}""");

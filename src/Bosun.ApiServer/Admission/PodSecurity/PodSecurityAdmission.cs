@@ -26,7 +26,7 @@ internal sealed class PodSecurityAdmission(IKeyValueStore storage, ResourceRegis
         if (request.Namespace is not { } ns) return;
         if (request.Is("", "pods"))
         {
-            if (!request.IsCreate && JsonNode.DeepEquals(request.Object["spec"], request.OldObject?["spec"])) return;
+            if (!request.IsCreate && !IsSignificantPodUpdate(request.Object, request.OldObject)) return;
             var policy = await PolicyAsync(ns, ct).ConfigureAwait(false);
             CheckPod(policy, request.Object, request.Name);
         }
@@ -36,6 +36,28 @@ internal sealed class PodSecurityAdmission(IKeyValueStore storage, ResourceRegis
             var policy = await PolicyAsync(ns, ct).ConfigureAwait(false);
             WarnTemplate(policy, template);
         }
+    }
+
+    /// <summary>
+    /// Upstream re-evaluates an updated pod only when what can change and matters did: the number of containers, an
+    /// image, or a container's AppArmor annotation (everything else in a pod's spec is immutable or harmless).
+    /// </summary>
+    internal static bool IsSignificantPodUpdate(JsonObject pod, JsonObject? old)
+    {
+        if (old is null) return true;
+        foreach (var field in (string[])["initContainers", "containers", "ephemeralContainers"])
+        {
+            var now = pod.Obj("spec").Arr(field) ?? [];
+            var before = old.Obj("spec").Arr(field) ?? [];
+            if (now.Count != before.Count) return true;
+            for (var i = 0; i < now.Count; i++)
+            {
+                if ((now[i] as JsonObject).Str("image") != (before[i] as JsonObject).Str("image")) return true;
+                var key = "container.apparmor.security.beta.kubernetes.io/" + (now[i] as JsonObject).Str("name");
+                if (pod.Obj("metadata").Obj("annotations").Str(key) != old.Obj("metadata").Obj("annotations").Str(key)) return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>Pods: enforce refuses, warn warns (evaluated again only when its level differs).</summary>
