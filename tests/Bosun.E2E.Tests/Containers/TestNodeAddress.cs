@@ -4,7 +4,7 @@ using Bosun.Testing.Containers;
 namespace Bosun.E2E.Tests.Containers;
 
 /// <summary>
-/// A node address of the test's own: a dummy link with one /32 from a free 10.200.0.0/13 block, removed at dispose.
+/// A node address of the test's own: a port-less bridge link (the kernel here has no dummy module) with one /32 from a free 10.200.0.0/13 block, removed at dispose.
 /// Why not 127.0.0.1: pod traffic DNATed to the node-local cluster DNS on 127.0.0.1 and host traffic to a NodePort on
 /// 127.0.0.1 DNATed out of the bridge both need <c>route_localnet=1</c> (kube-proxy's localhost NodePorts), a
 /// host-wide sysctl other tests would see. A real address on a link the test made needs no sysctl at all.
@@ -25,7 +25,7 @@ internal sealed class TestNodeAddress : IDisposable
     {
         var link = "bn" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()[..4]);
         var address = IPAddress.Parse(ContainerdFixture.FreeSubnet().BaseAddress.ToString()[..^1] + "1");
-        Check(HostCommand.Run("ip", "link", "add", link, "type", "dummy"));
+        Check(HostCommand.Run("ip", "link", "add", link, "type", "bridge"));
         var created = new TestNodeAddress(link, address);
         try
         {
