@@ -43,6 +43,22 @@ internal static class HttpHopLoad
         return result;
     }
 
+    /// <summary>
+    /// The host namespace's TcpExt TCPSynRetrans counter (/proc/net/netstat): a connection whose SYN was lost waits 1 s
+    /// for the retransmission, which is what a NAT hop would add under churn.
+    /// </summary>
+    public static long SynRetransmits()
+    {
+        var lines = File.Exists("/proc/net/netstat") ? File.ReadAllLines("/proc/net/netstat") : [];
+        for (var i = 0; i + 1 < lines.Length; i += 2)
+        {
+            if (!lines[i].StartsWith("TcpExt:", StringComparison.Ordinal)) continue;
+            var index = Array.IndexOf(lines[i].Split(' '), "TCPSynRetrans");
+            return index < 0 ? -1 : long.Parse(lines[i + 1].Split(' ')[index], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return -1;
+    }
+
     /// <summary><paramref name="clients"/> closed-loop clients for <paramref name="duration"/>: requests per second.</summary>
     public static async Task<double> ThroughputAsync(IPEndPoint target, int clients, TimeSpan duration)
     {
