@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Bosun.E2E.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Bosun.E2E.Tests.Containers;
 
@@ -11,7 +12,7 @@ namespace Bosun.E2E.Tests.Containers;
 /// </summary>
 [Trait("Category", "Containers")]
 [Collection(SerialAgentClusterCollection.Name)]
-public sealed class ServiceProxyTests(ServiceNetworkFixture fixture) : IClassFixture<ServiceNetworkFixture>
+public sealed class ServiceProxyTests(ServiceNetworkFixture fixture, ITestOutputHelper output) : IClassFixture<ServiceNetworkFixture>
 {
     private Kubectl Kubectl => fixture.Kubectl;
     private string Ns => fixture.Namespace;
@@ -90,7 +91,7 @@ public sealed class ServiceProxyTests(ServiceNetworkFixture fixture) : IClassFix
     [Fact]
     public async Task ClientPod_ByServiceName_IsResolvedByClusterDnsThenDnatedToTheDeploymentsPods()
     {
-        const int requests = 40;
+        const int requests = 60;
         var asked = fixture.Cluster.Resolver!.Questions.Count;
         var result = await ExecAsync("sh", "-c",
             $"for i in $(seq {requests}); do printf 'GET /hostname.html HTTP/1.0\\r\\n\\r\\n' | nc -w 3 myapp 80 | tail -n 1; done");
@@ -120,6 +121,8 @@ public sealed class ServiceProxyTests(ServiceNetworkFixture fixture) : IClassFix
         (await Kubectl.RunAsync("exec", victim, "-n", Ns, "--", "sh", "-c", "echo restored > /usr/share/nginx/html/index.html")).Ok();
         await Poll.UntilAsync(async () => await ServiceNetworkFixture.HostNamesFromHostAsync(url, 20) is { } hosts && hosts.Contains(victim),
             TimeSpan.FromSeconds(10), $"{victim} back in the answers of {url}");
+        var returned = watch.Elapsed;
+        output.WriteLine($"{victim}: out of the answers {removed.TotalSeconds:0.0} s after its file was deleted, back {returned.TotalSeconds:0.0} s after it was restored");
         Assert.True(removed < TimeSpan.FromSeconds(10), $"removed after {removed}");
         Assert.Equal(pods, await ServiceNetworkFixture.DistinctHostNamesAsync(url, 60, TimeSpan.FromSeconds(10)));
     }
