@@ -15,6 +15,7 @@ var benchmarks = new Dictionary<string, Func<TimeSpan, Task<List<SummaryRow>>>>(
     ["cri-start"] = CriStartBenchmark.RunAsync,
     ["proxy-sync"] = ProxySyncBenchmark.RunAsync,
     ["dns"] = DnsBenchmark.RunAsync,
+    ["clusterip-hop"] = ClusterIpHopBenchmark.RunAsync,
     ["etcd"] = EtcdBenchmark.RunAsync,
     ["compaction"] = CompactionBenchmark.RunAsync,
 };

@@ -65,7 +65,7 @@ internal sealed partial class AgentHost : IAsyncDisposable
             var runtime = new CriPodRuntime(cri);
             var probeHttp = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { Timeout = Timeout.InfiniteTimeSpan };
             var executor = new ProbeExecutor(cri.Runtime, probeHttp);
-            var hostDns = File.Exists("/etc/resolv.conf") ? DnsSettings.Parse(File.ReadAllText("/etc/resolv.conf")) : DnsSettings.Empty;
+            var hostDns = File.Exists(options.ResolvConf) ? DnsSettings.Parse(File.ReadAllText(options.ResolvConf)) : DnsSettings.Empty;
             var applier = new PodApplier(runtime, new ImagePuller(cri.Images, RestartBackoff.ForImagePulls(), time, events), volumes, executor,
                 new EnvSourceReader(api), paths, new PodCgroups(options.CgroupRoot), options, node, hostDns, backoff, time, events,
                 loggers.CreateLogger<PodApplier>());

@@ -37,6 +37,11 @@ internal sealed record AgentOptions
     public bool RunServiceProxy { get; init; } = true;
     /// <summary>Serve cluster DNS on the node address and publish it behind the kube-dns Service IP (<see cref="ClusterDns"/>).</summary>
     public bool RunClusterDns { get; init; } = true;
+    /// <summary>
+    /// The host's resolver configuration (kubelet's and k3s's <c>--resolv-conf</c>): what <c>dnsPolicy: Default</c> pods
+    /// get and where the cluster DNS forwards names outside the cluster domain.
+    /// </summary>
+    public string ResolvConf { get; init; } = "/etc/resolv.conf";
     /// <summary>Port of the node-local DNS server (53; tests that run several agents on one host pick another).</summary>
     public int DnsPort { get; init; } = 53;
     /// <summary>Node labels added at registration.</summary>

@@ -29,11 +29,12 @@ internal static class AgentCommand
         var disableProxy = new Option<bool>("--disable-kube-proxy") { Description = "Do not run the iptables service proxy" };
         var disableDns = new Option<bool>("--disable-cluster-dns") { Description = "Do not run the node-local cluster DNS" };
         var cgroupRoot = new Option<string>("--cgroup-root") { Description = "Parent cgroup of the pods", DefaultValueFactory = _ => "/bosun" };
+        var resolvConf = new Option<string>("--resolv-conf") { Description = "Resolver file for dnsPolicy Default pods and the cluster DNS's upstreams", DefaultValueFactory = _ => "/etc/resolv.conf" };
         var port = new Option<int>("--kubelet-port") { Description = "Port of the agent's streaming server, published on the Node", DefaultValueFactory = _ => 10250 };
 
         var command = new Command("agent", "Run a node agent that joins a cluster and runs its pods on containerd.")
         {
-            server, token, serverCa, dataDir, nodeName, nodeIp, runtime, noInstall, clusterDns, clusterDomain, port, cgroupRoot, clusterCidr, disableProxy, disableDns, cleanup,
+            server, token, serverCa, dataDir, nodeName, nodeIp, runtime, noInstall, clusterDns, clusterDomain, port, cgroupRoot, clusterCidr, disableProxy, disableDns, resolvConf, cleanup,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -53,6 +54,7 @@ internal static class AgentCommand
             if (result.GetValue(clusterDns) is { } dns && !IPAddress.TryParse(dns, out _)) problems.Add($"--cluster-dns: \"{dns}\" is not an IP address");
             if (result.GetValue(cgroupRoot) is not { } cg || !cg.StartsWith('/') || cg.Contains("..")) problems.Add($"--cgroup-root must be an absolute cgroup path, got \"{result.GetValue(cgroupRoot)}\"");
             if (!IPNetwork.TryParse(result.GetValue(clusterCidr), out _)) problems.Add($"--cluster-cidr: \"{result.GetValue(clusterCidr)}\" is not a CIDR");
+            if (result.GetValue(resolvConf) is { } rc && rc != "/etc/resolv.conf" && !File.Exists(rc)) problems.Add($"--resolv-conf: {rc} does not exist");
             if (result.GetValue(port) is < 1 or > 65535) problems.Add($"--kubelet-port must be 1-65535, got {result.GetValue(port)}");
             ApiClient? api = null;
             string? caPem = null;
@@ -99,6 +101,7 @@ internal static class AgentCommand
                 ClusterCidr = result.GetValue(clusterCidr),
                 RunServiceProxy = !result.GetValue(disableProxy),
                 RunClusterDns = !result.GetValue(disableDns),
+                ResolvConf = Path.GetFullPath(result.GetValue(resolvConf)!),
             };
             using (api)
                 return await RunAsync(options, result.GetValue(noInstall), api!, ct);

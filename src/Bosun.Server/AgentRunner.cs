@@ -109,6 +109,7 @@ internal sealed class AgentRunner : IAsyncDisposable
                 ListenAddress = nodeIp,
                 Port = options.DnsPort,
                 ClusterDomain = options.ClusterDomain,
+                ResolvConfPath = options.ResolvConf,
                 Publish = new KubeDnsPublication(IPAddress.Parse(dns), options.NodeName),
             }, t, loggers), ct);
         }

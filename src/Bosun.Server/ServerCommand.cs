@@ -37,6 +37,7 @@ internal static class ServerCommand
         var noInstall = new Option<bool>("--no-install") { Description = "Never install missing host packages for the agent; print the apt-get line and exit" };
         var disableProxy = new Option<bool>("--disable-kube-proxy") { Description = "Do not run the built-in agent's iptables service proxy" };
         var disableDns = new Option<bool>("--disable-cluster-dns") { Description = "Do not run the built-in agent's cluster DNS" };
+        var resolvConf = new Option<string>("--resolv-conf") { Description = "Resolver file for dnsPolicy Default pods and the cluster DNS's upstreams", DefaultValueFactory = _ => "/etc/resolv.conf" };
         var kubeletPort = new Option<int>("--kubelet-port") { Description = "Port of the built-in agent's streaming server (logs, exec, port-forward)", DefaultValueFactory = _ => 10250 };
         var cgroupRoot = new Option<string>("--cgroup-root") { Description = "Parent cgroup of the built-in agent's pods", DefaultValueFactory = _ => "/bosun" };
         var logFormat = new Option<string>("--log-format") { Description = "text or json", DefaultValueFactory = _ => "text" };
@@ -44,7 +45,7 @@ internal static class ServerCommand
         var command = new Command("server", "Run the control plane (API server on an embedded datastore).")
         {
             dataDir, port, bind, kubeconfig, datastore, datastoreCa, datastoreCert, datastoreKey, token, leaseDuration, compactionInterval, compactionRetain, disableAgent, disableControllerManager, disableScheduler, nodeGrace, serviceCidr, clusterCidr, clusterDns, clusterDomain, logFormat,
-            nodeName, nodeIp, runtimeEndpoint, noInstall, kubeletPort, cgroupRoot, disableProxy, disableDns,
+            nodeName, nodeIp, runtimeEndpoint, noInstall, kubeletPort, cgroupRoot, disableProxy, disableDns, resolvConf,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -77,6 +78,7 @@ internal static class ServerCommand
                 DisableKubeProxy = result.GetValue(disableProxy),
                 DisableClusterDns = result.GetValue(disableDns),
                 CgroupRoot = result.GetValue(cgroupRoot)!,
+                ResolvConf = result.GetValue(resolvConf)!,
             };
             if (!options.TryComplete(out var config, out var problems))
             {

@@ -95,6 +95,7 @@ internal static partial class ServerHost
         ClusterDomain = config.ClusterDomain,
         StreamingPort = config.KubeletPort,
         CgroupRoot = config.CgroupRoot,
+        ResolvConf = config.ResolvConf,
         ClusterCaPem = caPem,
         ClusterCidr = config.ClusterCidr.ToString(),
         RunServiceProxy = !config.DisableKubeProxy,

@@ -44,6 +44,8 @@ internal sealed class ServerOptions
     public int KubeletPort { get; init; } = 10250;
     public bool NoInstall { get; init; }
     public string CgroupRoot { get; init; } = "/bosun";
+    /// <value>/etc/resolv.conf by default.</value>
+    public string ResolvConf { get; init; } = "/etc/resolv.conf";
 
     /// <summary>Checks every value and resolves the defaults that depend on others; reports all problems at once.</summary>
     public bool TryComplete(out ServerConfig config, out List<string> problems)
@@ -64,6 +66,7 @@ internal sealed class ServerOptions
         if (KubeletPort is < 1 or > 65535) problems.Add($"--kubelet-port must be between 1 and 65535, got {KubeletPort}");
         if (LogFormat is not ("text" or "json")) problems.Add($"--log-format must be text or json, got \"{LogFormat}\"");
         if (!CgroupRoot.StartsWith('/') || CgroupRoot.Contains("..")) problems.Add($"--cgroup-root must be an absolute cgroup path, got \"{CgroupRoot}\"");
+        if (ResolvConf != "/etc/resolv.conf" && !File.Exists(ResolvConf)) problems.Add($"--resolv-conf: {ResolvConf} does not exist");
         if (NodeIp is not null && !IPAddress.TryParse(NodeIp, out _)) problems.Add($"--node-ip: \"{NodeIp}\" is not an IP address");
         var datastore = Datastore.TryParse(DatastoreEndpoint, dataDir, DatastoreTls, problems);
         if (datastore?.Scheme == "etcd" && string.IsNullOrEmpty(Token))
@@ -91,6 +94,7 @@ internal sealed class ServerOptions
                 RetainRevisions = CompactionRetainRevisions,
             },
             CgroupRoot = CgroupRoot,
+            ResolvConf = Path.GetFullPath(ResolvConf),
         };
         return problems.Count == 0;
     }
@@ -139,4 +143,5 @@ internal sealed record ServerConfig(string DataDir, IPAddress BindAddress, int P
     public Bosun.ApiServer.Bootstrap.CompactionPolicy Compaction { get; init; } = new();
     /// <summary>Parent cgroup of the pods (kubelet's --cgroup-root).</summary>
     public string CgroupRoot { get; init; } = "/bosun";
+    public string ResolvConf { get; init; } = "/etc/resolv.conf";
 }

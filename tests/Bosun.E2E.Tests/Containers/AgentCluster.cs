@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Text.Json;
 using Bosun.E2E.Tests.Infrastructure;
 using Bosun.Testing.Containers;
@@ -17,10 +18,24 @@ public sealed class AgentCluster : IAsyncLifetime
     private int _namespaces;
 
     /// <summary>
-    /// The agent's service proxy on: it owns the host's KUBE-* chains while the cluster runs (so only one such cluster
-    /// at a time), and <c>bosun agent --cleanup</c> removes them at the end. By default the proxy is off.
+    /// The agent's service proxy and cluster DNS on: it owns the host's KUBE-* chains while the cluster runs (so only one
+    /// such cluster at a time), and <c>bosun agent --cleanup</c> removes them at the end. The node gets an address of the
+    /// test's own (<see cref="TestNodeAddress"/>) and the DNS forwards to a <see cref="LoopbackResolver"/> given with
+    /// <c>--resolv-conf</c>, so no query leaves the machine. By default the proxy and DNS are off and the node is 127.0.0.1.
     /// </summary>
     internal static AgentCluster WithServiceProxy() => new() { serviceProxy = true };
+
+    /// <summary>The name the <see cref="Resolver"/> knows (anything else is NXDOMAIN there) and its address (TEST-NET-2, never contacted).</summary>
+    internal const string UpstreamName = "upstream.test";
+    internal static readonly IPAddress UpstreamAddress = IPAddress.Parse("198.51.100.7");
+
+    /// <summary>With the service proxy: the node's own address (NodePorts answer there, the cluster DNS listens there).</summary>
+    internal TestNodeAddress? NodeAddress { get; private set; }
+
+    /// <summary>With the service proxy: the only upstream of the cluster DNS.</summary>
+    internal LoopbackResolver? Resolver { get; private set; }
+
+    internal string NodeIp => NodeAddress?.Address.ToString() ?? "127.0.0.1";
 
     internal ContainerdFixture Containerd { get; private set; } = null!;
     internal BosunProcess Server { get; private set; } = null!;
@@ -35,6 +50,12 @@ public sealed class AgentCluster : IAsyncLifetime
         var dockerHub = Path.Combine(Containerd.CertsDir, "docker.io");
         Directory.CreateDirectory(dockerHub);
         await File.WriteAllTextAsync(Path.Combine(dockerHub, "hosts.toml"), $"server = \"http://127.0.0.1:{FreePort.Next()}\"\n");
+        if (serviceProxy)
+        {
+            NodeAddress = TestNodeAddress.Create();
+            Resolver = new LoopbackResolver(UpstreamName, UpstreamAddress);
+            await File.WriteAllTextAsync(_temp.Combine("resolv.conf"), Resolver.ResolvConf);
+        }
         await StartServerAsync();
         Kubectl = new Kubectl(Server.KubeconfigPath, _temp.Combine("home"));
         await Poll.UntilAsync(async () =>
@@ -49,10 +70,10 @@ public sealed class AgentCluster : IAsyncLifetime
     {
         string[] args =
         [
-            "--node-name", NodeName, "--node-ip", "127.0.0.1", "--kubelet-port", FreePort.Next().ToString(),
-            "--container-runtime-endpoint", Containerd.Socket, "--node-monitor-grace-period", "20", "--disable-cluster-dns",
+            "--node-name", NodeName, "--node-ip", NodeIp, "--kubelet-port", FreePort.Next().ToString(),
+            "--container-runtime-endpoint", Containerd.Socket, "--node-monitor-grace-period", "20",
             "--cgroup-root", $"/bosun-test-{Containerd.Id}",
-            .. serviceProxy ? Array.Empty<string>() : ["--disable-kube-proxy"],
+            .. serviceProxy ? ["--resolv-conf", _temp.Combine("resolv.conf")] : new[] { "--disable-kube-proxy", "--disable-cluster-dns" },
         ];
         Server = await BosunProcess.StartWithAgentAsync(DataDir, args);
     }
@@ -150,6 +171,8 @@ public sealed class AgentCluster : IAsyncLifetime
         {
             // What kube-proxy --cleanup does: the proxy leaves its rules in place when it stops, as upstream.
             var cleanup = await BosunBinary.RunAsync("agent", "--cleanup");
+            Resolver?.Dispose();
+            NodeAddress?.Dispose();
             Assert.True(cleanup.ExitCode == 0, cleanup.Output);
         }
         // The agent unmounts a pod's volumes before its API object goes: anything still mounted here is a leak.
