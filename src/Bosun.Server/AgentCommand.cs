@@ -29,17 +29,20 @@ internal static class AgentCommand
         var disableProxy = new Option<bool>("--disable-kube-proxy") { Description = "Do not run the iptables service proxy" };
         var disableDns = new Option<bool>("--disable-cluster-dns") { Description = "Do not run the node-local cluster DNS" };
         var cgroupRoot = new Option<string>("--cgroup-root") { Description = "Parent cgroup of the pods", DefaultValueFactory = _ => "/bosun" };
+        var backend = new Option<string?>("--flannel-backend") { Description = "Pod network across nodes: host-gw (routes + masquerade; default with the agent's own containerd) or none (default with --container-runtime-endpoint)" };
         var port = new Option<int>("--kubelet-port") { Description = "Port of the agent's streaming server, published on the Node", DefaultValueFactory = _ => 10250 };
 
         var command = new Command("agent", "Run a node agent that joins a cluster and runs its pods on containerd.")
         {
-            server, token, serverCa, dataDir, nodeName, nodeIp, runtime, noInstall, clusterDns, clusterDomain, port, cgroupRoot, clusterCidr, disableProxy, disableDns, cleanup,
+            server, token, serverCa, dataDir, nodeName, nodeIp, runtime, noInstall, clusterDns, clusterDomain, port, cgroupRoot, clusterCidr, disableProxy, disableDns, backend, cleanup,
         };
         command.SetAction(async (result, ct) =>
         {
             if (result.GetValue(cleanup))
             {
                 await Bosun.Proxy.ServiceProxy.CleanupAsync(ct: ct);
+                if (IPNetwork.TryParse(result.GetValue(clusterCidr), out var pods))
+                    await Agent.Network.PodNetwork.CleanupAsync(new Agent.Network.HostNetworkCommands(), pods, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
                 return 0;
             }
             var dir = Path.GetFullPath(result.GetValue(dataDir) ?? DefaultDataDir());
@@ -53,6 +56,8 @@ internal static class AgentCommand
             if (result.GetValue(clusterDns) is { } dns && !IPAddress.TryParse(dns, out _)) problems.Add($"--cluster-dns: \"{dns}\" is not an IP address");
             if (result.GetValue(cgroupRoot) is not { } cg || !cg.StartsWith('/') || cg.Contains("..")) problems.Add($"--cgroup-root must be an absolute cgroup path, got \"{result.GetValue(cgroupRoot)}\"");
             if (!IPNetwork.TryParse(result.GetValue(clusterCidr), out _)) problems.Add($"--cluster-cidr: \"{result.GetValue(clusterCidr)}\" is not a CIDR");
+            var podNetwork = Agent.Network.FlannelBackend.Resolve(result.GetValue(backend), result.GetValue(runtime), out var backendError);
+            if (backendError is not null) problems.Add(backendError);
             if (result.GetValue(port) is < 1 or > 65535) problems.Add($"--kubelet-port must be 1-65535, got {result.GetValue(port)}");
             ApiClient? api = null;
             string? caPem = null;
@@ -98,6 +103,7 @@ internal static class AgentCommand
                 ClusterCaPem = caPem,
                 ClusterCidr = result.GetValue(clusterCidr),
                 RunServiceProxy = !result.GetValue(disableProxy),
+                RunPodNetwork = podNetwork == true,
                 RunClusterDns = !result.GetValue(disableDns),
             };
             using (api)
