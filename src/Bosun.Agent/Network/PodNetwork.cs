@@ -11,6 +11,9 @@ internal sealed record PodNetworkOptions(string NodeName, IPNetwork ClusterCidr)
 {
     /// <summary>How often routes and rules are rewritten even without a Node change (someone removed a route).</summary>
     public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Wait before retrying after a failed pass.</summary>
+    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>
@@ -49,8 +52,9 @@ internal sealed partial class PodNetwork
             while (!ct.IsCancellationRequested)
             {
                 changed.Reader.TryRead(out _);
-                await SyncOnceAsync(ct);
-                using var resync = new CancellationTokenSource(options.ResyncInterval, time);
+                var synced = await SyncAsync(host, nodes.List(), options, logger, ct);
+                // After a failure (xtables lock held, a node's address not yet reachable) retry soon, not at the next resync.
+                using var resync = new CancellationTokenSource(synced ? options.ResyncInterval : options.RetryInterval, time);
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct, resync.Token);
                 try { await changed.Reader.WaitToReadAsync(wait.Token); }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
@@ -64,12 +68,12 @@ internal sealed partial class PodNetwork
         await informer;
     }
 
-    /// <summary>One pass: routes to the desired set, masquerade chain rewritten. Failures are logged and retried on the next pass.</summary>
-    internal async Task SyncOnceAsync(CancellationToken ct)
+    /// <summary>One pass: routes to the desired set for <paramref name="nodes"/>, masquerade chain rewritten; false (logged) when a tool failed.</summary>
+    internal static async Task<bool> SyncAsync(IHostNetwork host, IReadOnlyList<V1Node> nodes, PodNetworkOptions options, ILogger logger, CancellationToken ct)
     {
         try
         {
-            var desired = HostGw.DesiredRoutes(nodes.List(), options.NodeName, options.ClusterCidr);
+            var desired = HostGw.DesiredRoutes(nodes, options.NodeName, options.ClusterCidr);
             var plan = HostGw.Plan(await host.ListRoutesAsync(ct), desired, options.ClusterCidr);
             foreach (var route in plan.Delete)
             {
@@ -82,10 +86,12 @@ internal sealed partial class PodNetwork
                 Log.RouteSet(logger, route.ToString());
             }
             await host.RestoreAsync(MasqueradeRules.Sync(options.ClusterCidr, await host.SaveNatAsync(ct)), ct);
+            return true;
         }
         catch (HostNetworkException e)
         {
             Log.SyncFailed(logger, e.Message);
+            return false;
         }
     }
 

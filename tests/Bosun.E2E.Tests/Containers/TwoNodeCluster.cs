@@ -128,7 +128,7 @@ public sealed class TwoNodeCluster : IAsyncLifetime
     /// <summary><c>bosun token create</c> prints the token and the join command; the K10 token (CA hash + bootstrap token) is taken from the latter.</summary>
     private async Task<string> CreateJoinTokenAsync()
     {
-        var (code, output) = await BosunBinary.RunAsync("token", "create", "--data-dir", ServerDataDir, "--ttl", "1h");
+        var (code, output) = await BosunBinary.RunAsync("token", "create", "--data-dir", ServerDataDir, "--ttl", "01:00:00");
         Assert.True(code == 0, output);
         var match = Regex.Match(output, @"bosun agent --server \S+ --token (K10[0-9a-f]{64}::[a-z0-9]{6}\.[a-z0-9]{16})");
         Assert.True(match.Success, output);
