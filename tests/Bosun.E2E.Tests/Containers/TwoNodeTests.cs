@@ -86,7 +86,10 @@ public sealed class TwoNodeTests(TwoNodeCluster cluster) : IClassFixture<TwoNode
         return ip;
     }
 
-    /// <summary><c>wget</c> from inside a pod (busybox), retried while the network converges; the body, trimmed.</summary>
+    /// <summary>
+    /// <c>wget</c> from inside a pod (busybox), retried while the network converges; the body, trimmed. The time limit is
+    /// busybox's <c>timeout</c>: the static busybox's <c>wget -T</c> segfaults.
+    /// </summary>
     private async Task<string> FetchFromPodAsync(string ns, string pod, string url)
     {
         KubectlResult? last = null;
@@ -94,7 +97,7 @@ public sealed class TwoNodeTests(TwoNodeCluster cluster) : IClassFixture<TwoNode
         {
             await Poll.UntilAsync(async () =>
             {
-                last = await cluster.Kubectl.RunAsync("exec", "-n", ns, pod, "--", "wget", "-qO-", "-T", "3", url);
+                last = await cluster.Kubectl.RunAsync("exec", "-n", ns, pod, "--", "timeout", "5", "wget", "-qO-", url);
                 return last.ExitCode == 0;
             }, TimeSpan.FromSeconds(30), $"{pod}: wget {url}");
         }
@@ -142,7 +145,7 @@ public sealed class TwoNodeTests(TwoNodeCluster cluster) : IClassFixture<TwoNode
             var seen = new HashSet<string>();
             await Poll.UntilAsync(async () =>
             {
-                var r = await kubectl.RunAsync("exec", "-n", pods.Namespace, client, "--", "wget", "-qO-", "-T", "3", $"http://{clusterIp}/hostname.html");
+                var r = await kubectl.RunAsync("exec", "-n", pods.Namespace, client, "--", "timeout", "5", "wget", "-qO-", $"http://{clusterIp}/hostname.html");
                 if (r.ExitCode == 0) seen.Add(r.Stdout.Trim());
                 return seen.SetEquals(["web-1", "web-2"]);
             }, TimeSpan.FromSeconds(60), $"{client} → {clusterIp} answered by web-1 and web-2 (so far: {string.Join(", ", seen)})");
