@@ -125,8 +125,9 @@ public sealed class TwoNodeTests(TwoNodeCluster cluster) : IClassFixture<TwoNode
     {
         var pods = await PodsAsync();
 
-        Assert.Equal(pods.Peer1, await FetchFromPodAsync(pods.Namespace, "peer-1", $"http://{pods.Peer2}:8080/cgi-bin/ip"));
-        Assert.Equal(pods.Peer2, await FetchFromPodAsync(pods.Namespace, "peer-2", $"http://{pods.Peer1}:8080/cgi-bin/ip"));
+        // httpd listens on IPv6 too and prints an IPv4 peer as [::ffff:a.b.c.d].
+        Assert.Equal($"[::ffff:{pods.Peer1}]", await FetchFromPodAsync(pods.Namespace, "peer-1", $"http://{pods.Peer2}:8080/cgi-bin/ip"));
+        Assert.Equal($"[::ffff:{pods.Peer2}]", await FetchFromPodAsync(pods.Namespace, "peer-2", $"http://{pods.Peer1}:8080/cgi-bin/ip"));
         // The host's pod network masquerade is this cluster's chain: pod to pod returns before MASQUERADE.
         var nat = cluster.HostNat();
         Assert.Contains($"-s {cluster.ClusterCidr} -d {cluster.ClusterCidr} -m comment --comment \"pod to pod: no NAT\" -j RETURN", nat);
