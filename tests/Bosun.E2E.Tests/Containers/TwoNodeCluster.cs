@@ -13,7 +13,7 @@ namespace Bosun.E2E.Tests.Containers;
 /// <c>bosun agent</c> in a network namespace of the test's own, joined with a bootstrap token from
 /// <c>bosun token create</c>, running its own containerd under its own data dir. The two are linked by a veth pair
 /// with a /30 the test picks (10.250.x.y); the cluster and service CIDRs are random too, so the host-gw routes and
-/// masquerade chain are this cluster's alone. Node 2 runs under <c>nsenter --net</c> rather than
+/// masquerade chain are this cluster's alone. Both nodes run the service proxy and cluster DNS (on their node IPs). Node 2 runs under <c>nsenter --net</c> rather than
 /// <c>ip netns exec</c>: the latter remounts /sys, which hides the cgroup hierarchies runc needs.
 /// Everything added (namespace, links, routes, iptables, cgroups, mounts, processes) is removed and checked at the end.
 /// Programs the host's routes and nat table: run under <c>flock /tmp/bosun-hostnet.lock</c>.
@@ -60,7 +60,7 @@ public sealed class TwoNodeCluster : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(dockerHub, "hosts.toml"), $"server = \"http://127.0.0.1:{FreePort.Next()}\"\n");
         Server = await BosunProcess.StartWithAgentOnAllAddressesAsync(ServerDataDir,
             "--node-name", Node1, "--node-ip", HostIp.ToString(), "--kubelet-port", FreePort.Next().ToString(),
-            "--container-runtime-endpoint", Containerd.Socket, "--node-monitor-grace-period", "20", "--disable-cluster-dns",
+            "--container-runtime-endpoint", Containerd.Socket, "--node-monitor-grace-period", "20",
             "--cgroup-root", $"/bosun-test-{Containerd.Id}", "--cluster-cidr", ClusterCidr.ToString(), "--service-cidr", ServiceCidr.ToString(),
             "--flannel-backend", "host-gw");
         Kubectl = new Kubectl(Server.KubeconfigPath, _temp.Combine("home"));
@@ -151,7 +151,7 @@ public sealed class TwoNodeCluster : IAsyncLifetime
                  {
                      $"--net=/run/netns/{NetworkNamespace}", "dotnet", BosunBinary.Path, "agent", "--server", ServerUrl.ToString().TrimEnd('/'),
                      "--token", JoinToken, "--data-dir", Node2DataDir, "--node-name", Node2, "--node-ip", PeerIp.ToString(),
-                     "--cluster-cidr", ClusterCidr.ToString(), "--cluster-dns", Offset(ServiceCidr, 10).ToString(), "--disable-cluster-dns",
+                     "--cluster-cidr", ClusterCidr.ToString(), "--cluster-dns", Offset(ServiceCidr, 10).ToString(),
                      "--cgroup-root", Node2CgroupRoot,
                  })
             psi.ArgumentList.Add(a);

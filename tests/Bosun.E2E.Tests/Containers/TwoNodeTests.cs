@@ -190,6 +190,34 @@ public sealed class TwoNodeTests(TwoNodeCluster cluster) : IClassFixture<TwoNode
             Assert.DoesNotContain($"cannot list resource \"{resource}\"", cluster.AgentLog);
     }
 
+    [Fact]
+    public async Task JoinedNode_PublishesItsClusterDns_AndItsPodsResolveServiceNames()
+    {
+        var pods = await PodsAsync();
+        var kubernetesIp = (await cluster.Kubectl.RunAsync("get", "service", "kubernetes", "-n", "default", "-o", "jsonpath={.spec.clusterIP}")).Ok().Stdout;
+
+        // Node 2's agent wrote its own kube-dns slice under its node identity (the Node authorizer's one exception).
+        await Poll.UntilAsync(async () => (await cluster.Kubectl.RunAsync("get", "endpointslice", "-n", "kube-system", "kube-dns-" + cluster.Node2)).ExitCode == 0,
+            TimeSpan.FromSeconds(30), $"kube-system/kube-dns-{cluster.Node2} published
+{cluster.AgentLog}");
+        foreach (var client in (string[])["peer-1", "peer-2"])
+        {
+            KubectlResult? last = null;
+            try
+            {
+                await Poll.UntilAsync(async () =>
+                {
+                    last = await cluster.Kubectl.RunAsync("exec", "-n", pods.Namespace, client, "--", "timeout", "5", "nslookup", "kubernetes.default.svc.cluster.local");
+                    return last.ExitCode == 0 && last.Stdout.Contains(kubernetesIp, StringComparison.Ordinal);
+                }, TimeSpan.FromSeconds(30), $"{client} resolves kubernetes.default.svc.cluster.local to {kubernetesIp}");
+            }
+            catch (TimeoutException e)
+            {
+                throw new TimeoutException($"{e.Message}\n{last}\nnode 2 agent log (tail):\n{cluster.AgentLog[Math.Max(0, cluster.AgentLog.Length - 3000)..]}");
+            }
+        }
+    }
+
     private static string SecretPod(string name, string node, string secret) => $"""
         apiVersion: v1
         kind: Pod
