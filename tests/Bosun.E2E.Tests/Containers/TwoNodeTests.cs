@@ -253,4 +253,14 @@ public sealed class TwoNodeTests(TwoNodeCluster cluster) : IClassFixture<TwoNode
             if (Directory.Exists(dataDir)) Directory.Delete(dataDir, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task UnknownFlannelBackend_IsAClearUsageError()
+    {
+        var (code, output) = await BosunBinary.RunAsync("agent", "--server", cluster.ServerUrl.ToString().TrimEnd('/'), "--token", "K10" + new string('0', 64) + "::abcdef.0123456789abcdef",
+            "--flannel-backend", "vxlan", "--data-dir", Path.Combine(Path.GetTempPath(), "bosun-2n-never"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("bosun agent: --flannel-backend: \"vxlan\" is not supported (host-gw or none)", output);
+    }
 }
