@@ -33,6 +33,11 @@ internal sealed record AgentOptions
     public string? ClusterCaPem { get; init; }
     /// <summary>The pod network of the whole cluster; the service proxy masquerades traffic from outside it.</summary>
     public string? ClusterCidr { get; init; }
+    /// <summary>
+    /// Route to other nodes' podCIDRs via their InternalIPs and masquerade traffic leaving <see cref="ClusterCidr"/>
+    /// (flannel host-gw; <see cref="Network.PodNetwork"/>). On by default when the agent writes its own CNI config.
+    /// </summary>
+    public bool RunPodNetwork { get; init; }
     /// <summary>Run the iptables service proxy (k3s: <c>--disable-kube-proxy</c> turns it off).</summary>
     public bool RunServiceProxy { get; init; } = true;
     /// <summary>Serve cluster DNS on the node address and publish it behind the kube-dns Service IP (<see cref="ClusterDns"/>).</summary>

@@ -30,17 +30,20 @@ internal static class AgentCommand
         var disableDns = new Option<bool>("--disable-cluster-dns") { Description = "Do not run the node-local cluster DNS" };
         var cgroupRoot = new Option<string>("--cgroup-root") { Description = "Parent cgroup of the pods", DefaultValueFactory = _ => "/bosun" };
         var resolvConf = new Option<string>("--resolv-conf") { Description = "Resolver file for dnsPolicy Default pods and the cluster DNS's upstreams", DefaultValueFactory = _ => "/etc/resolv.conf" };
+        var backend = new Option<string?>("--flannel-backend") { Description = "Pod network across nodes: host-gw (routes + masquerade; default with the agent's own containerd) or none (default with --container-runtime-endpoint)" };
         var port = new Option<int>("--kubelet-port") { Description = "Port of the agent's streaming server, published on the Node", DefaultValueFactory = _ => 10250 };
 
         var command = new Command("agent", "Run a node agent that joins a cluster and runs its pods on containerd.")
         {
-            server, token, serverCa, dataDir, nodeName, nodeIp, runtime, noInstall, clusterDns, clusterDomain, port, cgroupRoot, clusterCidr, disableProxy, disableDns, resolvConf, cleanup,
+            server, token, serverCa, dataDir, nodeName, nodeIp, runtime, noInstall, clusterDns, clusterDomain, port, cgroupRoot, clusterCidr, disableProxy, disableDns, resolvConf, backend, cleanup,
         };
         command.SetAction(async (result, ct) =>
         {
             if (result.GetValue(cleanup))
             {
                 await Bosun.Proxy.ServiceProxy.CleanupAsync(ct: ct);
+                if (IPNetwork.TryParse(result.GetValue(clusterCidr), out var pods))
+                    await Agent.Network.PodNetwork.CleanupAsync(new Agent.Network.HostNetworkCommands(), pods, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
                 return 0;
             }
             var dir = Path.GetFullPath(result.GetValue(dataDir) ?? DefaultDataDir());
@@ -55,6 +58,8 @@ internal static class AgentCommand
             if (result.GetValue(cgroupRoot) is not { } cg || !cg.StartsWith('/') || cg.Contains("..")) problems.Add($"--cgroup-root must be an absolute cgroup path, got \"{result.GetValue(cgroupRoot)}\"");
             if (!IPNetwork.TryParse(result.GetValue(clusterCidr), out _)) problems.Add($"--cluster-cidr: \"{result.GetValue(clusterCidr)}\" is not a CIDR");
             if (result.GetValue(resolvConf) is { } rc && rc != "/etc/resolv.conf" && !File.Exists(rc)) problems.Add($"--resolv-conf: {rc} does not exist");
+            var podNetwork = Agent.Network.FlannelBackend.Resolve(result.GetValue(backend), result.GetValue(runtime), out var backendError);
+            if (backendError is not null) problems.Add(backendError);
             if (result.GetValue(port) is < 1 or > 65535) problems.Add($"--kubelet-port must be 1-65535, got {result.GetValue(port)}");
             ApiClient? api = null;
             string? caPem = null;
@@ -100,6 +105,7 @@ internal static class AgentCommand
                 ClusterCaPem = caPem,
                 ClusterCidr = result.GetValue(clusterCidr),
                 RunServiceProxy = !result.GetValue(disableProxy),
+                RunPodNetwork = podNetwork == true,
                 RunClusterDns = !result.GetValue(disableDns),
                 ResolvConf = Path.GetFullPath(result.GetValue(resolvConf)!),
             };

@@ -48,6 +48,7 @@ internal sealed class AgentRunner : IAsyncDisposable
         {
             Containerd = new ContainerdOptions { Paths = paths, RuntimeEndpoint = external, NoInstall = noInstall },
             RegistriesFile = Path.Combine(paths.Root, "registries.yaml"),
+            BridgeMasquerade = !options.RunPodNetwork,
         }, loggers.CreateLogger<NodeRuntime>(), ct);
         var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var loops = new List<Task>();
@@ -89,10 +90,16 @@ internal sealed class AgentRunner : IAsyncDisposable
         }
     }
 
-    /// <summary>The seed's kube-proxy and cluster DNS, both API clients on this node.</summary>
+    /// <summary>The pod network's routes (flannel host-gw), the seed's kube-proxy and cluster DNS, all API clients on this node.</summary>
     private static IEnumerable<Task> NetworkServices(AgentOptions options, AgentHost host, ApiClient api, ILoggerFactory loggers, CancellationToken ct)
     {
         var nodeIp = IPAddress.Parse(host.Node.InternalIp);
+        if (options.RunPodNetwork && options.ClusterCidr is { } podRange)
+        {
+            var network = new Agent.Network.PodNetwork(api, new Agent.Network.PodNetworkOptions(options.NodeName, IPNetwork.Parse(podRange)),
+                new Agent.Network.HostNetworkCommands(), loggers, TimeProvider.System);
+            yield return Loop(network.RunAsync, ct);
+        }
         if (options.RunServiceProxy)
         {
             yield return Loop(t => ServiceProxy.RunAsync(api, new ProxyOptions

@@ -36,6 +36,7 @@ internal static class ServerCommand
         var runtimeEndpoint = new Option<string?>("--container-runtime-endpoint") { Description = "CRI socket for the built-in agent instead of its own containerd" };
         var noInstall = new Option<bool>("--no-install") { Description = "Never install missing host packages for the agent; print the apt-get line and exit" };
         var disableProxy = new Option<bool>("--disable-kube-proxy") { Description = "Do not run the built-in agent's iptables service proxy" };
+        var backend = new Option<string?>("--flannel-backend") { Description = "Pod network across nodes: host-gw (routes + masquerade; default with the agent's own containerd) or none (default with --container-runtime-endpoint)" };
         var disableDns = new Option<bool>("--disable-cluster-dns") { Description = "Do not run the built-in agent's cluster DNS" };
         var resolvConf = new Option<string>("--resolv-conf") { Description = "Resolver file for dnsPolicy Default pods and the cluster DNS's upstreams", DefaultValueFactory = _ => "/etc/resolv.conf" };
         var kubeletPort = new Option<int>("--kubelet-port") { Description = "Port of the built-in agent's streaming server (logs, exec, port-forward)", DefaultValueFactory = _ => 10250 };
@@ -45,7 +46,7 @@ internal static class ServerCommand
         var command = new Command("server", "Run the control plane (API server on an embedded datastore).")
         {
             dataDir, port, bind, kubeconfig, datastore, datastoreCa, datastoreCert, datastoreKey, token, leaseDuration, compactionInterval, compactionRetain, disableAgent, disableControllerManager, disableScheduler, nodeGrace, serviceCidr, clusterCidr, clusterDns, clusterDomain, logFormat,
-            nodeName, nodeIp, runtimeEndpoint, noInstall, kubeletPort, cgroupRoot, disableProxy, disableDns, resolvConf,
+            nodeName, nodeIp, runtimeEndpoint, noInstall, kubeletPort, cgroupRoot, disableProxy, disableDns, resolvConf, backend,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -76,6 +77,7 @@ internal static class ServerCommand
                 NoInstall = result.GetValue(noInstall),
                 KubeletPort = result.GetValue(kubeletPort),
                 DisableKubeProxy = result.GetValue(disableProxy),
+                FlannelBackend = result.GetValue(backend),
                 DisableClusterDns = result.GetValue(disableDns),
                 CgroupRoot = result.GetValue(cgroupRoot)!,
                 ResolvConf = result.GetValue(resolvConf)!,

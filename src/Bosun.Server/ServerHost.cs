@@ -99,6 +99,7 @@ internal static partial class ServerHost
         ClusterCaPem = caPem,
         ClusterCidr = config.ClusterCidr.ToString(),
         RunServiceProxy = !config.DisableKubeProxy,
+        RunPodNetwork = config.RunPodNetwork,
         RunClusterDns = !config.DisableClusterDns,
     };
 

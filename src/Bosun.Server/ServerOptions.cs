@@ -40,6 +40,8 @@ internal sealed class ServerOptions
     public string? NodeIp { get; init; }
     public string? ContainerRuntimeEndpoint { get; init; }
     public bool DisableKubeProxy { get; init; }
+    /// <summary><c>--flannel-backend</c>: host-gw, none, or null (host-gw unless <see cref="ContainerRuntimeEndpoint"/> is set).</summary>
+    public string? FlannelBackend { get; init; }
     public bool DisableClusterDns { get; init; }
     public int KubeletPort { get; init; } = 10250;
     public bool NoInstall { get; init; }
@@ -68,6 +70,8 @@ internal sealed class ServerOptions
         if (!CgroupRoot.StartsWith('/') || CgroupRoot.Contains("..")) problems.Add($"--cgroup-root must be an absolute cgroup path, got \"{CgroupRoot}\"");
         if (ResolvConf != "/etc/resolv.conf" && !File.Exists(ResolvConf)) problems.Add($"--resolv-conf: {ResolvConf} does not exist");
         if (NodeIp is not null && !IPAddress.TryParse(NodeIp, out _)) problems.Add($"--node-ip: \"{NodeIp}\" is not an IP address");
+        var podNetwork = Agent.Network.FlannelBackend.Resolve(FlannelBackend, ContainerRuntimeEndpoint, out var backendError);
+        if (backendError is not null) problems.Add(backendError);
         var datastore = Datastore.TryParse(DatastoreEndpoint, dataDir, DatastoreTls, problems);
         if (datastore?.Scheme == "etcd" && string.IsNullOrEmpty(Token))
             problems.Add("--token is required with an etcd datastore: the servers of the cluster share their CA through it, encrypted with the token");
@@ -85,6 +89,7 @@ internal sealed class ServerOptions
             NoInstall = NoInstall,
             KubeletPort = KubeletPort,
             DisableKubeProxy = DisableKubeProxy,
+            RunPodNetwork = podNetwork == true,
             DisableClusterDns = DisableClusterDns,
             Token = string.IsNullOrEmpty(Token) ? null : Token,
             LeaseDuration = TimeSpan.FromSeconds(LeaderElectLeaseDurationSeconds),
@@ -130,6 +135,8 @@ internal sealed record ServerConfig(string DataDir, IPAddress BindAddress, int P
     /// <summary>An existing CRI socket; null: the agent supervises its own containerd.</summary>
     public string? ContainerRuntimeEndpoint { get; init; }
     public bool DisableKubeProxy { get; init; }
+    /// <summary>Whether the agent runs the host-gw pod network (routes to other nodes, masquerade).</summary>
+    public bool RunPodNetwork { get; init; }
     public bool DisableClusterDns { get; init; }
     public int KubeletPort { get; init; } = 10250;
     public bool NoInstall { get; init; }

@@ -25,9 +25,9 @@ internal static class CniConfig
     /// this because a Node's podCIDR does not change once set, and the agent only changes it once (its own default →
     /// the IPAM controller's).
     /// </summary>
-    public static bool Write(AgentPaths paths, string podCidr, string bridge = DefaultBridge)
+    public static bool Write(AgentPaths paths, string podCidr, string bridge = DefaultBridge, bool ipMasq = true)
     {
-        var text = Render(podCidr, bridge, paths.CniIpamDir);
+        var text = Render(podCidr, bridge, paths.CniIpamDir, ipMasq);
         var file = Path.Combine(paths.CniConfigDir, FileName);
         var previous = File.Exists(file) ? File.ReadAllText(file) : null;
         if (previous == text) return false;
@@ -49,8 +49,12 @@ internal static class CniConfig
         process?.WaitForExit();   // fails harmlessly when the bridge does not exist (yet) or lacks the address
     }
 
-    /// <summary>The conflist JSON. Throws <see cref="ArgumentException"/> for a podCIDR that is not an IPv4 network.</summary>
-    public static string Render(string podCidr, string bridge, string ipamDataDir)
+    /// <summary>
+    /// The conflist JSON. Throws <see cref="ArgumentException"/> for a podCIDR that is not an IPv4 network.
+    /// <paramref name="ipMasq"/> off when the agent's pod network masquerades instead: the bridge plugin's rule covers
+    /// everything outside this node's podCIDR, other nodes' pods included.
+    /// </summary>
+    public static string Render(string podCidr, string bridge, string ipamDataDir, bool ipMasq = true)
     {
         if (!IPNetwork.TryParse(podCidr, out var network) || network.BaseAddress.AddressFamily != AddressFamily.InterNetwork)
             throw new ArgumentException($"podCIDR must be an IPv4 network such as 10.244.0.0/24, got \"{podCidr}\"", nameof(podCidr));
@@ -71,7 +75,7 @@ internal static class CniConfig
             w.WriteString("type", "bridge");
             w.WriteString("bridge", bridge);
             w.WriteBoolean("isGateway", true);
-            w.WriteBoolean("ipMasq", true);
+            w.WriteBoolean("ipMasq", ipMasq);
             w.WriteBoolean("hairpinMode", true);
             w.WriteStartObject("ipam");
             w.WriteString("type", "host-local");

@@ -53,7 +53,7 @@ internal sealed partial class NodeRuntime : IDisposable
         if (!external)
         {
             registries.WriteHostsToml(supervisor.Layout.CertsDir);
-            if (options.PodCidr is { } cidr) CniConfig.Write(paths, cidr, options.Bridge);
+            if (options.PodCidr is { } cidr) CniConfig.Write(paths, cidr, options.Bridge, options.BridgeMasquerade);
         }
         var endpoint = await supervisor.StartAsync(ct);
         var runtime = new NodeRuntime(options, supervisor, endpoint, logger) { Registries = registries };
@@ -79,7 +79,7 @@ internal sealed partial class NodeRuntime : IDisposable
     public bool SetPodCidr(string podCidr)
     {
         if (_options.Containerd.RuntimeEndpoint is not null) return false;
-        var changed = CniConfig.Write(_options.Containerd.Paths, podCidr, _options.Bridge);
+        var changed = CniConfig.Write(_options.Containerd.Paths, podCidr, _options.Bridge, _options.BridgeMasquerade);
         if (changed) Log.PodCidr(_logger, podCidr, _options.Bridge);
         return changed;
     }
@@ -106,6 +106,9 @@ internal sealed record NodeRuntimeOptions
 
     /// <value><see cref="CniConfig.DefaultBridge"/> (<c>bosun0</c>) by default.</value>
     public string Bridge { get; init; } = CniConfig.DefaultBridge;
+
+    /// <summary>The bridge plugin's <c>ipMasq</c>; off when the agent's pod network (host-gw) masquerades.</summary>
+    public bool BridgeMasquerade { get; init; } = true;
 
     /// <summary>k3s-format <c>registries.yaml</c>; absent file = no mirrors. <value><c>&lt;data-dir&gt;/agent/registries.yaml</c> by convention.</value></summary>
     public string? RegistriesFile { get; init; }

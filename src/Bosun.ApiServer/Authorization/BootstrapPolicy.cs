@@ -44,6 +44,8 @@ internal static class BootstrapPolicy
         new("system:node-proxier", BootstrapRoles.NodeProxier),
         new("system:node-bootstrapper", BootstrapRoles.NodeBootstrapper),
         new("system:kube-dns", BootstrapRoles.KubeDns),
+        new("bosun:cluster-dns", BootstrapRoles.ClusterDns),
+        new("bosun:local-path-provisioner", BootstrapRoles.LocalPathProvisioner),
         new("system:aggregated-metrics-reader", BootstrapRoles.MetricsReader, new Dictionary<string, string>
         {
             [BootstrapRoles.AggregateToAdmin] = "true",
@@ -73,6 +75,12 @@ internal static class BootstrapPolicy
         // kubeadm's names for what its join needs: bootstrap tokens may file CSRs that get approved, nodes may renew.
         new("bosun:kubelet-bootstrap", "system:node-bootstrapper", [Group(BootstrappersGroup)]),
         new("bosun:node-autoapprove-bootstrap", "system:certificates.k8s.io:certificatesigningrequests:nodeclient", [Group(BootstrappersGroup)]),
+        // A node agent also runs the service proxy, the cluster DNS and the local-path provisioner under its node
+        // identity (k3s runs them beside the kubelet too): their roles go to the nodes group. None of them reads
+        // secrets or configmaps, so the Node authorizer's limit on those stays whole.
+        new("bosun:node-proxier", "system:node-proxier", [Group(NodesGroup)]),
+        new("bosun:node-cluster-dns", "bosun:cluster-dns", [Group(NodesGroup)]),
+        new("bosun:node-local-path-provisioner", "bosun:local-path-provisioner", [Group(NodesGroup)]),
         new("bosun:node-autoapprove-certificate-rotation", "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", [Group(NodesGroup)]),
     ];
 

@@ -188,4 +188,25 @@ internal static class BootstrapRoles
     public static IReadOnlyList<PolicyRule> SelfNodeClient { get; } = [R(Create, "certificates.k8s.io", "certificatesigningrequests/selfnodeclient")];
 
     public static IReadOnlyList<PolicyRule> KubeDns { get; } = [R(["list", "watch"], "", "endpoints", "services")];
+
+    /// <summary>
+    /// The agent's cluster DNS (CoreDNS' ClusterRole: services, endpoints, endpointslices, namespaces, pods). Writing
+    /// its own <c>kube-dns-&lt;node&gt;</c> slice is the Node authorizer's to allow, not a role's.
+    /// </summary>
+    public static IReadOnlyList<PolicyRule> ClusterDns { get; } =
+    [
+        R(Read, "", "endpoints", "services", "namespaces", "pods"),
+        R(Read, "discovery.k8s.io", "endpointslices"),
+    ];
+
+    /// <summary>The agent's local-path provisioner (rancher's local-path-provisioner role, less what it does through pods).</summary>
+    public static IReadOnlyList<PolicyRule> LocalPathProvisioner { get; } =
+    [
+        R(["get", "list", "watch", "update", "patch"], "", "persistentvolumeclaims"),
+        R(["get", "list", "watch", "create", "update", "patch", "delete"], "", "persistentvolumes"),
+        R(Read, "storage.k8s.io", "storageclasses"),
+        R(Read, "", "nodes"),
+        R(["create", "patch", "update"], "", "events"),
+        R(["create", "patch", "update"], "events.k8s.io", "events"),
+    ];
 }

@@ -57,7 +57,7 @@ internal static class JsonNodeExtensions
 /// <summary>
 /// The Node authorizer with NodeRestriction's object checks (kube-apiserver's <c>--authorization-mode=Node</c>): a
 /// node agent (<c>system:node:&lt;name&gt;</c> in <c>system:nodes</c>) may read only the secrets, configmaps and
-/// claims of pods bound to it, one by one; may write only its own Node and Lease and the pods bound to it; may ask
+/// claims of pods bound to it, one by one; may write only its own Node and Lease, its cluster DNS EndpointSlice and the pods bound to it; may ask
 /// tokens only for service accounts its pods run as; and otherwise has the <c>system:node</c> role's rules.
 /// </summary>
 internal sealed class NodeAuthorizer(ObjectFollower<NodePodRefs> pods) : IAuthorizer
@@ -91,11 +91,16 @@ internal sealed class NodeAuthorizer(ObjectFollower<NodePodRefs> pods) : IAuthor
                 node, $"node '{node}' cannot modify node '{a.Name}'"),
             ("coordination.k8s.io", "leases") when a.Verb is not ("get" or "list" or "watch") => Allow(a.Namespace == "kube-node-lease" && (a.Name == node || a.Name.Length == 0),
                 node, "can only access its own lease in the kube-node-lease namespace"),
+            ("discovery.k8s.io", "endpointslices") when a.Verb is not ("get" or "list" or "watch") => Allow(a.Namespace == "kube-system" && (a.Name == DnsSlice(node) || (a.Verb == "create" && a.Name.Length == 0)),
+                node, $"can only write its own cluster DNS endpoint slice kube-system/{DnsSlice(node)}"),
             ("", "pods") when a.Verb is "update" or "patch" or "delete" => Allow(Pods(node).Any(p => p.Namespace == a.Namespace && p.Name == a.Name),
                 node, $"can only modify pods bound to it"),
             _ => NodeRules.Authorize(a),
         };
     }
+
+    /// <summary>The slice through which a node's agent publishes its DNS server behind the kube-dns Service (Bosun.Dns.KubeDnsService).</summary>
+    private static string DnsSlice(string node) => "kube-dns-" + node;
 
     private IEnumerable<NodePodRefs> Pods(string node) => pods.Items.Where(p => p.NodeName == node);
 

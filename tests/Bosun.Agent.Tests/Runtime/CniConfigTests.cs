@@ -6,6 +6,14 @@ namespace Bosun.Agent.Tests.Runtime;
 public sealed class CniConfigTests
 {
     [Fact]
+    public void Render_HostGwPodNetwork_BridgeDoesNotMasquerade()
+    {
+        var json = JsonNode.Parse(CniConfig.Render("10.244.3.0/24", "bosun0", "/x", ipMasq: false))!;
+
+        Assert.False((bool?)json["plugins"]![0]!["ipMasq"]);
+    }
+
+    [Fact]
     public void Render_BridgeWithGatewayMasqHairpin_HostLocalForThePodCidr_ThenPortmap()
     {
         var json = JsonNode.Parse(CniConfig.Render("10.244.3.0/24", "bosun0", "/d/agent/cni/ipam"))!;

@@ -43,7 +43,11 @@ internal sealed class BosunProcess : IAsyncDisposable
     public static Task<BosunProcess> StartWithAgentAsync(string dataDir, params string[] extraArgs) =>
         StartAsync(dataDir, agent: true, extraArgs);
 
-    private static async Task<BosunProcess> StartAsync(string dataDir, bool agent, string[] extraArgs)
+    /// <summary>Listening on every address: a node in a network namespace of the test reaches it through its veth.</summary>
+    public static Task<BosunProcess> StartWithAgentOnAllAddressesAsync(string dataDir, params string[] extraArgs) =>
+        StartAsync(dataDir, agent: true, extraArgs, "0.0.0.0");
+
+    private static async Task<BosunProcess> StartAsync(string dataDir, bool agent, string[] extraArgs, string bindAddress = "127.0.0.1")
     {
         var port = FreePort.Next();
         var psi = new ProcessStartInfo("dotnet")
@@ -55,7 +59,7 @@ internal sealed class BosunProcess : IAsyncDisposable
         foreach (var arg in new[]
                  {
                      BosunBinary.Path, "server", "--data-dir", dataDir, "--https-listen-port", port.ToString(),
-                     "--bind-address", "127.0.0.1",
+                     "--bind-address", bindAddress,
                  }.Concat(agent ? [] : ["--disable-agent"]).Concat(extraArgs))
         {
             psi.ArgumentList.Add(arg);

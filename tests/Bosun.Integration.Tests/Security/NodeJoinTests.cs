@@ -206,4 +206,52 @@ public sealed class NodeAuthorizerTests(ServerFixture fixture) : IDisposable
         await Server.Client.CoreV1.DeleteNodeAsync(mine);
         await Server.Client.CoreV1.DeleteNodeAsync(other);
     }
+
+    [Fact]
+    public async Task JoinedNode_ItsProxyDnsAndProvisionerMayListWhatTheyWatch_ButNotSecretsOrConfigMaps()
+    {
+        var mine = "n3-" + Guid.NewGuid().ToString("N")[..6];
+        using var node = await JoinAsync(mine);
+
+        // What the service proxy, the cluster DNS and the local-path provisioner list and watch.
+        await node.CoreV1.ListServiceForAllNamespacesAsync();
+        await node.DiscoveryV1.ListEndpointSliceForAllNamespacesAsync();
+        await node.CoreV1.ListNamespaceAsync();
+        await node.CoreV1.ListPersistentVolumeClaimForAllNamespacesAsync();
+        await node.CoreV1.ListPersistentVolumeAsync();
+        await node.StorageV1.ListStorageClassAsync();
+
+        foreach (var call in new Func<Task>[] { () => node.CoreV1.ListSecretForAllNamespacesAsync(), () => node.CoreV1.ListConfigMapForAllNamespacesAsync() })
+        {
+            var e = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(call);
+            Assert.Equal(HttpStatusCode.Forbidden, e.Response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task JoinedNode_WritesItsOwnKubeDnsSliceOnly()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var (mine, other) = ($"n4-{suffix}", $"n5-{suffix}");
+        using var node = await JoinAsync(mine);
+        V1EndpointSlice Slice(string owner) => new()
+        {
+            Metadata = new V1ObjectMeta { Name = "kube-dns-" + owner, Labels = new Dictionary<string, string> { ["kubernetes.io/service-name"] = "kube-dns" } },
+            AddressType = "IPv4",
+            Endpoints = [new V1Endpoint { Addresses = ["192.0.2.10"], NodeName = owner }],
+        };
+
+        var created = await node.DiscoveryV1.CreateNamespacedEndpointSliceAsync(Slice(mine), "kube-system");
+        await node.DiscoveryV1.ReplaceNamespacedEndpointSliceAsync(created, created.Metadata.Name, "kube-system");
+        await Server.Client.DiscoveryV1.CreateNamespacedEndpointSliceAsync(Slice(other), "kube-system");
+
+        var foreign = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() => node.DiscoveryV1.DeleteNamespacedEndpointSliceAsync("kube-dns-" + other, "kube-system"));
+        Assert.Equal(HttpStatusCode.Forbidden, foreign.Response.StatusCode);
+        Assert.Contains("can only write its own cluster DNS endpoint slice kube-system/kube-dns-" + mine, foreign.Response.Content);
+        var elsewhere = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() => node.DiscoveryV1.CreateNamespacedEndpointSliceAsync(Slice(mine), "default"));
+        Assert.Equal(HttpStatusCode.Forbidden, elsewhere.Response.StatusCode);
+
+        await node.DiscoveryV1.DeleteNamespacedEndpointSliceAsync("kube-dns-" + mine, "kube-system");
+        await Server.Client.DiscoveryV1.DeleteNamespacedEndpointSliceAsync("kube-dns-" + other, "kube-system");
+    }
 }

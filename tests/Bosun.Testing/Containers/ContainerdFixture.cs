@@ -30,10 +30,12 @@ public sealed class ContainerdFixture : IAsyncDisposable
     private readonly ContainerdOptions _options;
     private readonly HostSnapshot _before;
     private NodeRuntime? _runtime;
+    private readonly bool _bridgeMasquerade;
     private bool _disposed;
 
-    private ContainerdFixture(string dataDir, string id, IPNetwork subnet, HostSnapshot before)
+    private ContainerdFixture(string dataDir, string id, IPNetwork subnet, HostSnapshot before, bool bridgeMasquerade)
     {
+        _bridgeMasquerade = bridgeMasquerade;
         DataDir = dataDir;
         Id = id;
         Bridge = "bt" + id;
@@ -75,7 +77,8 @@ public sealed class ContainerdFixture : IAsyncDisposable
     public IReadOnlyList<string> Leftovers { get; private set; } = [];
 
     /// <summary>Starts containerd and imports the pause and test images. Throws with the apt-get line when the host lacks a dependency.</summary>
-    public static async Task<ContainerdFixture> StartAsync(CancellationToken ct = default)
+    /// <param name="bridgeMasquerade">The bridge plugin's ipMasq; off for a node whose agent runs the host-gw pod network (it masquerades itself).</param>
+    public static async Task<ContainerdFixture> StartAsync(CancellationToken ct = default, bool bridgeMasquerade = true)
     {
         var missing = HostDependencyProbe.FindMissing();
         if (missing.Count > 0)
@@ -90,7 +93,7 @@ public sealed class ContainerdFixture : IAsyncDisposable
             before = s_processBefore ??= HostSnapshot.Take();
             s_live++;
         }
-        var fixture = new ContainerdFixture(dataDir, id, FreeSubnet(), before);
+        var fixture = new ContainerdFixture(dataDir, id, FreeSubnet(), before, bridgeMasquerade);
         try
         {
             await fixture.StartCoreAsync(ct);
@@ -118,6 +121,7 @@ public sealed class ContainerdFixture : IAsyncDisposable
             Containerd = _options,
             PodCidr = $"{Subnet.BaseAddress}/{Subnet.PrefixLength}",
             Bridge = Bridge,
+            BridgeMasquerade = _bridgeMasquerade,
         }, NullLogger.Instance, ct);
         Pid = _runtime.Endpoint.Pid!.Value;
         Cri = _runtime.Cri;
