@@ -66,6 +66,9 @@ public sealed class ApiServerHost : IAsyncDisposable
         var adminToken = TokenFile.EnsureAdminToken(tokenFile);
 
         storage = new InstrumentedStore(storage);
+        if (config.SecretsEncryption)
+            storage = new Security.Encryption.EncryptingStore(storage, new Security.Encryption.AesGcmTransformer(
+                Security.Encryption.SecretsKeyFile.LoadOrCreate(Security.Encryption.SecretsKeyFile.PathIn(config.StateDirectory), time)));
         var services = new ServiceAllocator(new ClusterIpRange(config.ServiceCidr), new NodePortRange());
         var registrations = BuiltInKinds.Create(services);
         var catalog = new ResourceCatalog(registrations, storage, time);
