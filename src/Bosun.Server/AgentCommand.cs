@@ -55,7 +55,7 @@ internal static class AgentCommand
             if (!IPNetwork.TryParse(result.GetValue(clusterCidr), out _)) problems.Add($"--cluster-cidr: \"{result.GetValue(clusterCidr)}\" is not a CIDR");
             if (result.GetValue(port) is < 1 or > 65535) problems.Add($"--kubelet-port must be 1-65535, got {result.GetValue(port)}");
             ApiClient? api = null;
-            string? caPem = null;
+            string? caPem = null, agentCaPem = null;
             var name = (result.GetValue(nodeName) ?? System.Net.Dns.GetHostName()).ToLowerInvariant();
             try
             {
@@ -74,6 +74,7 @@ internal static class AgentCommand
                     caPem = ca.ExportCertificatePem();
                     api = AgentJoin.Client(url!, bearer, ca);
                 }
+                if (caPem is not null) agentCaPem = await AgentJoin.FetchAgentCaAsync(url!, caPem, ct);
             }
             catch (Exception e) when (e is FormatException or ArgumentException or IOException or HttpRequestException
                 or System.Security.Cryptography.CryptographicException or NodeBootstrapException or ApiException)
@@ -96,6 +97,7 @@ internal static class AgentCommand
                 StreamingPort = result.GetValue(port),
                 CgroupRoot = result.GetValue(cgroupRoot)!,
                 ClusterCaPem = caPem,
+                StreamingClientCaPem = agentCaPem,
                 ClusterCidr = result.GetValue(clusterCidr),
                 RunServiceProxy = !result.GetValue(disableProxy),
                 RunClusterDns = !result.GetValue(disableDns),

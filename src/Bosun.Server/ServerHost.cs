@@ -34,6 +34,7 @@ internal static partial class ServerHost
             ServiceCidr = config.ServiceCidr,
             ClusterDomain = config.ClusterDomain,
             CompactionInterval = TimeSpan.Zero,   // CompactionLeader compacts, on one server at a time
+            SecretsEncryption = config.SecretsEncryption,
         };
         ApiServerHost server;
         try
@@ -60,7 +61,7 @@ internal static partial class ServerHost
             {
                 try
                 {
-                    agent = await AgentRunner.StartAsync(AgentOptionsFor(config, server.Pki.CaPem), config.NoInstall, api, loggers, stop.Token);
+                    agent = await AgentRunner.StartAsync(AgentOptionsFor(config, server.Pki.CaPem, server.Pki.AgentCaPem), config.NoInstall, api, loggers, stop.Token);
                 }
                 catch (Exception e) when (e is InvalidOperationException or FormatException or Agent.Runtime.HostDependencyException or Agent.Runtime.ContainerdException)
                 {
@@ -85,7 +86,7 @@ internal static partial class ServerHost
     }
 
     /// <summary>The built-in agent: same data dir and cluster DNS settings as the server.</summary>
-    private static Agent.AgentOptions AgentOptionsFor(ServerConfig config, string caPem) => new()
+    private static Agent.AgentOptions AgentOptionsFor(ServerConfig config, string caPem, string agentCaPem) => new()
     {
         NodeName = config.NodeName,
         DataDir = config.DataDir,
@@ -96,6 +97,7 @@ internal static partial class ServerHost
         StreamingPort = config.KubeletPort,
         CgroupRoot = config.CgroupRoot,
         ClusterCaPem = caPem,
+        StreamingClientCaPem = agentCaPem,
         ClusterCidr = config.ClusterCidr.ToString(),
         RunServiceProxy = !config.DisableKubeProxy,
         RunClusterDns = !config.DisableClusterDns,

@@ -44,6 +44,7 @@ internal sealed class ServerOptions
     public int KubeletPort { get; init; } = 10250;
     public bool NoInstall { get; init; }
     public string CgroupRoot { get; init; } = "/bosun";
+    public bool SecretsEncryption { get; init; }
 
     /// <summary>Checks every value and resolves the defaults that depend on others; reports all problems at once.</summary>
     public bool TryComplete(out ServerConfig config, out List<string> problems)
@@ -91,6 +92,7 @@ internal sealed class ServerOptions
                 RetainRevisions = CompactionRetainRevisions,
             },
             CgroupRoot = CgroupRoot,
+            SecretsEncryption = SecretsEncryption,
         };
         return problems.Count == 0;
     }
@@ -139,4 +141,6 @@ internal sealed record ServerConfig(string DataDir, IPAddress BindAddress, int P
     public Bosun.ApiServer.Bootstrap.CompactionPolicy Compaction { get; init; } = new();
     /// <summary>Parent cgroup of the pods (kubelet's --cgroup-root).</summary>
     public string CgroupRoot { get; init; } = "/bosun";
+    /// <summary>Encrypt Secrets in the datastore (k3s's <c>--secrets-encryption</c>).</summary>
+    public bool SecretsEncryption { get; init; }
 }
