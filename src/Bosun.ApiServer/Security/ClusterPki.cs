@@ -143,6 +143,16 @@ public sealed class ClusterPki : IDisposable
         return changed;
     }
 
+    /// <summary>Reissues the named leaves now (<c>bosun certificate rotate</c>), whatever their age; unknown names are ignored.</summary>
+    public void Renew(IEnumerable<string> certFiles)
+    {
+        var now = _time.GetUtcNow();
+        foreach (var slot in new[] { _serving, _admin, _kubeletClient })
+        {
+            if (certFiles.Contains(slot.CertFile)) slot.Reissue(Directory, now);
+        }
+    }
+
     /// <summary>
     /// Issues a client certificate (CN = user, O = groups) signed by the cluster CA, e.g. for a node agent.
     /// Nothing is written to disk; the caller owns the returned certificate, which carries its private key.

@@ -48,6 +48,17 @@ internal sealed class LeafSlot(string certFile, string keyFile, X509Certificate2
     }
 
     /// <summary>A leaf that already ends with its CA cannot be renewed any further, so it counts as fresh (no reissue loop).</summary>
+    public void Reissue(string dir, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            var next = issue(now);
+            ClusterPki.Save(dir, CertFile, keyFile, next);
+            _loadedWriteTime = File.GetLastWriteTimeUtc(Path.Combine(dir, CertFile));
+            Volatile.Write(ref _current, next);
+        }
+    }
+
     public static bool IsFresh(X509Certificate2 cert, X509Certificate2 issuer, DateTimeOffset now) =>
         new DateTimeOffset(cert.NotAfter.ToUniversalTime()) - now > ClusterPki.RenewBefore || cert.NotAfter >= issuer.NotAfter;
 }
