@@ -56,6 +56,7 @@ internal static class AgentCommand
             if (result.GetValue(port) is < 1 or > 65535) problems.Add($"--kubelet-port must be 1-65535, got {result.GetValue(port)}");
             ApiClient? api = null;
             string? caPem = null, agentCaPem = null;
+            NodeCertificateManager? certificates = null;
             var name = (result.GetValue(nodeName) ?? System.Net.Dns.GetHostName()).ToLowerInvariant();
             try
             {
@@ -66,7 +67,9 @@ internal static class AgentCommand
                     // The join command `bosun server` prints: TLS bootstrap to the node's own certificate (CA pinned by the hash).
                     var kubeconfig = await NodeBootstrap.JoinAsync(url!, bearer, hash, name, dir, ct);
                     caPem = await File.ReadAllTextAsync(Path.Combine(Path.GetDirectoryName(kubeconfig)!, "ca.crt"), ct);
-                    api = ApiClient.FromKubeconfig(kubeconfig, "bosun-agent");
+                    // The node's certificate is renewed before expiry and picked up by new connections without a restart.
+                    certificates = NodeCertificateManager.Load(dir, url!, TimeProvider.System);
+                    api = certificates.CreateClient("bosun-agent");
                 }
                 else if (problems.Count == 0)
                 {
@@ -103,7 +106,15 @@ internal static class AgentCommand
                 RunClusterDns = !result.GetValue(disableDns),
             };
             using (api)
-                return await RunAsync(options, result.GetValue(noInstall), api!, ct);
+            {
+                using var stopRenewal = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var renewal = certificates?.RunAsync(api!, TimeSpan.FromMinutes(10),
+                    e => Console.Error.WriteLine($"bosun agent: renewing the node certificate failed, retrying later: {e.Message}"), stopRenewal.Token);
+                var exit = await RunAsync(options, result.GetValue(noInstall), api!, ct);
+                await stopRenewal.CancelAsync();
+                if (renewal is not null) await renewal.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                return exit;
+            }
         });
         return command;
     }
