@@ -52,8 +52,9 @@ internal static partial class ServerHost
             using var api = ApiClient.FromKubeconfig(config.KubeconfigPath, "bosun-server");
             await PrintJoinCommandAsync(api, config, server, logger, stop.Token);
             // The scheduler and the controller manager run under their own identities and RBAC roles.
-            using var schedulerApi = ApiClient.FromKubeconfig(ComponentCredentials.KubeconfigPath(apiConfig.StateDirectory, "scheduler"), "bosun-scheduler");
-            using var controllerApi = ApiClient.FromKubeconfig(ComponentCredentials.KubeconfigPath(apiConfig.StateDirectory, "controller"), "bosun-controller-manager");
+            // Their kubeconfigs are rewritten when certificates rotate; these clients follow the files.
+            using var schedulerApi = ReloadingKubeconfigClient.Create(ComponentCredentials.KubeconfigPath(apiConfig.StateDirectory, "scheduler"), "bosun-scheduler");
+            using var controllerApi = ReloadingKubeconfigClient.Create(ComponentCredentials.KubeconfigPath(apiConfig.StateDirectory, "controller"), "bosun-controller-manager");
             var components = ControlPlane.Start(config, controllerApi, schedulerApi, loggers, stop.Token);
             components.Add(CompactionLeader.Start(config, api, storage, loggers, stop.Token));
             AgentRunner? agent = null;
