@@ -31,6 +31,12 @@ internal sealed record AgentOptions
     public TimeSpan StaticPodScanInterval { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>The cluster CA (PEM): the streaming server accepts only client certificates it signed (the API server's).</summary>
     public string? ClusterCaPem { get; init; }
+
+    /// <summary>
+    /// PEM of the CA whose client certificates the streaming server admits (the server's agent CA); null falls back to
+    /// <see cref="ClusterCaPem"/> for servers from before the agent CA.
+    /// </summary>
+    public string? StreamingClientCaPem { get; init; }
     /// <summary>The pod network of the whole cluster; the service proxy masquerades traffic from outside it.</summary>
     public string? ClusterCidr { get; init; }
     /// <summary>

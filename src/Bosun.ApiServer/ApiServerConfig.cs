@@ -16,6 +16,8 @@ public sealed record ApiServerConfig
     public string ClusterDomain { get; init; } = "cluster.local";
     /// <summary>How often old revisions are compacted away; history younger than this stays. Zero: this host does not compact.</summary>
     public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>Encrypt Secrets in the datastore with the key in <c>cred/secrets-encryption.key</c> (<c>--secrets-encryption</c>).</summary>
+    public bool SecretsEncryption { get; init; }
     /// <summary>How many recent events the watch cache keeps for resuming watches.</summary>
     public int WatchCacheSize { get; init; } = 4096;
 }

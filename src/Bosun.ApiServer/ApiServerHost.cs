@@ -66,6 +66,9 @@ public sealed class ApiServerHost : IAsyncDisposable
         var adminToken = TokenFile.EnsureAdminToken(tokenFile);
 
         storage = new InstrumentedStore(storage);
+        if (config.SecretsEncryption)
+            storage = new Security.Encryption.EncryptingStore(storage, new Security.Encryption.AesGcmTransformer(
+                Security.Encryption.SecretsKeyFile.LoadOrCreate(Security.Encryption.SecretsKeyFile.PathIn(config.StateDirectory), time)));
         var services = new ServiceAllocator(new ClusterIpRange(config.ServiceCidr), new NodePortRange());
         var registrations = BuiltInKinds.Create(services);
         var catalog = new ResourceCatalog(registrations, storage, time);
@@ -117,7 +120,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         var reviews = new ReviewApi(authorizer, rbac, authenticator, new Http.ResponseWriter(time));
         var discovery = new Discovery(registrations.Concat(ResourceMetrics.MetricsApi.Registrations()).Concat(ReviewApi.Registrations()));
         var kubelets = new NodeProxy.KubeletClient(pki);
-        var endpoints = new Endpoints(catalog, discovery, cache, storage, time, metrics, kubelets, saTokens, reviews, pki.CaPem);
+        var endpoints = new Endpoints(catalog, discovery, cache, storage, time, metrics, kubelets, saTokens, reviews, pki.CaPem, pki.AgentCaPem);
         // Built on first request, not here: generating the documents (reflection over KubernetesClient plus its 25 MB XML
         // documentation) costs ~0.4 s of start-up and ~85 MB of resident memory that an idle server would keep for nothing.
         var openApi = new OpenApiService(registrations.Select(OpenApiResources.From));
@@ -159,6 +162,14 @@ public sealed class ApiServerHost : IAsyncDisposable
         loops.Start("clusterrole-aggregation", t => new ClusterRoleAggregator(rbac, catalog, time, loggers.CreateLogger<ClusterRoleAggregator>()).RunAsync(t));
         loops.Start("resourcequota-status", t => new ResourceQuotaStatus(storage, catalog, time, loggers.CreateLogger<ResourceQuotaStatus>()).RunAsync(t));
         loops.Start("root-ca-publisher", t => new RootCaPublisher(storage, catalog, pki.CaPem, time, loggers.CreateLogger<RootCaPublisher>()).RunAsync(t));
+        loops.Start("certificate-rotation", t => new CertificateRotation(pki, changed =>
+        {
+            // The kubeconfigs embed client certificates: rewrite them when the admin certificate was renewed.
+            if (!changed.Contains(ClusterPki.AdminCertFile)) return;
+            if (config.KubeconfigPath is { } path)
+                KubeconfigWriter.Write(path, url.ToString().TrimEnd('/'), pki.CaPem, pki.AdminCertificatePem, pki.AdminKeyPem);
+            ComponentCredentials.Write(pki, config.StateDirectory, url.ToString().TrimEnd('/'));
+        }, time, loggers.CreateLogger<CertificateRotation>()).RunAsync(t));
         loops.Start("csr-controller", t => new Security.Certificates.CsrController(storage, catalog, pki, authorizer, time, loggers.CreateLogger<Security.Certificates.CsrController>()).RunAsync(t));
         if (config.CompactionInterval > TimeSpan.Zero)   // zero: the embedding process compacts (bosun server: under a Lease)
             loops.Start("compactor", t => new Compactor(storage, config.CompactionInterval, time, loggers.CreateLogger<Compactor>()).RunAsync(t));

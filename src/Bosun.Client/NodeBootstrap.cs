@@ -76,7 +76,7 @@ public static class NodeBootstrap
         return ca;
     }
 
-    private static string CertificateRequestPem(ECDsa key, string nodeName)
+    internal static string CertificateRequestPem(ECDsa key, string nodeName)
     {
         var subject = new X500DistinguishedNameBuilder();
         subject.AddOrganizationName("system:nodes");
@@ -84,7 +84,7 @@ public static class NodeBootstrap
         return new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
     }
 
-    private static async Task<string> WaitForCertificateAsync(ApiClient api, string name, TimeSpan timeout, CancellationToken ct)
+    internal static async Task<string> WaitForCertificateAsync(ApiClient api, string name, TimeSpan timeout, CancellationToken ct)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
@@ -117,7 +117,7 @@ public static class NodeBootstrap
         return http;
     }
 
-    private static bool ChainsTo(X509Certificate cert, X509Certificate2 ca)
+    internal static bool ChainsTo(X509Certificate cert, X509Certificate2 ca)
     {
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
@@ -127,7 +127,7 @@ public static class NodeBootstrap
         return chain.Build(leaf) && chain.ChainElements[^1].Certificate.RawData.AsSpan().SequenceEqual(ca.RawData);
     }
 
-    private static string Write(string dataDir, Uri server, X509Certificate2 ca, string certificatePem, string keyPem)
+    internal static string Write(string dataDir, Uri server, X509Certificate2 ca, string certificatePem, string keyPem)
     {
         var dir = Path.Combine(dataDir, "agent");
         Directory.CreateDirectory(dir);

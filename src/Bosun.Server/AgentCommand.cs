@@ -62,7 +62,8 @@ internal static class AgentCommand
             if (backendError is not null) problems.Add(backendError);
             if (result.GetValue(port) is < 1 or > 65535) problems.Add($"--kubelet-port must be 1-65535, got {result.GetValue(port)}");
             ApiClient? api = null;
-            string? caPem = null;
+            string? caPem = null, agentCaPem = null;
+            NodeCertificateManager? certificates = null;
             var name = (result.GetValue(nodeName) ?? System.Net.Dns.GetHostName()).ToLowerInvariant();
             try
             {
@@ -73,7 +74,9 @@ internal static class AgentCommand
                     // The join command `bosun server` prints: TLS bootstrap to the node's own certificate (CA pinned by the hash).
                     var kubeconfig = await NodeBootstrap.JoinAsync(url!, bearer, hash, name, dir, ct);
                     caPem = await File.ReadAllTextAsync(Path.Combine(Path.GetDirectoryName(kubeconfig)!, "ca.crt"), ct);
-                    api = ApiClient.FromKubeconfig(kubeconfig, "bosun-agent");
+                    // The node's certificate is renewed before expiry and picked up by new connections without a restart.
+                    certificates = NodeCertificateManager.Load(dir, url!, TimeProvider.System);
+                    api = certificates.CreateClient("bosun-agent");
                 }
                 else if (problems.Count == 0)
                 {
@@ -81,6 +84,7 @@ internal static class AgentCommand
                     caPem = ca.ExportCertificatePem();
                     api = AgentJoin.Client(url!, bearer, ca);
                 }
+                if (caPem is not null) agentCaPem = await AgentJoin.FetchAgentCaAsync(url!, caPem, ct);
             }
             catch (Exception e) when (e is FormatException or ArgumentException or IOException or HttpRequestException
                 or System.Security.Cryptography.CryptographicException or NodeBootstrapException or ApiException)
@@ -103,6 +107,7 @@ internal static class AgentCommand
                 StreamingPort = result.GetValue(port),
                 CgroupRoot = result.GetValue(cgroupRoot)!,
                 ClusterCaPem = caPem,
+                StreamingClientCaPem = agentCaPem,
                 ClusterCidr = result.GetValue(clusterCidr),
                 RunServiceProxy = !result.GetValue(disableProxy),
                 RunPodNetwork = podNetwork == true,
@@ -110,7 +115,15 @@ internal static class AgentCommand
                 ResolvConf = Path.GetFullPath(result.GetValue(resolvConf)!),
             };
             using (api)
-                return await RunAsync(options, result.GetValue(noInstall), api!, ct);
+            {
+                using var stopRenewal = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var renewal = certificates?.RunAsync(api!, TimeSpan.FromMinutes(10),
+                    e => Console.Error.WriteLine($"bosun agent: renewing the node certificate failed, retrying later: {e.Message}"), stopRenewal.Token);
+                var exit = await RunAsync(options, result.GetValue(noInstall), api!, ct);
+                await stopRenewal.CancelAsync();
+                if (renewal is not null) await renewal.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                return exit;
+            }
         });
         return command;
     }

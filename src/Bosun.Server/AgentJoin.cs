@@ -58,6 +58,29 @@ internal static class AgentJoin
         return new ApiClient(http, ownsHttp: true);
     }
 
+    /// <summary>
+    /// The server's agent CA from <c>/cacerts/agent</c>, fetched over TLS verified against the cluster CA; null when the
+    /// server predates the agent CA (404) so the caller falls back to the cluster CA.
+    /// </summary>
+    public static async Task<string?> FetchAgentCaAsync(Uri server, string clusterCaPem, CancellationToken ct)
+    {
+        using var ca = X509Certificate2.CreateFromPem(clusterCaPem);
+        using var handler = new SocketsHttpHandler
+        {
+            SslOptions = { RemoteCertificateValidationCallback = (_, cert, _, errors) => cert is not null && ChainsTo(cert, ca, errors) },
+        };
+        using var http = new HttpClient(handler) { BaseAddress = server, Timeout = TimeSpan.FromSeconds(30) };
+        using var response = await http.GetAsync(AgentCaPath, ct);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound) return null;
+        response.EnsureSuccessStatusCode();
+        var pem = await response.Content.ReadAsStringAsync(ct);
+        using var parsed = X509Certificate2.CreateFromPem(pem);   // throws CryptographicException for anything else
+        return pem;
+    }
+
+    /// <summary>Where the API server publishes its agent CA (ApiServer's AuthenticationMiddleware.AgentCaCertsPath).</summary>
+    private const string AgentCaPath = "/cacerts/agent";
+
     private static bool ChainsTo(X509Certificate cert, X509Certificate2 ca, SslPolicyErrors errors)
     {
         if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;

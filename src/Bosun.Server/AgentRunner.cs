@@ -60,7 +60,7 @@ internal sealed class AgentRunner : IAsyncDisposable
             streaming = await AgentServer.StartAsync(new AgentServerOptions
             {
                 Port = options.StreamingPort,
-                ClientCaPem = options.ClusterCaPem ?? throw new InvalidOperationException("the cluster CA is needed for the agent's streaming server"),
+                ClientCaPem = options.StreamingClientCaPem ?? options.ClusterCaPem ?? throw new InvalidOperationException("the cluster CA is needed for the agent's streaming server"),
                 ServingNames = options.NodeIp is null ? [] : [options.NodeIp],
             }, paths, runtime.Cri.Runtime, loggers, time, ct);
             // Volumes: pod volume set-up with a one-minute resync of projected files; local-path claims provisioned on this node.

@@ -17,39 +17,72 @@ internal static partial class DatastoreBootstrap
     /// <summary>Outside <c>/registry/</c>, so no API resource and no watch cache ever sees it.</summary>
     public const string Key = "/bosun/bootstrap/cluster-ca";
 
-    /// <summary>Paths relative to the server state directory (<c>&lt;data-dir&gt;/server</c>).</summary>
+    /// <summary>Paths relative to the server state directory (<c>&lt;data-dir&gt;/server</c>) that every publication holds.</summary>
     private static readonly string[] SharedFiles = ["tls/" + ClusterPki.CaCertFile, "tls/" + ClusterPki.CaKeyFile, "token"];
+
+    /// <summary>
+    /// Shared since later versions: the service-account signing key (tokens from one server must verify on the others),
+    /// the secrets encryption key and the CAs beyond the cluster CA. A publication from before lacks them; the first
+    /// newer server to start adds its own and republishes, so every server converges on one copy.
+    /// </summary>
+    private static readonly string[] AddedFiles =
+    [
+        "tls/" + Bosun.ApiServer.Security.ServiceAccounts.ServiceAccountKey.KeyFile,
+        "cred/secrets-encryption.key",
+        .. ClusterPki.SharedCaFiles.Select(f => "tls/" + f),
+    ];
 
     public static async Task EnsureAsync(IKeyValueStore storage, string stateDir, string token, PkiOptions pki, ILogger logger, CancellationToken ct)
     {
-        var stored = await storage.GetAsync(Key, ct);
-        if (stored is null)
+        while (true)
         {
-            var local = CreateLocal(stateDir, pki);
-            try
+            var stored = await storage.GetAsync(Key, ct);
+            if (stored is null)
             {
-                await storage.CreateAsync(Key, BootstrapCipher.Seal(local, token), ct);
-                Log.Published(logger, Key);
-                return;
+                var local = CreateLocal(stateDir, pki);
+                try
+                {
+                    await storage.CreateAsync(Key, Seal(local, token), ct);
+                    Log.Published(logger, Key);
+                    return;
+                }
+                catch (StorageException e) when (e.Kind == StorageErrorKind.Exists)
+                {
+                    continue;   // another server published first: take its CA instead of ours
+                }
             }
-            catch (StorageException e) when (e.Kind == StorageErrorKind.Exists)
+            var files = Open(stored, token);
+            var changed = WriteShared(stateDir, files, SharedFiles);
+            var missing = AddedFiles.Where(f => !files.ContainsKey(f)).ToList();
+            if (missing.Count > 0)
             {
-                // Another server published first: take its CA instead of ours.
-                stored = await storage.GetAsync(Key, ct);
+                // Fill in from this server's own files (made now, from the shared CA just written) and republish.
+                var local = CreateLocal(stateDir, pki);
+                foreach (var name in missing) files[name] = local[name];
+                var result = await storage.UpdateAsync(Key, Seal(files, token), stored.ModRevision, ct);
+                if (!result.Succeeded) continue;
+                Log.Republished(logger, Key, missing.Count);
             }
+            changed += WriteShared(stateDir, files, AddedFiles);
+            Log.Fetched(logger, Key, changed);
+            return;
         }
-        var changed = WriteShared(stateDir, Open(stored!, token));
-        Log.Fetched(logger, Key, changed);
     }
 
-    /// <summary>Makes (or reuses) this server's CA and admin token, and returns them encoded for sharing.</summary>
-    private static byte[] CreateLocal(string stateDir, PkiOptions pki)
+    /// <summary>Makes (or reuses) this server's CAs, keys and admin token, and returns them for sharing.</summary>
+    private static Dictionary<string, string> CreateLocal(string stateDir, PkiOptions pki)
     {
-        ClusterPki.LoadOrCreate(Path.Combine(stateDir, "tls"), pki, TimeProvider.System).Dispose();
+        var tls = Path.Combine(stateDir, "tls");
+        ClusterPki.LoadOrCreate(tls, pki, TimeProvider.System).Dispose();
+        Bosun.ApiServer.Security.ServiceAccounts.ServiceAccountKey.LoadOrCreate(tls).Dispose();
+        Bosun.ApiServer.Security.Encryption.SecretsKeyFile.LoadOrCreate(
+            Bosun.ApiServer.Security.Encryption.SecretsKeyFile.PathIn(stateDir), TimeProvider.System);
         TokenFile.EnsureAdminToken(Path.Combine(stateDir, "token"));
-        var files = SharedFiles.ToDictionary(f => f, f => File.ReadAllText(Path.Combine(stateDir, f)));
-        return JsonSerializer.SerializeToUtf8Bytes(files);
+        return SharedFiles.Concat(AddedFiles).ToDictionary(f => f, f => File.ReadAllText(Path.Combine(stateDir, f)));
     }
+
+    private static byte[] Seal(Dictionary<string, string> files, string token) =>
+        BootstrapCipher.Seal(JsonSerializer.SerializeToUtf8Bytes(files), token);
 
     private static Dictionary<string, string> Open(KeyValue stored, string token)
     {
@@ -65,10 +98,10 @@ internal static partial class DatastoreBootstrap
     }
 
     /// <summary>Writes the shared files that differ from what is on disk (keys 0600); returns how many changed.</summary>
-    private static int WriteShared(string stateDir, Dictionary<string, string> files)
+    private static int WriteShared(string stateDir, Dictionary<string, string> files, IEnumerable<string> names)
     {
         var changed = 0;
-        foreach (var name in SharedFiles)
+        foreach (var name in names)
         {
             if (!files.TryGetValue(name, out var content))
                 throw new BootstrapException($"the cluster bootstrap data in the datastore lacks {name}");
@@ -97,6 +130,9 @@ internal static partial class DatastoreBootstrap
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Published the cluster CA and admin token to the datastore ({Key}), sealed with --token")]
         public static partial void Published(ILogger logger, string key);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Added {Count} files missing from the cluster bootstrap data in the datastore ({Key})")]
+        public static partial void Republished(ILogger logger, string key, int count);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Using the cluster CA and admin token from the datastore ({Key}); {Changed} local files replaced")]
         public static partial void Fetched(ILogger logger, string key, int changed);

@@ -41,12 +41,13 @@ internal static class ServerCommand
         var resolvConf = new Option<string>("--resolv-conf") { Description = "Resolver file for dnsPolicy Default pods and the cluster DNS's upstreams", DefaultValueFactory = _ => "/etc/resolv.conf" };
         var kubeletPort = new Option<int>("--kubelet-port") { Description = "Port of the built-in agent's streaming server (logs, exec, port-forward)", DefaultValueFactory = _ => 10250 };
         var cgroupRoot = new Option<string>("--cgroup-root") { Description = "Parent cgroup of the built-in agent's pods", DefaultValueFactory = _ => "/bosun" };
+        var secretsEncryption = new Option<bool>("--secrets-encryption") { Description = "Encrypt Secrets in the datastore (AES-GCM, key in <data-dir>/server/cred/secrets-encryption.key)" };
         var logFormat = new Option<string>("--log-format") { Description = "text or json", DefaultValueFactory = _ => "text" };
 
         var command = new Command("server", "Run the control plane (API server on an embedded datastore).")
         {
             dataDir, port, bind, kubeconfig, datastore, datastoreCa, datastoreCert, datastoreKey, token, leaseDuration, compactionInterval, compactionRetain, disableAgent, disableControllerManager, disableScheduler, nodeGrace, serviceCidr, clusterCidr, clusterDns, clusterDomain, logFormat,
-            nodeName, nodeIp, runtimeEndpoint, noInstall, kubeletPort, cgroupRoot, disableProxy, disableDns, resolvConf, backend,
+            nodeName, nodeIp, runtimeEndpoint, noInstall, kubeletPort, cgroupRoot, disableProxy, disableDns, resolvConf, backend, secretsEncryption,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -81,6 +82,7 @@ internal static class ServerCommand
                 DisableClusterDns = result.GetValue(disableDns),
                 CgroupRoot = result.GetValue(cgroupRoot)!,
                 ResolvConf = result.GetValue(resolvConf)!,
+                SecretsEncryption = result.GetValue(secretsEncryption),
             };
             if (!options.TryComplete(out var config, out var problems))
             {

@@ -34,6 +34,7 @@ internal static partial class ServerHost
             ServiceCidr = config.ServiceCidr,
             ClusterDomain = config.ClusterDomain,
             CompactionInterval = TimeSpan.Zero,   // CompactionLeader compacts, on one server at a time
+            SecretsEncryption = config.SecretsEncryption,
         };
         ApiServerHost server;
         try
@@ -51,8 +52,9 @@ internal static partial class ServerHost
             using var api = ApiClient.FromKubeconfig(config.KubeconfigPath, "bosun-server");
             await PrintJoinCommandAsync(api, config, server, logger, stop.Token);
             // The scheduler and the controller manager run under their own identities and RBAC roles.
-            using var schedulerApi = ApiClient.FromKubeconfig(ComponentCredentials.KubeconfigPath(apiConfig.StateDirectory, "scheduler"), "bosun-scheduler");
-            using var controllerApi = ApiClient.FromKubeconfig(ComponentCredentials.KubeconfigPath(apiConfig.StateDirectory, "controller"), "bosun-controller-manager");
+            // Their kubeconfigs are rewritten when certificates rotate; these clients follow the files.
+            using var schedulerApi = ReloadingKubeconfigClient.Create(ComponentCredentials.KubeconfigPath(apiConfig.StateDirectory, "scheduler"), "bosun-scheduler");
+            using var controllerApi = ReloadingKubeconfigClient.Create(ComponentCredentials.KubeconfigPath(apiConfig.StateDirectory, "controller"), "bosun-controller-manager");
             var components = ControlPlane.Start(config, controllerApi, schedulerApi, loggers, stop.Token);
             components.Add(CompactionLeader.Start(config, api, storage, loggers, stop.Token));
             AgentRunner? agent = null;
@@ -60,7 +62,7 @@ internal static partial class ServerHost
             {
                 try
                 {
-                    agent = await AgentRunner.StartAsync(AgentOptionsFor(config, server.Pki.CaPem), config.NoInstall, api, loggers, stop.Token);
+                    agent = await AgentRunner.StartAsync(AgentOptionsFor(config, server.Pki.CaPem, server.Pki.AgentCaPem), config.NoInstall, api, loggers, stop.Token);
                 }
                 catch (Exception e) when (e is InvalidOperationException or FormatException or Agent.Runtime.HostDependencyException or Agent.Runtime.ContainerdException)
                 {
@@ -85,7 +87,7 @@ internal static partial class ServerHost
     }
 
     /// <summary>The built-in agent: same data dir and cluster DNS settings as the server.</summary>
-    private static Agent.AgentOptions AgentOptionsFor(ServerConfig config, string caPem) => new()
+    private static Agent.AgentOptions AgentOptionsFor(ServerConfig config, string caPem, string agentCaPem) => new()
     {
         NodeName = config.NodeName,
         DataDir = config.DataDir,
@@ -97,6 +99,7 @@ internal static partial class ServerHost
         CgroupRoot = config.CgroupRoot,
         ResolvConf = config.ResolvConf,
         ClusterCaPem = caPem,
+        StreamingClientCaPem = agentCaPem,
         ClusterCidr = config.ClusterCidr.ToString(),
         RunServiceProxy = !config.DisableKubeProxy,
         RunPodNetwork = config.RunPodNetwork,

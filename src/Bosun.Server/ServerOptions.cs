@@ -48,6 +48,7 @@ internal sealed class ServerOptions
     public string CgroupRoot { get; init; } = "/bosun";
     /// <value>/etc/resolv.conf by default.</value>
     public string ResolvConf { get; init; } = "/etc/resolv.conf";
+    public bool SecretsEncryption { get; init; }
 
     /// <summary>Checks every value and resolves the defaults that depend on others; reports all problems at once.</summary>
     public bool TryComplete(out ServerConfig config, out List<string> problems)
@@ -100,6 +101,7 @@ internal sealed class ServerOptions
             },
             CgroupRoot = CgroupRoot,
             ResolvConf = Path.GetFullPath(ResolvConf),
+            SecretsEncryption = SecretsEncryption,
         };
         return problems.Count == 0;
     }
@@ -151,4 +153,6 @@ internal sealed record ServerConfig(string DataDir, IPAddress BindAddress, int P
     /// <summary>Parent cgroup of the pods (kubelet's --cgroup-root).</summary>
     public string CgroupRoot { get; init; } = "/bosun";
     public string ResolvConf { get; init; } = "/etc/resolv.conf";
+    /// <summary>Encrypt Secrets in the datastore (k3s's <c>--secrets-encryption</c>).</summary>
+    public bool SecretsEncryption { get; init; }
 }

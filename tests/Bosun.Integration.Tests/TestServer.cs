@@ -29,14 +29,14 @@ public sealed class TestServer : IAsyncDisposable
     }
 
     public string Directory { get; }
-    public ApiServerConfig Config { get; }
+    public ApiServerConfig Config { get; private set; }
     public IKeyValueStore Store { get; private set; }
     public ApiServerHost Host { get; private set; }
     public Kubernetes Client { get; private set; }
     public HttpClient Http { get; private set; }
     public string DatabasePath => Path.Combine(Directory, "bosun.db");
 
-    public static async Task<TestServer> StartAsync(TimeSpan? compactionInterval = null, int watchCacheSize = 4096, string? dir = null)
+    public static async Task<TestServer> StartAsync(TimeSpan? compactionInterval = null, int watchCacheSize = 4096, string? dir = null, bool secretsEncryption = false)
     {
         dir ??= Path.Combine(Path.GetTempPath(), "bosun-it-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(dir);
@@ -48,6 +48,7 @@ public sealed class TestServer : IAsyncDisposable
             KubeconfigPath = Path.Combine(dir, "kubeconfig"),
             CompactionInterval = compactionInterval ?? TimeSpan.FromMinutes(5),
             WatchCacheSize = watchCacheSize,
+            SecretsEncryption = secretsEncryption,
         };
         var store = await SqliteStore.OpenAsync(Path.Combine(dir, "bosun.db"));
         try
@@ -63,8 +64,12 @@ public sealed class TestServer : IAsyncDisposable
     }
 
     /// <summary>Stops the host and the store, keeping the directory; then starts both again on the same files.</summary>
-    public async Task RestartAsync()
+    public Task RestartAsync() => RestartAsync(Config);
+
+    /// <summary>As <see cref="RestartAsync()"/>, with changed settings (e.g. secrets encryption turned on).</summary>
+    public async Task RestartAsync(ApiServerConfig config)
     {
+        Config = config;
         Client.Dispose();
         Http.Dispose();
         await Host.DisposeAsync();

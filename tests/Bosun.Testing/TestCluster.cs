@@ -28,6 +28,9 @@ public sealed class TestCluster : IAsyncDisposable
     public ApiClient Api { get; }
     public string KubeconfigPath { get; }
 
+    /// <summary>The agent CA: an agent's streaming server must trust it to admit the API server's client certificate.</summary>
+    public string AgentCaPem => server.Pki.AgentCaPem;
+
     public static async Task<TestCluster> StartAsync(ILoggerFactory? loggers = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), "bosun-test-" + Guid.NewGuid().ToString("N"));

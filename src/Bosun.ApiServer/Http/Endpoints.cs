@@ -14,7 +14,7 @@ namespace Bosun.ApiServer.Http;
 /// </summary>
 internal sealed class Endpoints(ResourceCatalog catalog, Discovery discovery, WatchCache cache, IKeyValueStore storage, TimeProvider time,
     ResourceMetrics.MetricsApi metrics, NodeProxy.KubeletClient kubelets,
-    Security.ServiceAccounts.ServiceAccountTokens? tokens = null, Authorization.ReviewApi? reviews = null, string? caPem = null)
+    Security.ServiceAccounts.ServiceAccountTokens? tokens = null, Authorization.ReviewApi? reviews = null, string? caPem = null, string? agentCaPem = null)
 {
     private readonly ResourceHandler resources = new(catalog, new WatchStreamer(cache, storage, time), new ResponseWriter(time),
         new NodeProxy.PodSubresources(catalog, kubelets), tokens);
@@ -33,6 +33,7 @@ internal sealed class Endpoints(ResourceCatalog catalog, Discovery discovery, Wa
             "/readyz" or "/readyz/ping" => Ready ? Text(ctx, 200, "ok", "text/plain") : Text(ctx, 500, "not ready: starting", "text/plain"),
             "/metrics" => MetricsAsync(ctx),
             Security.AuthenticationMiddleware.CaCertsPath when caPem is not null => Text(ctx, 200, caPem, "text/plain"),
+            Security.AuthenticationMiddleware.AgentCaCertsPath when agentCaPem is not null => Text(ctx, 200, agentCaPem, "text/plain"),
             "/api" => discovery.ApiAsync(ctx),
             "/apis" => discovery.ApisAsync(ctx),
             "/api/v1" => ResourceList(ctx, "v1"),

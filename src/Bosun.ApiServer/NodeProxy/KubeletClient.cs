@@ -13,19 +13,20 @@ internal sealed record KubeletEndpoint(string Host, int Port)
 }
 
 /// <summary>
-/// Connections from the API server to node agents over HTTPS, authenticated with a client certificate from the cluster
-/// CA (CN <c>kube-apiserver-kubelet-client</c>, O <c>system:masters</c>, as kubeadm issues it). The agents' self-signed
+/// Connections from the API server to node agents over HTTPS, authenticated with a client certificate from the agent
+/// CA (CN <c>kube-apiserver-kubelet-client</c>, O <c>system:masters</c>, as kubeadm names it), picked per handshake so a
+/// renewed certificate is used without a restart. The agents' self-signed
 /// serving certificates are not verified, which is kube-apiserver's behaviour without <c>--kubelet-certificate-authority</c>.
 /// </summary>
 internal sealed class KubeletClient : IDisposable
 {
-    public const string ClientCommonName = "kube-apiserver-kubelet-client";
+    public const string ClientCommonName = ClusterPki.KubeletClientUser;
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
-    private readonly X509Certificate2 _certificate;
+    private readonly ClusterPki _pki;
 
     public KubeletClient(ClusterPki pki)
     {
-        _certificate = pki.IssueClientCertificate(ClientCommonName, [SecurityNames.MastersGroup], TimeSpan.FromDays(365));
+        _pki = pki;
         Http = new HttpClient(new SocketsHttpHandler
         {
             SslOptions = TlsOptions(),
@@ -62,7 +63,7 @@ internal sealed class KubeletClient : IDisposable
 
     private SslClientAuthenticationOptions TlsOptions() => new()
     {
-        ClientCertificates = [_certificate],
+        LocalCertificateSelectionCallback = (_, _, _, _, _) => _pki.KubeletClientCertificate,
         EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
         RemoteCertificateValidationCallback = static (_, _, _, _) => true,
     };
@@ -70,6 +71,5 @@ internal sealed class KubeletClient : IDisposable
     public void Dispose()
     {
         Http.Dispose();
-        _certificate.Dispose();
     }
 }

@@ -16,6 +16,9 @@ public sealed class AuthenticationMiddleware
     /// <summary>The cluster CA in PEM, public as in k3s: a joining node pins it by the hash in its join command.</summary>
     public const string CaCertsPath = "/cacerts";
 
+    /// <summary>The agent CA, which agents need to admit the API server's client certificate on their streaming port.</summary>
+    public const string AgentCaCertsPath = "/cacerts/agent";
+
     private static readonly string[] AnonymousPrefixes = ["/livez", "/readyz", "/healthz"];
 
     private readonly RequestDelegate _next;
@@ -48,7 +51,8 @@ public sealed class AuthenticationMiddleware
     internal static bool IsAnonymousPath(PathString path)
     {
         if (path.Equals("/version", StringComparison.Ordinal) || path.Equals("/version/", StringComparison.Ordinal)
-            || path.Equals(CaCertsPath, StringComparison.Ordinal))
+            || path.Equals(CaCertsPath, StringComparison.Ordinal)
+            || path.Equals(AgentCaCertsPath, StringComparison.Ordinal))
         {
             return true;
         }

@@ -26,6 +26,11 @@ internal static class CertificateFactory
         X509Certificate2 ca, IReadOnlyCollection<string> dnsNames, IReadOnlyCollection<IPAddress> addresses,
         DateTimeOffset now, TimeSpan validity)
     {
+        return Issue(ca, Subject("kube-apiserver", []), [SecurityNames.ServerAuthOid], San(dnsNames, addresses), now, validity);
+    }
+
+    private static X509Extension San(IReadOnlyCollection<string> dnsNames, IReadOnlyCollection<IPAddress> addresses)
+    {
         var san = new SubjectAlternativeNameBuilder();
         foreach (var name in dnsNames)
         {
@@ -37,12 +42,18 @@ internal static class CertificateFactory
             san.AddIpAddress(address);
         }
 
-        return Issue(ca, Subject("kube-apiserver", []), SecurityNames.ServerAuthOid, san.Build(), now, validity);
+        return san.Build();
     }
 
     public static X509Certificate2 CreateClient(
         X509Certificate2 ca, string commonName, IEnumerable<string> organizations, DateTimeOffset now, TimeSpan validity)
-        => Issue(ca, Subject(commonName, organizations), SecurityNames.ClientAuthOid, null, now, validity);
+        => Issue(ca, Subject(commonName, organizations), [SecurityNames.ClientAuthOid], null, now, validity);
+
+    /// <summary>A certificate for both ends of a TLS connection (etcd members serve clients and peers and dial peers).</summary>
+    public static X509Certificate2 CreateServerAndClient(
+        X509Certificate2 ca, string commonName, IReadOnlyCollection<string> dnsNames, IReadOnlyCollection<IPAddress> addresses,
+        DateTimeOffset now, TimeSpan validity)
+        => Issue(ca, Subject(commonName, []), [SecurityNames.ServerAuthOid, SecurityNames.ClientAuthOid], San(dnsNames, addresses), now, validity);
 
     /// <summary>PEM of the certificate followed by nothing else; kubeconfig and CA bundles take exactly this.</summary>
     public static string CertificatePem(X509Certificate2 cert) => cert.ExportCertificatePem() + "\n";
@@ -84,13 +95,13 @@ internal static class CertificateFactory
         => X509CertificateLoader.LoadPkcs12(cert.Export(X509ContentType.Pkcs12), null, X509KeyStorageFlags.Exportable);
 
     private static X509Certificate2 Issue(
-        X509Certificate2 ca, X500DistinguishedName subject, string ekuOid, X509Extension? san, DateTimeOffset now, TimeSpan validity)
+        X509Certificate2 ca, X500DistinguishedName subject, string[] ekuOids, X509Extension? san, DateTimeOffset now, TimeSpan validity)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ekuOid)], false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection().AddAll(ekuOids), false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
         if (san is not null)
@@ -105,6 +116,16 @@ internal static class CertificateFactory
         using var cert = request.Create(ca, notBefore, notAfter, NewSerial());
         using var withKey = cert.CopyWithPrivateKey(key);
         return Reimport(withKey);
+    }
+
+    private static OidCollection AddAll(this OidCollection oids, string[] values)
+    {
+        foreach (var value in values)
+        {
+            oids.Add(new Oid(value));
+        }
+
+        return oids;
     }
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;

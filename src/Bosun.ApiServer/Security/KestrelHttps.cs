@@ -26,7 +26,8 @@ public static class KestrelHttps
             listen.Protocols = HttpProtocols.Http1AndHttp2;
             listen.UseHttps(new HttpsConnectionAdapterOptions
             {
-                ServerCertificate = pki.ServingCertificate,
+                // Read per handshake, so a certificate renewed by ClusterPki.Refresh is served without a restart.
+                ServerCertificateSelector = (_, _) => pki.ServingCertificate,
                 SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                 ClientCertificateMode = ClientCertificateMode.AllowCertificate,
 

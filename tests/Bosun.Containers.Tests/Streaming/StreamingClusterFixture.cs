@@ -36,7 +36,7 @@ public sealed class StreamingClusterFixture : IAsyncLifetime
         _home = Path.Combine(Node.DataDir, "home");
         Directory.CreateDirectory(_home);
         Agent = await AgentServer.StartAsync(
-            new AgentServerOptions { Port = 0, BindAddress = IPAddress.Loopback, ClientCaPem = CaFromKubeconfig(Cluster.KubeconfigPath) },
+            new AgentServerOptions { Port = 0, BindAddress = IPAddress.Loopback, ClientCaPem = Cluster.AgentCaPem },
             Node.Paths, Node.Cri.Runtime, NullLoggerFactory.Instance, TimeProvider.System, CancellationToken.None);
 
         var nodeName = "stream-" + Node.Id;
@@ -88,12 +88,6 @@ public sealed class StreamingClusterFixture : IAsyncLifetime
 
     private static V1Container Container(string name, bool stdin = false) =>
         new() { Name = name, Image = StreamingNode.Image, Stdin = stdin, StdinOnce = stdin };
-
-    private static string CaFromKubeconfig(string path)
-    {
-        var data = Regex.Match(File.ReadAllText(path), @"certificate-authority-data:\s*(\S+)").Groups[1].Value;
-        return System.Text.Encoding.ASCII.GetString(Convert.FromBase64String(data));
-    }
 
     public async Task DisposeAsync()
     {
