@@ -58,7 +58,7 @@ internal sealed record ImageArchive(string ManifestMediaType, byte[] Manifest, I
             .Select(l => LocalBlob(dir, l, IsGzip(Path.Combine(dir, l)) ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.oci.image.layer.v1.tar"))
             .ToList();
         var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteNumber("schemaVersion", 2);
