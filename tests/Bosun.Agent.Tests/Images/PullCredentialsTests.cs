@@ -12,9 +12,9 @@ public sealed class PullCredentialsTests
     [Fact]
     public void Parse_DockerConfigJson_ReadsAuthAndUsernamePassword()
     {
-        var creds = DockerConfigAuths.Parse(DockerConfigJson($$"""
-            {"auths": {"reg.local:5000": {"auth": "{{B64("alice:pa:ss")}}"}, "https://index.docker.io/v1/": {"username": "bob", "password": "pw"}}}
-            """));
+        var json = "{\"auths\": {\"reg.local:5000\": {\"auth\": \"" + B64("alice:pa:ss") + "\"}, "
+            + "\"https://index.docker.io/v1/\": {\"username\": \"bob\", \"password\": \"pw\"}}}";
+        var creds = DockerConfigAuths.Parse(DockerConfigJson(json));
 
         Assert.Equal([new DockerCredential("reg.local:5000", "alice", "pa:ss"), new DockerCredential("https://index.docker.io/v1/", "bob", "pw")], creds);
     }
@@ -22,7 +22,7 @@ public sealed class PullCredentialsTests
     [Fact]
     public void Parse_LegacyDockerCfg_IsTheMapWithoutAuths()
     {
-        var creds = DockerConfigAuths.Parse(new Dictionary<string, byte[]> { [".dockercfg"] = Encoding.UTF8.GetBytes($$"""{"reg.local": {"auth": "{{B64("u:p")}}"}}""") });
+        var creds = DockerConfigAuths.Parse(new Dictionary<string, byte[]> { [".dockercfg"] = Encoding.UTF8.GetBytes($$$"""{"reg.local": {"auth": "{{{B64("u:p")}}}"}}""") });
 
         Assert.Equal([new DockerCredential("reg.local", "u", "p")], creds);
     }
