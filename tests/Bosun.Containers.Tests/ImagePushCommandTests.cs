@@ -1,0 +1,67 @@
+using Bosun.Agent.Images;
+using Bosun.Cri.V1;
+using Bosun.Testing.Containers;
+
+namespace Bosun.Containers.Tests;
+
+/// <summary>
+/// <c>bosun image push</c> run as the built binary against a real registry (docker-registry, htpasswd auth), and the
+/// pushed image pulled back by containerd through CRI with the same credentials.
+/// </summary>
+[Collection(ContainerdCollection.Name)]
+[Trait("Category", "Containers")]
+public sealed class ImagePushCommandTests(SharedContainerd shared)
+{
+    private readonly ContainerdFixture _containerd = shared.Containerd;
+
+    [Fact]
+    public async Task ImagePush_ToAuthenticatedRegistry_RefusedWithWrongPassword_PushedOnceThenSkipped_PullableByContainerd()
+    {
+        await using var registry = await RegistryFixture.StartAsync("pusher", "pw-123");
+        var busybox = (await TestImages.TarballsAsync())[0];
+        var reference = $"{registry.Host}/tools/busybox:pushed";
+
+        var (exit, output) = HostCommand.Run("dotnet", ImageBuildCommandTests.BosunDll(), "image", "push", busybox, reference, "--insecure", "-u", "pusher", "-p", "wrong");
+        Assert.True(exit == 1, output);
+        Assert.Contains("bosun image push: HEAD blob sha256:", output);
+        Assert.Contains("401 Unauthorized", output);
+
+        (exit, output) = HostCommand.Run("dotnet", ImageBuildCommandTests.BosunDll(), "image", "push", busybox, reference, "--insecure", "-u", "pusher", "-p", "pw-123");
+        Assert.True(exit == 0, output);
+        Assert.Equal(2, output.Split('\n').Count(l => l.Contains(": pushed ", StringComparison.Ordinal)));
+        Assert.Contains("pushed: digest: sha256:", output);
+
+        (exit, output) = HostCommand.Run("dotnet", ImageBuildCommandTests.BosunDll(), "image", "push", busybox, reference, "--insecure", "-u", "pusher", "-p", "pw-123");
+        Assert.True(exit == 0, output);
+        Assert.Equal(2, output.Split('\n').Count(l => l.EndsWith(": already exists", StringComparison.Ordinal)));
+
+        // containerd reaches a loopback registry over plain http (as RegistriesConfig writes for it) with the CRI auth.
+        var toml = RegistriesConfig.Parse($"configs:\n  \"{registry.Host}\": {{}}\n").ToHostsToml()[registry.Host];
+        Directory.CreateDirectory(Path.Combine(_containerd.CertsDir, registry.Host));
+        await File.WriteAllTextAsync(Path.Combine(_containerd.CertsDir, registry.Host, "hosts.toml"), toml);
+        try
+        {
+            var pulled = await _containerd.Cri.Images.PullImageAsync(new PullImageRequest
+            {
+                Image = new ImageSpec { Image = reference },
+                Auth = new AuthConfig { Username = "pusher", Password = "pw-123" },
+            });
+            var local = await _containerd.Cri.Images.ImageStatusAsync(new ImageStatusRequest { Image = new ImageSpec { Image = TestImages.Busybox } });
+            Assert.Equal(local.Image.Id, pulled.ImageRef);
+            await _containerd.Cri.Images.RemoveImageAsync(new RemoveImageRequest { Image = new ImageSpec { Image = reference } });
+        }
+        finally
+        {
+            Directory.Delete(Path.Combine(_containerd.CertsDir, registry.Host), recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ImagePush_ReferenceWithoutRegistryHost_ExitsTwoWithTheReason()
+    {
+        var (exit, output) = HostCommand.Run("dotnet", ImageBuildCommandTests.BosunDll(), "image", "push", "/nonexistent.tar", "busybox:1");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("bosun image push: \"busybox:1\" names no registry host: write HOST[:PORT]/NAME[:TAG]", output);
+    }
+}
