@@ -45,7 +45,12 @@ internal static class ImagePushCommand
                 Console.WriteLine($"{target.Tag}: digest: {digest} size: {image.Manifest.Length}");
                 return 0;
             }
-            catch (Exception e) when (e is FormatException or InvalidDataException or RegistryException or HttpRequestException)
+            catch (HttpRequestException e)
+            {
+                // "The SSL connection could not be established" says why only in the inner exception.
+                return await FailAsync(e.InnerException is { } inner ? $"{e.Message} {inner.Message}" : e.Message, 1);
+            }
+            catch (Exception e) when (e is FormatException or InvalidDataException or RegistryException)
             {
                 return await FailAsync(e.Message, 1);
             }

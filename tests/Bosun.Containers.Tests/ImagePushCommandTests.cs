@@ -57,6 +57,57 @@ public sealed class ImagePushCommandTests(SharedContainerd shared)
     }
 
     [Fact]
+    public async Task ImagePush_TlsRegistry_VerifiedWithCaFile_RefusedWithout_ContainerdPullsThroughRegistriesYamlCaFile()
+    {
+        await using var registry = await RegistryFixture.StartAsync("pusher", "pw-123", tls: true);
+        var busybox = (await TestImages.TarballsAsync())[0];
+        var reference = $"{registry.Host}/secure/busybox:tls";
+
+        var (exit, output) = HostCommand.Run("dotnet", ImageBuildCommandTests.BosunDll(), "image", "push", busybox, reference, "-u", "pusher", "-p", "pw-123");
+        Assert.True(exit == 1, output);
+        Assert.Contains("The SSL connection could not be established", output);
+        Assert.Contains("The remote certificate is invalid", output);
+        (exit, output) = HostCommand.Run("dotnet", ImageBuildCommandTests.BosunDll(), "image", "push", busybox, reference,
+            "--ca-file", registry.CaFile!, "-u", "pusher", "-p", "pw-123");
+        Assert.True(exit == 0, output);
+
+        // A mirror name for the TLS registry; its CA and credentials from registries.yaml (hosts.toml "ca", CRI auth).
+        var mirror = $"secure-{Guid.NewGuid().ToString("N")[..6]}.local";
+        var registries = RegistriesConfig.Parse($"mirrors:\n  \"{mirror}\":\n    endpoint: [\"https://{registry.Host}\"]\n"
+            + $"configs:\n  \"{registry.Host}\":\n    tls:\n      ca_file: {registry.CaFile}\n    auth:\n      username: pusher\n      password: pw-123\n");
+        var toml = registries.ToHostsToml()[mirror];
+        Assert.Contains($"ca = \"{registry.CaFile}\"", toml);
+        // The mirror name's own upstream is a closed loopback port: nothing may go to DNS or the network.
+        toml = toml.Replace($"server = \"https://{mirror}\"", $"server = \"http://127.0.0.1:{ClosedPort()}\"");
+        var dir = Path.Combine(_containerd.CertsDir, mirror);
+        Directory.CreateDirectory(dir);
+        await File.WriteAllTextAsync(Path.Combine(dir, "hosts.toml"), toml);
+        try
+        {
+            var image = $"{mirror}/secure/busybox:tls";
+            var pulled = await _containerd.Cri.Images.PullImageAsync(new PullImageRequest
+            {
+                Image = new ImageSpec { Image = image },
+                Auth = PullCredentials.For(image, registries, []).Single(),
+            });
+            var local = await _containerd.Cri.Images.ImageStatusAsync(new ImageStatusRequest { Image = new ImageSpec { Image = TestImages.Busybox } });
+            Assert.Equal(local.Image.Id, pulled.ImageRef);
+            await _containerd.Cri.Images.RemoveImageAsync(new RemoveImageRequest { Image = new ImageSpec { Image = image } });
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static int ClosedPort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    [Fact]
     public void ImagePush_ReferenceWithoutRegistryHost_ExitsTwoWithTheReason()
     {
         var (exit, output) = HostCommand.Run("dotnet", ImageBuildCommandTests.BosunDll(), "image", "push", "/nonexistent.tar", "busybox:1");

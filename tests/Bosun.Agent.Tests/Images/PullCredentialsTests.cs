@@ -85,3 +85,17 @@ public sealed class PullCredentialsTests
         Assert.Equal([null], PullCredentials.For("myreg.local/myapp:v1", new RegistriesConfig(), []));
     }
 }
+
+public sealed class RegistriesConfigTlsTests
+{
+    [Fact]
+    public void ToHostsToml_LoopbackRegistryWithTlsConfig_IsHttpsWithItsCa()
+    {
+        var config = RegistriesConfig.Parse("configs:\n  \"127.0.0.1:5443\":\n    tls:\n      ca_file: /etc/ca.crt\n  \"127.0.0.1:5000\": {}\n");
+
+        var files = config.ToHostsToml();
+
+        Assert.Equal("server = \"https://127.0.0.1:5443\"\nca = \"/etc/ca.crt\"\n", files["127.0.0.1:5443"].ReplaceLineEndings("\n"));
+        Assert.Equal("server = \"http://127.0.0.1:5000\"\n", files["127.0.0.1:5000"].ReplaceLineEndings("\n"));
+    }
+}

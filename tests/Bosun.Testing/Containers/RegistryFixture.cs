@@ -10,7 +10,8 @@ namespace Bosun.Testing.Containers;
 
 /// <summary>
 /// A private registry for tests: Debian's <c>docker-registry</c> (distribution 2.8) on a free loopback port, with its
-/// own storage directory and config and, when given a user, htpasswd basic auth (bcrypt from the host's libcrypt).
+/// own storage directory and config and, when given a user, htpasswd basic auth (bcrypt from the host's libcrypt);
+/// optionally TLS with a certificate for 127.0.0.1 from a test CA made for this instance (<see cref="CaFile"/>).
 /// Images are pushed with the agent's own <see cref="RegistryPusher"/> (what <c>bosun image push</c> runs).
 /// Disposing stops the registry by its pid and removes the directory.
 /// </summary>
@@ -22,7 +23,7 @@ public sealed class RegistryFixture : IAsyncDisposable
     private readonly string _dir;
     private readonly StringBuilder _log;
 
-    private RegistryFixture(Process process, string dir, int port, StringBuilder log, string? username, string? password)
+    private RegistryFixture(Process process, string dir, int port, StringBuilder log, string? username, string? password, string? caFile)
     {
         _process = process;
         _dir = dir;
@@ -30,7 +31,14 @@ public sealed class RegistryFixture : IAsyncDisposable
         Host = $"127.0.0.1:{port}";
         Username = username;
         Password = password;
+        CaFile = caFile;
     }
+
+    /// <summary>The test CA's PEM certificate when the registry serves TLS, else null (plain http).</summary>
+    public string? CaFile { get; }
+
+    /// <summary><c>https://HOST/</c> or <c>http://HOST/</c>.</summary>
+    public Uri BaseUri => new($"{(CaFile is null ? "http" : "https")}://{Host}/");
 
     /// <summary><c>127.0.0.1:PORT</c>.</summary>
     public string Host { get; }
@@ -46,7 +54,7 @@ public sealed class RegistryFixture : IAsyncDisposable
     }
 
     /// <summary>Starts a registry; with <paramref name="username"/>, only that user (with <paramref name="password"/>) may pull or push.</summary>
-    public static async Task<RegistryFixture> StartAsync(string? username = null, string? password = null)
+    public static async Task<RegistryFixture> StartAsync(string? username = null, string? password = null, bool tls = false)
     {
         if (!File.Exists(Binary))
             throw new InvalidOperationException($"{Binary} is missing: apt-get install docker-registry (the .ci/run apt list has it)");
@@ -55,8 +63,9 @@ public sealed class RegistryFixture : IAsyncDisposable
             var dir = Directory.CreateTempSubdirectory("bosun-registry-").FullName;
             var port = FreeLoopbackPort();
             var log = new StringBuilder();
-            var process = Start(dir, port, username, password, log);
-            var fixture = new RegistryFixture(process, dir, port, log, username, password);
+            var caFile = tls ? TestCertificates.Write(dir) : null;
+            var process = Start(dir, port, username, password, tls, log);
+            var fixture = new RegistryFixture(process, dir, port, log, username, password, caFile);
             if (await fixture.WaitReadyAsync()) return fixture;
             var output = fixture.Log;
             await fixture.DisposeAsync();
@@ -74,9 +83,9 @@ public sealed class RegistryFixture : IAsyncDisposable
         try
         {
             var image = ImageArchive.Read(tarball, work.FullName);
-            var options = new RegistryConnectionOptions(Insecure: true, CaFile: null, Username, Password);
+            var options = new RegistryConnectionOptions(Insecure: false, CaFile, Username, Password);
             using var http = RegistryConnection.CreateClient(options);
-            var pusher = new RegistryPusher(http, new Uri($"http://{Host}/"), RegistryConnection.Basic(options), _ => { });
+            var pusher = new RegistryPusher(http, BaseUri, RegistryConnection.Basic(options), _ => { });
             return await pusher.PushAsync(image, target.Repository, target.Tag, CancellationToken.None);
         }
         finally
@@ -100,13 +109,14 @@ public sealed class RegistryFixture : IAsyncDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
-    private static Process Start(string dir, int port, string? username, string? password, StringBuilder log)
+    private static Process Start(string dir, int port, string? username, string? password, bool tls, StringBuilder log)
     {
         var config = new StringBuilder();
         config.AppendLine("version: 0.1");
         config.AppendLine("log:\n  level: info\n  accesslog:\n    disabled: true");
         config.AppendLine($"storage:\n  filesystem:\n    rootdirectory: {Path.Combine(dir, "data")}\n  delete:\n    enabled: true");
         config.AppendLine($"http:\n  addr: 127.0.0.1:{port}\n  secret: {Guid.NewGuid():N}");
+        if (tls) config.AppendLine($"  tls:\n    certificate: {Path.Combine(dir, TestCertificates.ServerCert)}\n    key: {Path.Combine(dir, TestCertificates.ServerKey)}");
         if (username is not null)
         {
             var htpasswd = Path.Combine(dir, "htpasswd");
@@ -135,13 +145,14 @@ public sealed class RegistryFixture : IAsyncDisposable
 
     private async Task<bool> WaitReadyAsync()
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var http = RegistryConnection.CreateClient(new RegistryConnectionOptions(false, CaFile, null, null));
+        http.Timeout = TimeSpan.FromSeconds(2);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (DateTime.UtcNow < deadline && !_process.HasExited)
         {
             try
             {
-                using var response = await http.GetAsync($"http://{Host}/v2/");
+                using var response = await http.GetAsync(new Uri(BaseUri, "/v2/"));
                 if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized) return true;
             }
             catch (HttpRequestException)
