@@ -10,15 +10,18 @@ namespace Bosun.Containers.Tests;
 /// </summary>
 [Collection(ContainerdCollection.Name)]
 [Trait("Category", "Containers")]
-public sealed class ImagePushCommandTests(SharedContainerd shared)
+public sealed class ImagePushCommandTests(SharedContainerd shared) : IDisposable
 {
     private readonly ContainerdFixture _containerd = shared.Containerd;
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("bosun-push-test-");
+
+    public void Dispose() => _temp.Delete(recursive: true);
 
     [Fact]
     public async Task ImagePush_ToAuthenticatedRegistry_RefusedWithWrongPassword_PushedOnceThenSkipped_PullableByContainerd()
     {
         await using var registry = await RegistryFixture.StartAsync("pusher", "pw-123");
-        var busybox = (await TestImages.TarballsAsync())[0];
+        var (busybox, id) = UniqueImage();
         var reference = $"{registry.Host}/tools/busybox:pushed";
 
         var (exit, output) = HostCommand.Run("dotnet", ImageBuildCommandTests.BosunDll(), "image", "push", busybox, reference, "--insecure", "-u", "pusher", "-p", "wrong");
@@ -46,8 +49,7 @@ public sealed class ImagePushCommandTests(SharedContainerd shared)
                 Image = new ImageSpec { Image = reference },
                 Auth = new AuthConfig { Username = "pusher", Password = "pw-123" },
             });
-            var local = await _containerd.Cri.Images.ImageStatusAsync(new ImageStatusRequest { Image = new ImageSpec { Image = TestImages.Busybox } });
-            Assert.Equal(local.Image.Id, pulled.ImageRef);
+            Assert.Equal(id, pulled.ImageRef);
             await _containerd.Cri.Images.RemoveImageAsync(new RemoveImageRequest { Image = new ImageSpec { Image = reference } });
         }
         finally
@@ -60,7 +62,7 @@ public sealed class ImagePushCommandTests(SharedContainerd shared)
     public async Task ImagePush_TlsRegistry_VerifiedWithCaFile_RefusedWithout_ContainerdPullsThroughRegistriesYamlCaFile()
     {
         await using var registry = await RegistryFixture.StartAsync("pusher", "pw-123", tls: true);
-        var busybox = (await TestImages.TarballsAsync())[0];
+        var (busybox, id) = UniqueImage();
         var reference = $"{registry.Host}/secure/busybox:tls";
 
         var (exit, output) = HostCommand.Run("dotnet", ImageBuildCommandTests.BosunDll(), "image", "push", busybox, reference, "-u", "pusher", "-p", "pw-123");
@@ -90,14 +92,26 @@ public sealed class ImagePushCommandTests(SharedContainerd shared)
                 Image = new ImageSpec { Image = image },
                 Auth = PullCredentials.For(image, registries, []).Single(),
             });
-            var local = await _containerd.Cri.Images.ImageStatusAsync(new ImageStatusRequest { Image = new ImageSpec { Image = TestImages.Busybox } });
-            Assert.Equal(local.Image.Id, pulled.ImageRef);
+            Assert.Equal(id, pulled.ImageRef);
             await _containerd.Cri.Images.RemoveImageAsync(new RemoveImageRequest { Image = new ImageSpec { Image = image } });
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// An image of this test only (CRI RemoveImage drops every tag of an image id, so pulling and removing a shared test
+    /// image would take it from the other tests): a tarball in the test's temp dir, and its id.
+    /// </summary>
+    private (string Tarball, string Id) UniqueImage()
+    {
+        var file = Path.Combine(_temp.FullName, $"{Guid.NewGuid():N}.tar");
+        using var stream = File.Create(file);
+        var built = DockerArchiveWriter.Write(
+            [new RootfsEntry.File("id", RootfsEntry.DefaultFileMode, Content: System.Text.Encoding.UTF8.GetBytes(file))], ["push/test:1"], new ImageConfig(), stream);
+        return (file, built.Id);
     }
 
     private static int ClosedPort()
