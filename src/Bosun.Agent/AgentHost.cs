@@ -59,14 +59,15 @@ internal sealed partial class AgentHost : IAsyncDisposable
 
             var allocatable = NodeStatusBuilder.Status(facts, new NodeHealth(), options.StreamingPort, null, time.GetUtcNow().UtcDateTime).Allocatable;
             var node = new NodeIdentity(options.NodeName, facts.InternalIp, allocatable);
-            var events = new EventRecorder(api, "kubelet", loggers.CreateLogger<EventRecorder>(), time);
+            var events = new EventRecorder(api, "kubelet", loggers.CreateLogger<EventRecorder>(), time, options.NodeName);
             var paths = new AgentPaths(options.DataDir);
             var backoff = new RestartBackoff(options.RestartBackoffInitial, TimeSpan.FromMinutes(5));
             var runtime = new CriPodRuntime(cri);
             var probeHttp = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { Timeout = Timeout.InfiniteTimeSpan };
             var executor = new ProbeExecutor(cri.Runtime, probeHttp);
             var hostDns = File.Exists(options.ResolvConf) ? DnsSettings.Parse(File.ReadAllText(options.ResolvConf)) : DnsSettings.Empty;
-            var applier = new PodApplier(runtime, new ImagePuller(cri.Images, RestartBackoff.ForImagePulls(), time, events), volumes, executor,
+            var applier = new PodApplier(runtime, new ImagePuller(cri.Images, RestartBackoff.ForImagePulls(), time, events,
+                new PullAuthSource(api, options.Registries, events)), volumes, executor,
                 new EnvSourceReader(api), paths, new PodCgroups(options.CgroupRoot), options, node, hostDns, backoff, time, events,
                 loggers.CreateLogger<PodApplier>());
             var workers = new PodWorkers(api, runtime, applier, node, options, backoff, time, loggers);

@@ -7,6 +7,8 @@ internal sealed record AgentOptions
     public required string DataDir { get; init; }
     /// <summary>CRI socket (path or <c>unix://path</c>).</summary>
     public required string RuntimeEndpoint { get; init; }
+    /// <summary>The node's registries.yaml: its auth is used for pulls that no imagePullSecret covers.</summary>
+    public Images.RegistriesConfig Registries { get; init; } = new();
     /// <summary>Cluster DNS Service IP for ClusterFirst pods; null: pods use the node's resolv.conf.</summary>
     public string? ClusterDns { get; init; }
     public string ClusterDomain { get; init; } = "cluster.local";

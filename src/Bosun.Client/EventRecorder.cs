@@ -9,9 +9,10 @@ namespace Bosun.Client;
 /// <summary>
 /// Records core/v1 Events about objects (what <c>kubectl describe</c> shows). Recording never blocks the caller:
 /// events go through a bounded queue to a background writer. A repeat of the same reason and message for the same
-/// object within ten minutes bumps the existing event's count instead of creating a new one.
+/// object within ten minutes bumps the existing event's count instead of creating a new one. A recorder on a node
+/// (the agent) names it as <c>source.host</c> and <c>reportingInstance</c>, as the kubelet's events do.
 /// </summary>
-public sealed partial class EventRecorder(ApiClient api, string component, ILogger logger, TimeProvider? time = null)
+public sealed partial class EventRecorder(ApiClient api, string component, ILogger logger, TimeProvider? time = null, string? host = null)
 {
     private readonly TimeProvider clock = time ?? TimeProvider.System;
     private readonly Channel<Corev1Event> pending = Channel.CreateBounded<Corev1Event>(
@@ -44,8 +45,9 @@ public sealed partial class EventRecorder(ApiClient api, string component, ILogg
             Type = type,
             Reason = reason,
             Message = message,
-            Source = new V1EventSource { Component = component },
+            Source = new V1EventSource { Component = component, Host = host },
             ReportingComponent = component,
+            ReportingInstance = host,
             FirstTimestamp = now,
             LastTimestamp = now,
             Count = 1,

@@ -73,7 +73,7 @@ internal sealed class AgentRunner : IAsyncDisposable
             loops.Add(Loop(watcher.RunAsync, stop.Token));
             loops.Add(Loop(provisioner.RunAsync, stop.Token));
             loops.Add(Loop(t => new LogRotator(runtime.Cri.Runtime, loggers.CreateLogger<LogRotator>(), time).RunAsync(TimeSpan.FromSeconds(10), t), stop.Token));
-            var host = await AgentHost.StartAsync(options with { RuntimeEndpoint = runtime.Endpoint.Socket, StreamingPort = streaming.Port }, api, volumes,
+            var host = await AgentHost.StartAsync(options with { RuntimeEndpoint = runtime.Endpoint.Socket, StreamingPort = streaming.Port, Registries = runtime.Registries }, api, volumes,
                 loggers, time, (cidr, _) => { runtime.SetPodCidr(cidr); return Task.CompletedTask; }, ct);
             loops.Add(Loop(new MetricsReporter(runtime.Cri, api, options.NodeName, loggers.CreateLogger<MetricsReporter>()).RunAsync, stop.Token));
             loops.AddRange(NetworkServices(options, host, api, loggers, stop.Token));

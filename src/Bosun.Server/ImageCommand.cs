@@ -5,7 +5,8 @@ namespace Bosun.Server;
 
 /// <summary>
 /// <c>bosun image build</c>: makes a one-layer image (docker-archive tarball) from a root filesystem directory without
-/// Docker, for the agent's images directory or <c>ctr images import</c>.
+/// Docker, for the agent's images directory or <c>ctr images import</c>. <c>bosun image push</c>: uploads such a
+/// tarball (or an OCI layout) to a registry.
 /// </summary>
 internal static class ImageCommand
 {
@@ -55,7 +56,7 @@ internal static class ImageCommand
             Console.WriteLine($"{image.RepoTags[0]} {image.Id} -> {file}");
             return 0;
         });
-        return new Command("image", "Work with container images.") { build };
+        return new Command("image", "Work with container images.") { build, ImagePushCommand.Create() };
     }
 
     private static IReadOnlyList<string>? NullIfEmpty(string[]? values) => values is { Length: > 0 } ? values : null;

@@ -70,7 +70,7 @@ public sealed class ImageBuildCommandTests(SharedContainerd shared)
         Assert.False(File.Exists("/tmp/never.tar"));
     }
 
-    private static string BosunDll()
+    internal static string BosunDll()
     {
         var configuration = typeof(ImageBuildCommandTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -69,7 +69,7 @@ internal sealed class RegistriesConfig
         foreach (var host in Mirrors.Keys.Concat(Configs.Keys).Distinct())
         {
             var s = new StringBuilder();
-            s.AppendLine($"server = {Quote(Upstream(host))}");
+            s.AppendLine($"server = {Quote(Upstream(host, HasTls(host)))}");
             if (Configs.TryGetValue(host, out var own)) AppendTls(s, own.Tls, indent: "");
             if (Mirrors.TryGetValue(host, out var mirror))
             {
@@ -104,14 +104,17 @@ internal sealed class RegistriesConfig
 
     /// <summary>
     /// containerd's default upstream for a registry host (docker.io's real API endpoint differs from its name); a
-    /// loopback registry is plain http, as docker and containerd treat localhost registries.
+    /// loopback registry is plain http, as docker and containerd treat localhost registries, unless its config sets TLS.
     /// </summary>
-    internal static string Upstream(string host) => host switch
+    internal static string Upstream(string host, bool tls = false) => host switch
     {
         "docker.io" or "*" => "https://registry-1.docker.io",
-        _ when IsLoopback(host) => $"http://{host}",
+        _ when IsLoopback(host) && !tls => $"http://{host}",
         _ => $"https://{host}",
     };
+
+    private bool HasTls(string host) =>
+        Configs.TryGetValue(host, out var r) && r.Tls is { } t && (t.InsecureSkipVerify || t.CaFile is not null || t.CertFile is not null);
 
     private static bool IsLoopback(string host)
     {

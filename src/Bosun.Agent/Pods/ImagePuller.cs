@@ -15,9 +15,11 @@ internal sealed class ImagePullException(string reason, string message) : Except
 /// <summary>
 /// Makes a container's image present per imagePullPolicy (kubelet's image manager): Always pulls, IfNotPresent
 /// pulls when missing, Never fails when missing. Failed pulls back off per pod and image (10 s doubling to 5 min).
-/// Returns the image id (config digest) the container is created from.
+/// Returns the image id (config digest) the container is created from. Each credential from <paramref name="auth"/>
+/// is tried in turn (pull secrets, then the node's registries.yaml); the last failure is reported.
 /// </summary>
-internal sealed class ImagePuller(ImageService.ImageServiceClient images, RestartBackoff backoff, TimeProvider time, EventRecorder? events)
+internal sealed class ImagePuller(ImageService.ImageServiceClient images, RestartBackoff backoff, TimeProvider time, EventRecorder? events,
+    PullAuthSource? auth = null)
 {
     public async Task<string> EnsureAsync(V1Pod pod, V1Container c, CancellationToken ct)
     {
@@ -49,7 +51,7 @@ internal sealed class ImagePuller(ImageService.ImageServiceClient images, Restar
         var watch = Stopwatch.StartNew();
         try
         {
-            var pulled = await images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = image } }, cancellationToken: ct);
+            var pulled = await PullAsync(pod, image, ct);
             var took = watch.Elapsed.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
             events?.Record(pod, EventRecorder.Normal, "Pulled", $"Successfully pulled image \"{image}\" in {took}s ({took}s including waiting)");
             var status = await images.ImageStatusAsync(new ImageStatusRequest { Image = new ImageSpec { Image = image } }, cancellationToken: ct);
@@ -62,6 +64,24 @@ internal sealed class ImagePuller(ImageService.ImageServiceClient images, Restar
             events?.Record(pod, EventRecorder.Warning, "Failed", msg);
             events?.Record(pod, EventRecorder.Warning, "Failed", "Error: ErrImagePull");
             throw new ImagePullException("ErrImagePull", msg);
+        }
+    }
+
+    private async Task<PullImageResponse> PullAsync(V1Pod pod, string image, CancellationToken ct)
+    {
+        var credentials = auth is null ? [null] : await auth.ForAsync(pod, image, ct);
+        for (var i = 0; ; i++)
+        {
+            var request = new PullImageRequest { Image = new ImageSpec { Image = image } };
+            if (credentials[i] is { } a) request.Auth = a;
+            try
+            {
+                return await images.PullImageAsync(request, cancellationToken: ct);
+            }
+            catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled && i < credentials.Count - 1)
+            {
+                // The next pull secret may be the one this registry accepts.
+            }
         }
     }
 

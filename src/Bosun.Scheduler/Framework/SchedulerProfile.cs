@@ -3,6 +3,7 @@ using Bosun.Scheduler.Plugins.NodeAffinity;
 using Bosun.Scheduler.Plugins.NodeName;
 using Bosun.Scheduler.Plugins.NodeResourcesBalancedAllocation;
 using Bosun.Scheduler.Plugins.NodeResourcesFit;
+using Bosun.Scheduler.Plugins.NodePorts;
 using Bosun.Scheduler.Plugins.NodeUnschedulable;
 using Bosun.Scheduler.Plugins.PodTopologySpread;
 using Bosun.Scheduler.Plugins.TaintToleration;
@@ -46,6 +47,7 @@ public sealed class SchedulerProfile
         var nodeName = new NodeNamePlugin();
         var taints = new TaintTolerationPlugin();
         var nodeAffinity = new NodeAffinityPlugin();
+        var ports = new NodePortsPlugin();
         var fit = new NodeResourcesFitPlugin(strategy);
         var balanced = new BalancedAllocationPlugin();
         var spread = new PodTopologySpreadPlugin();
@@ -53,7 +55,7 @@ public sealed class SchedulerProfile
         return new SchedulerProfile
         {
             PreFilters = [spread, interPod],
-            Filters = [nodeUnschedulable, nodeName, taints, nodeAffinity, fit, spread, interPod],
+            Filters = [nodeUnschedulable, nodeName, taints, nodeAffinity, ports, fit, spread, interPod],
             PreScores = [spread, interPod],
             Scores = [(taints, 3), (nodeAffinity, 2), (fit, 1), (spread, 2), (interPod, 2), (balanced, 1)],
         };

@@ -37,11 +37,12 @@ public sealed class AgentCluster : IAsyncLifetime
     };
 
     /// <summary>An agent with the real volume manager (every pod has the projected service-account volume).</summary>
-    internal Task<AgentHost> StartAgentAsync(string node)
+    internal Task<AgentHost> StartAgentAsync(string node, Func<AgentOptions, AgentOptions>? configure = null)
     {
         var objects = new ApiVolumeObjects(Cluster.Api);
         var volumes = new VolumeManager(new AgentPaths(Containerd.DataDir), objects, objects, TimeProvider.System, NullLogger<VolumeManager>.Instance);
-        return AgentHost.StartAsync(Options(node), Cluster.Api, volumes, NullLoggerFactory.Instance, TimeProvider.System, null, CancellationToken.None);
+        var options = configure is null ? Options(node) : configure(Options(node));
+        return AgentHost.StartAsync(options, Cluster.Api, volumes, NullLoggerFactory.Instance, TimeProvider.System, null, CancellationToken.None);
     }
 
     public async Task DisposeAsync()
