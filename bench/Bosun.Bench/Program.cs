@@ -2,6 +2,7 @@ using System.Globalization;
 using Bosun.Bench;
 
 // Usage: Bosun.Bench <benchmark> [seconds per run]
+if (args.Length > 0 && args[0] == LoadClientProcess.Command) return await LoadClientProcess.ChildAsync(args);
 var benchmarks = new Dictionary<string, Func<TimeSpan, Task<List<SummaryRow>>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["sqlite"] = async d => { await SqliteBenchmark.RunAsync(d); return []; },
