@@ -73,6 +73,9 @@ internal static class ApiClient
             Timeout = Timeout.InfiniteTimeSpan,
         };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        // Real clients name themselves (kubectl/…, client-go's binary name), and the API server records a managedFields
+        // Update entry for every named writer; without a user agent that per-write cost would be skipped.
+        client.DefaultRequestHeaders.UserAgent.ParseAdd("bosun-bench/1.0");
         return client;
     }
 

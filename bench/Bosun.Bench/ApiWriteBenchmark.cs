@@ -26,7 +26,7 @@ internal static class ApiWriteBenchmark
 
         // Warm-up (JIT, thread pool, TLS): not reported.
         await using (var warm = await InProcessServer.StartAsync(state, Db()))
-            await RunWritersAsync(warm, Creators, CreatorConnections, TimeSpan.FromSeconds(Math.Min(2, duration.TotalSeconds)), update: true, "warm");
+            await RunWritersAsync(warm, Creators, CreatorConnections, TimeSpan.FromSeconds(8), update: true, "warm");
 
         var raw = new List<double>();
         var api = new List<double>();
@@ -81,6 +81,31 @@ internal static class ApiWriteBenchmark
             new($"2. mutating p99, {Clients} concurrent clients", $"{p99:0.0} ms (p50 {Stats.Median(own.Select(r => r.P50)):0.0} ms)", "≤ 20 ms", p99 <= 20,
                 $"one connection per client, create+update closed loop, {Stats.Median(own.Select(r => r.PerSecond)):N0} req/s, {Stats.Median(own.Select(r => r.CpuMicros)):0} µs CPU/request; shared connection: p99 {Stats.Median(shared.Select(r => r.P99)):0.0} ms"),
         ];
+    }
+
+    /// <summary>
+    /// Target 1 alone, for profiling and quick before/after checks (<c>Bosun.Bench.dll api-create [seconds]</c>): one
+    /// longer warm-up, then per round the raw commit rate and in-process creates back to back. Not in <c>all</c>.
+    /// </summary>
+    public static async Task<List<SummaryRow>> CreateOnlyAsync(TimeSpan duration)
+    {
+        using var directory = new BenchDirectory();
+        var state = directory.File("server");
+        await using (var warm = await InProcessServer.StartAsync(state, directory.File("warm.db")))
+            await RunWritersAsync(warm, Creators, CreatorConnections, TimeSpan.FromSeconds(8), update: false, "warm");
+        var ratios = new List<double>();
+        var cpus = new List<double>();
+        for (var round = 0; round < Rounds; round++)
+        {
+            var raw = RawSqlite.MeasureCommitsPerSecond(directory.File($"raw-{round}.db"), duration);
+            await using var server = await InProcessServer.StartAsync(state, directory.File($"api-{round}.db"));
+            var r = await RunWritersAsync(server, Creators, CreatorConnections, duration, update: false, "c");
+            ratios.Add(r.PerSecond / raw);
+            cpus.Add(r.CpuMicros);
+            Console.WriteLine($"  round {round + 1}: raw {raw,8:N0}/s  api creates {r.PerSecond,7:N0}/s  ratio {ratios[^1]:0.000}  CPU {r.CpuMicros:0} µs/create (client+server)");
+        }
+        Console.WriteLine($"api-create: median ratio {Stats.Median(ratios):0.000}, median CPU {Stats.Median(cpus):0} µs per create");
+        return [];
     }
 
     internal readonly record struct Result(double PerSecond, double P50, double P99, double CpuMicros, int Requests = 0);
