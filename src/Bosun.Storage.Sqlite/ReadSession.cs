@@ -34,6 +34,8 @@ internal sealed class ReadSession(SqliteConnection connection) : IDisposable
             return command;
         command = connection.CreateCommand();
         command.CommandText = sql;
+        // Without an explicit Prepare, Microsoft.Data.Sqlite parses and plans the SQL again on every execution.
+        command.Prepare();
         _commands[sql] = command;
         return command;
     }
