@@ -73,6 +73,9 @@ internal static class ApiClient
             Timeout = Timeout.InfiniteTimeSpan,
         };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        // Real clients name themselves (kubectl/…, client-go's binary name), and the API server records a managedFields
+        // Update entry for every named writer; without a user agent that per-write cost would be skipped.
+        client.DefaultRequestHeaders.UserAgent.ParseAdd("bosun-bench/1.0");
         return client;
     }
 
@@ -97,7 +100,9 @@ internal static class ApiClient
     /// <summary>POSTs and returns the response body; throws on anything but <paramref name="expected"/>.</summary>
     public static async Task<byte[]> SendAsync(HttpClient client, HttpMethod method, string path, byte[]? body, HttpStatusCode expected, CancellationToken ct = default)
     {
-        using var request = new HttpRequestMessage(method, path);
+        // HttpClient.DefaultRequestVersion only applies to its convenience methods; a hand-made request is HTTP/1.1
+        // unless it says otherwise (the benchmark ran over HTTP/1.1 connections before this was set).
+        using var request = new HttpRequestMessage(method, path) { Version = client.DefaultRequestVersion, VersionPolicy = client.DefaultVersionPolicy };
         if (body is not null) request.Content = Json(body);
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
         var bytes = await response.Content.ReadAsByteArrayAsync(ct);

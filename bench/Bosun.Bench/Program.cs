@@ -2,10 +2,13 @@ using System.Globalization;
 using Bosun.Bench;
 
 // Usage: Bosun.Bench <benchmark> [seconds per run]
+if (args.Length > 0 && args[0] == LoadClientProcess.Command) return await LoadClientProcess.ChildAsync(args);
 var benchmarks = new Dictionary<string, Func<TimeSpan, Task<List<SummaryRow>>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["sqlite"] = async d => { await SqliteBenchmark.RunAsync(d); return []; },
     ["api-write"] = ApiWriteBenchmark.RunAsync,
+    ["api-create"] = ApiWriteBenchmark.CreateOnlyAsync,
+    ["registry"] = RegistryBenchmark.RunAsync,
     ["watch"] = WatchBenchmark.RunAsync,
     ["server"] = ServerProcessBenchmark.RunAsync,
     ["proto"] = async d => { await ProtobufBenchmark.RunAsync(d); return []; },

@@ -181,7 +181,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     /// The admission plugins in kube-apiserver's order (NamespaceLifecycle is the store's own namespace guard; the
     /// DefaultTolerationSeconds and system-class Priority defaults live in the pod strategy).
     /// </summary>
-    private static AdmissionChain AdmissionPlugins(IKeyValueStore storage, ResourceCatalog catalog) => new(
+    internal static AdmissionChain AdmissionPlugins(IKeyValueStore storage, ResourceCatalog catalog) => new(
         new SecretStringData(),
         new LimitRanger(storage, catalog.Get("", "v1", "limitranges").Registration),
         new ServiceAccountAdmission(storage, catalog.Get("", "v1", "serviceaccounts").Registration),

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -15,12 +16,33 @@ internal static class Json
 
     public static byte[] ToBytes(JsonNode node)
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        // Every write serializes objects twice (for storage and for the answer): one writer and buffer per thread
+        // instead of a MemoryStream growing from nothing and a new writer each time; only the result is allocated.
+        var (buffer, w) = writer ??= NewWriter();
+        try
         {
             node.WriteTo(w);
+            w.Flush();
+            return buffer.WrittenSpan.ToArray();
         }
-        return buffer.ToArray();
+        finally
+        {
+            w.Reset();
+            // Don't let one huge object pin a large buffer to the thread forever.
+            if (buffer.Capacity > MaxRetainedBuffer) writer = null;
+            else buffer.ResetWrittenCount();
+        }
+    }
+
+    private const int MaxRetainedBuffer = 256 * 1024;
+
+    [ThreadStatic]
+    private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer)? writer;
+
+    private static (ArrayBufferWriter<byte>, Utf8JsonWriter) NewWriter()
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        return (buffer, new Utf8JsonWriter(buffer, WriterOptions));
     }
 
     public static JsonObject ParseObject(ReadOnlySpan<byte> utf8) =>

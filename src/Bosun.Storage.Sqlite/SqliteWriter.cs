@@ -254,6 +254,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
         command.CommandText = sql;
         foreach (var name in parameterNames)
             command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        // Without an explicit Prepare, Microsoft.Data.Sqlite parses and plans the SQL again on every execution.
+        command.Prepare();
         return command;
     }
 }

@@ -13,6 +13,59 @@ public sealed class SqliteStoreTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Fact]
+    public async Task Reads_MoreConcurrentThanThePooledSessions_AllSeeTheWritesBeforeThem()
+    {
+        await using var store = await SqliteStore.OpenAsync(_directory.File("reads.db"));
+        var created = new long[40];
+        for (var k = 0; k < created.Length; k++)
+            created[k] = await store.CreateAsync($"/r/{k:D2}", Encoding.UTF8.GetBytes($"v{k}"), None);
+
+        // 64 readers at once, more than the idle sessions kept, each mixing point reads, pages and full ranges.
+        await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(async () =>
+        {
+            for (var n = 0; n < 20; n++)
+            {
+                var k = (i + n) % created.Length;
+                var kv = await store.GetAsync($"/r/{k:D2}", None);
+                Assert.Equal($"v{k}", Encoding.UTF8.GetString(kv!.Value.Span));
+                Assert.Equal(created[k], kv.ModRevision);
+                var page = await store.RangeAsync(new RangeRequest("/r/") { Limit = 7 }, None);
+                Assert.Equal(7, page.Items.Count);
+                Assert.Equal(created.Length - 7, page.Remaining);
+                Assert.Equal(created.Length, (await store.RangeAsync(new RangeRequest("/r/"), None)).Items.Count);
+            }
+        })));
+    }
+
+    [Fact]
+    public async Task Read_AtACompactedRevision_FailsAndTheNextReadStillWorks()
+    {
+        await using var store = await SqliteStore.OpenAsync(_directory.File("compacted.db"));
+        var first = await store.CreateAsync("/c/a", Encoding.UTF8.GetBytes("1"), None);
+        var second = (await store.UpdateAsync("/c/a", Encoding.UTF8.GetBytes("2"), first, None)).Revision;
+        await store.CompactAsync(second, None);
+
+        var error = await Assert.ThrowsAsync<StorageException>(() => store.RangeAsync(new RangeRequest("/c/") { Revision = first }, None));
+        Assert.Equal(StorageErrorKind.Compacted, error.Kind);
+        // The session that failed went back to the pool in a clean state (its read transaction ended).
+        var items = (await store.RangeAsync(new RangeRequest("/c/"), None)).Items;
+        Assert.Equal("2", Encoding.UTF8.GetString(Assert.Single(items).Value.Span));
+        await store.UpdateAsync("/c/a", Encoding.UTF8.GetBytes("3"), second, None);
+        Assert.Equal("3", Encoding.UTF8.GetString((await store.GetAsync("/c/a", None))!.Value.Span));
+    }
+
+    [Fact]
+    public async Task Read_AfterDispose_IsRefusedAsUnavailable()
+    {
+        var store = await SqliteStore.OpenAsync(_directory.File("closed.db"));
+        await store.CreateAsync("/d/a", Encoding.UTF8.GetBytes("1"), None);
+        await store.DisposeAsync();
+
+        var error = await Assert.ThrowsAsync<StorageException>(() => store.GetAsync("/d/a", None));
+        Assert.Equal(StorageErrorKind.Unavailable, error.Kind);
+    }
+
+    [Fact]
     public async Task Compact_OverManySmallBatches_LeavesOnlyLatestRowOfEachLiveKey()
     {
         var path = _directory.File("compact.db");
