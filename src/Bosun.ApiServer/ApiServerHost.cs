@@ -44,6 +44,14 @@ public sealed class ApiServerHost : IAsyncDisposable
     }
 
     private ServiceAccountKey? serviceAccountKey;
+    private ServiceRangeRepair? rangeRepair;
+
+    /// <summary>
+    /// The cluster IP and node port repair loop (frees values no Service holds). Several servers share the bitmaps, so
+    /// the embedding process runs it on one of them at a time.
+    /// </summary>
+    public Task RunServiceRangeRepairAsync(TimeSpan interval, TimeProvider time, CancellationToken ct) =>
+        rangeRepair!.RunAsync(interval, time, ct);
 
     public ClusterPki Pki { get; }
 
@@ -66,7 +74,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         var adminToken = TokenFile.EnsureAdminToken(tokenFile);
 
         storage = new InstrumentedStore(storage);
-        var services = new ServiceAllocator(new ClusterIpRange(config.ServiceCidr), new NodePortRange());
+        // The range bitmaps live in the datastore, shared with any other server on it.
+        var services = new ServiceAllocator(new ClusterIpRange(config.ServiceCidr, storage), new NodePortRange(storage: storage));
         var registrations = BuiltInKinds.Create(services);
         var catalog = new ResourceCatalog(registrations, storage, time);
         var admission = AdmissionPlugins(storage, catalog);
@@ -78,7 +87,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             await DefaultNamespaces.EnsureAsync(catalog, ct);
             await DefaultStorageClass.EnsureAsync(catalog, ct);
             await BootstrapPolicy.EnsureAsync(catalog, ct);
-            // Allocations live in memory: rebuild them from the stored Services before anything can allocate.
+            // Mark what the stored Services hold before anything allocates (a datastore written before the shared bitmaps existed).
             foreach (var store in catalog.All) await store.RestoreAllocationsAsync(ct);
             return await StartHttpAsync(config, registrations, catalog, services, cache, storage, pki, tokenFile, adminToken, loggers, time, ct);
         }
@@ -162,7 +171,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         if (config.CompactionInterval > TimeSpan.Zero)   // zero: the embedding process compacts (bosun server: under a Lease)
             loops.Start("compactor", t => new Compactor(storage, config.CompactionInterval, time, loggers.CreateLogger<Compactor>()).RunAsync(t));
         endpoints.Ready = true;
-        return new ApiServerHost(app, cache, loops, pki, adminToken, url, kubelets) { ServiceAccountTokens = saTokens, serviceAccountKey = saKey };
+        var repair = new ServiceRangeRepair(services, catalog.Get("", "v1", "services").ReadAllStoredAsync, loggers.CreateLogger<ServiceRangeRepair>());
+        return new ApiServerHost(app, cache, loops, pki, adminToken, url, kubelets) { ServiceAccountTokens = saTokens, serviceAccountKey = saKey, rangeRepair = repair };
     }
 
     /// <summary>
