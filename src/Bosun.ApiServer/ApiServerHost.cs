@@ -45,6 +45,7 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     private ServiceAccountKey? serviceAccountKey;
     private ServiceRangeRepair? rangeRepair;
+    private ApiServerEndpointReconciler? endpointReconciler;
 
     /// <summary>
     /// The cluster IP and node port repair loop (frees values no Service holds). Several servers share the bitmaps, so
@@ -157,9 +158,13 @@ public sealed class ApiServerHost : IAsyncDisposable
             KubeconfigWriter.Write(kubeconfig, url.ToString().TrimEnd('/'), pki.CaPem, pki.AdminCertificatePem, pki.AdminKeyPem);
 
         ComponentCredentials.Write(pki, config.StateDirectory, url.ToString().TrimEnd('/'));
-        await KubernetesService.EnsureAsync(catalog, services.Ips.FirstAddress, KubernetesService.AdvertiseAddress(config.BindAddress), port, ct);
+        await KubernetesService.EnsureAsync(catalog, services.Ips.FirstAddress, port, ct);
+        var endpointReconciler = new ApiServerEndpointReconciler(catalog, KubernetesService.AdvertiseAddress(config.BindAddress), port, time,
+            loggers.CreateLogger<ApiServerEndpointReconciler>());
+        await endpointReconciler.RenewAndReconcileAsync(ct);
 
         var loops = new BackgroundLoops(loggers.CreateLogger<BackgroundLoops>());
+        loops.Start("apiserver-endpoints", endpointReconciler.RunAsync);
         loops.Start("namespace-cache", t => catalog.Namespaces.FollowAsync(cache, catalog.Get("", "v1", "namespaces").Registration, t));
         loops.Start("namespace-finalizer", t => new NamespaceFinalizer(catalog, cache, loggers.CreateLogger<NamespaceFinalizer>(), time).RunAsync(t));
         loops.Start("rbac-cache", t => rbac.FollowAsync(cache, t));
@@ -172,7 +177,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             loops.Start("compactor", t => new Compactor(storage, config.CompactionInterval, time, loggers.CreateLogger<Compactor>()).RunAsync(t));
         endpoints.Ready = true;
         var repair = new ServiceRangeRepair(services, catalog.Get("", "v1", "services").ReadAllStoredAsync, loggers.CreateLogger<ServiceRangeRepair>());
-        return new ApiServerHost(app, cache, loops, pki, adminToken, url, kubelets) { ServiceAccountTokens = saTokens, serviceAccountKey = saKey, rangeRepair = repair };
+        return new ApiServerHost(app, cache, loops, pki, adminToken, url, kubelets) { ServiceAccountTokens = saTokens, serviceAccountKey = saKey, rangeRepair = repair, endpointReconciler = endpointReconciler };
     }
 
     /// <summary>
@@ -192,6 +197,21 @@ public sealed class ApiServerHost : IAsyncDisposable
     private static IAuthorizer Authorizers(NodeAuthorizer nodes, RbacCache rbac) =>
         new UnionAuthorizer(new MastersAuthorizer(), nodes, new RbacAuthorizer(() => rbac.Snapshot));
 
+    /// <summary>A clean stop takes this server out of the <c>kubernetes</c> Endpoints at once rather than when its Lease expires.</summary>
+    private async Task RemoveFromEndpointsAsync()
+    {
+        if (endpointReconciler is null) return;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await endpointReconciler.RemoveAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is Errors.ApiException or StorageException or OperationCanceledException)
+        {
+            // Best effort: the Lease expires on its own.
+        }
+    }
+
     private static int BoundPort(WebApplication app)
     {
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -201,6 +221,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await loops.DisposeAsync();
+        await RemoveFromEndpointsAsync();
         await app.StopAsync(CancellationToken.None);
         await app.DisposeAsync();
         await cache.DisposeAsync();
