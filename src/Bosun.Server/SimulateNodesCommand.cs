@@ -48,7 +48,13 @@ internal static class SimulateNodesCommand
             }
             using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
             using var api = ApiClient.FromKubeconfig(result.GetValue(kubeconfig)!, "bosun-simulate-nodes");
+            // Like an agent, move to another live API server when this one dies.
+            var servers = api.Failover is { } failover
+                ? Task.Run(() => ApiServerEndpoints.FollowAsync(api, failover, ApiServerEndpoints.DefaultInterval,
+                    loggers.CreateLogger("bosun.simulate-nodes.servers"), TimeProvider.System, ct), CancellationToken.None)
+                : Task.CompletedTask;
             await new SimulatedNodes.SimulatedNodes(api, options, loggers).RunAsync(ct);
+            await servers;
             return 0;
         });
         return command;
