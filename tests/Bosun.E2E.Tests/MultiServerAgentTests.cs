@@ -23,6 +23,8 @@ public sealed class MultiServerAgentTests(ITestOutputHelper output)
         await using var nodes = SimulatedNodesProcess.Start(cluster.A.KubeconfigPath, 2, "moving-node", 1);
         await Poll.UntilAsync(async () => ReadyNodes(await kubectlB.RunAsync("get", "nodes", "-o", NodeReadyPath)) == 2,
             TimeSpan.FromSeconds(60), $"two Ready nodes\n{nodes.Log}");
+        await Poll.UntilAsync(async () => (await kubectlB.RunAsync("get", "leases", "-n", "kube-node-lease", "-o", "name")).Lines.Count(l => l.Contains("moving-node")) == 2,
+            TimeSpan.FromSeconds(30), $"the nodes' Leases\n{nodes.Log}");
         var endpoints = (await kubectlB.RunAsync("get", "endpoints", "kubernetes", "-n", "default", "-o", "jsonpath={.subsets[*].ports[0].port}")).Ok().Stdout;
         Assert.Contains(cluster.A.Port.ToString(), endpoints);
         Assert.Contains(cluster.B.Port.ToString(), endpoints);
