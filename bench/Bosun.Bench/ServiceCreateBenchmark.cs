@@ -64,7 +64,7 @@ internal static class ServiceCreateBenchmark
             while (clock.Elapsed < duration && (type != "NodePort" || Volatile.Read(ref created) < 2700))
             {
                 var i = Interlocked.Increment(ref next);
-                await services.CreateAsync("default", Parse($$"""{"metadata":{"name":"s{{i}}"},"spec":{"type":"{{type}}","selector":{"app":"x"},"ports":[{"port":80}]}}"""),
+                await services.CreateAsync("default", Parse($$$"""{"metadata":{"name":"s{{{i}}}"},"spec":{"type":"{{{type}}}","selector":{"app":"x"},"ports":[{"port":80}]}}"""),
                     new WriteOptions(), CancellationToken.None);
                 Interlocked.Increment(ref created);
             }

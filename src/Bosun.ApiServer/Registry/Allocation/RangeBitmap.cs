@@ -14,7 +14,6 @@ internal sealed class RangeBitmap
     private readonly IKeyValueStore? storage;
     private readonly string key;
     private readonly string range;
-    private readonly SemaphoreSlim gate = new(1, 1);
     private long modRevision;   // of the mirror's stored version; 0 = the key does not exist
     private bool fresh;          // the mirror matches what this server last saw stored
 
@@ -41,25 +40,90 @@ internal sealed class RangeBitmap
     /// Runs <paramref name="change"/> on the current bitmap and stores the result if it reports a change; re-runs it on
     /// the newer bitmap when another server wrote first. <paramref name="refresh"/> reads the stored bitmap first even
     /// when the mirror is believed current (dry runs and checks that must see other servers' allocations).
+    /// <para>
+    /// Changes that arrive while a write is in flight are applied together and stored with one compare-and-swap
+    /// (group commit): the bitmap is one key, so writing it once per change would serialise every Service create.
+    /// Once queued, a change is applied even if <paramref name="ct"/> fires; what it took is then freed by repair.
+    /// </para>
     /// </summary>
     public async Task<T> ChangeAsync<T>(Func<OffsetBitmap, (T Result, bool Changed)> change, bool refresh, CancellationToken ct)
     {
-        await gate.WaitAsync(ct);
+        ct.ThrowIfCancellationRequested();
+        T result = default!;
+        var pending = new Pending(b =>
+        {
+            var (r, changed) = change(b);
+            result = r;
+            return changed;
+        }, refresh);
+        bool flush;
+        lock (queueGate)
+        {
+            queue.Add(pending);
+            flush = !flushing;
+            flushing = true;
+        }
+        if (flush) await FlushAsync();
+        await pending.Done.Task;
+        return result;
+    }
+
+    private sealed record Pending(Func<OffsetBitmap, bool> Apply, bool Refresh)
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private readonly Lock queueGate = new();
+    private List<Pending> queue = [];
+    private bool flushing;
+
+    /// <summary>
+    /// Applies and stores the queued changes as one batch; changes queued meanwhile are flushed by a new task, so the
+    /// request that started flushing is not kept busy serving others.
+    /// </summary>
+    private async Task FlushAsync()
+    {
+        List<Pending> batch;
+        lock (queueGate)
+        {
+            batch = queue;
+            queue = [];
+        }
         try
         {
-            if (storage is null) return change(Mirror).Result;
-            if (refresh || !fresh) await LoadAsync(storage, ct);
-            while (true)
+            await ApplyAsync(batch);
+            foreach (var p in batch) p.Done.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            foreach (var p in batch) p.Done.TrySetException(e);
+        }
+        lock (queueGate)
+        {
+            if (queue.Count == 0)
             {
-                var (result, changed) = change(Mirror);
-                if (!changed) return result;
-                fresh = false;   // until the write is known to have landed
-                if (await TryStoreAsync(storage, ct)) return result;
+                flushing = false;
+                return;
             }
         }
-        finally
+        _ = Task.Run(FlushAsync);
+    }
+
+    private async Task ApplyAsync(List<Pending> batch)
+    {
+        if (storage is null)
         {
-            gate.Release();
+            foreach (var p in batch) p.Apply(Mirror);
+            return;
+        }
+        if (!fresh || batch.Exists(p => p.Refresh)) await LoadAsync(storage, CancellationToken.None);
+        while (true)
+        {
+            var changed = false;
+            foreach (var p in batch) changed |= p.Apply(Mirror);
+            if (!changed) return;
+            fresh = false;   // until the write is known to have landed
+            if (await TryStoreAsync(storage, CancellationToken.None)) return;
         }
     }
 
