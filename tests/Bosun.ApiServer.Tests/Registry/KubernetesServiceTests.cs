@@ -13,7 +13,7 @@ public sealed class KubernetesServiceTests
     public async Task Ensure_FirstStart_CreatesServiceEndpointsAndSliceOnFirstIp()
     {
         await using var storage = new MemoryStore();
-        var f = await StartAsync(storage);
+        var f = await WithKubeSystemAsync(storage);
 
         await KubernetesService.EnsureAsync(f.Catalog, f.Services.Ips.FirstAddress, 6443, Ct);
         await new ApiServerEndpointReconciler(f.Catalog, IPAddress.Parse("192.168.1.10"), 6443, TimeProvider.System, NullLogger.Instance).RenewAndReconcileAsync(Ct);
@@ -48,7 +48,7 @@ public sealed class KubernetesServiceTests
     public async Task TwoServers_EndpointsNameBoth_OneSubsetPerPort_AndADeadOneDropsOutWhenItsLeaseExpires()
     {
         await using var storage = new MemoryStore();
-        var f = await StartAsync(storage);
+        var f = await WithKubeSystemAsync(storage);
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
         var a = new ApiServerEndpointReconciler(f.Catalog, IPAddress.Parse("10.0.0.1"), 6443, time, NullLogger.Instance);
         var b = new ApiServerEndpointReconciler(f.Catalog, IPAddress.Parse("10.0.0.2"), 6443, time, NullLogger.Instance);
@@ -75,7 +75,7 @@ public sealed class KubernetesServiceTests
     public async Task CleanStop_RemovesTheServerAtOnce()
     {
         await using var storage = new MemoryStore();
-        var f = await StartAsync(storage);
+        var f = await WithKubeSystemAsync(storage);
         var a = new ApiServerEndpointReconciler(f.Catalog, IPAddress.Parse("10.0.0.1"), 6443, TimeProvider.System, NullLogger.Instance);
         var b = new ApiServerEndpointReconciler(f.Catalog, IPAddress.Parse("10.0.0.2"), 6443, TimeProvider.System, NullLogger.Instance);
         await a.RenewAndReconcileAsync(Ct);
@@ -85,6 +85,14 @@ public sealed class KubernetesServiceTests
 
         Assert.Equal("""[{"addresses":[{"ip":"10.0.0.1"}],"ports":[{"name":"https","port":6443,"protocol":"TCP"}]}]""", await Subsets(f));
         await Assert.ThrowsAsync<Errors.ApiException>(() => f.Store("coordination.k8s.io", "leases").GetAsync("kube-system", b.LeaseName, Ct));
+    }
+
+    /// <summary>The fixture plus kube-system, where the API server Leases live.</summary>
+    private static async Task<StoreFixture> WithKubeSystemAsync(MemoryStore storage)
+    {
+        var f = await StartAsync(storage);
+        await f.Catalog.Get("", "v1", "namespaces").CreateAsync(null, Obj("""{"metadata":{"name":"kube-system"}}"""), new Bosun.ApiServer.Registry.WriteOptions(), Ct);
+        return f;
     }
 
     private static async Task<string> Subsets(StoreFixture f) =>
