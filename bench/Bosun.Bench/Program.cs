@@ -21,6 +21,7 @@ var benchmarks = new Dictionary<string, Func<TimeSpan, Task<List<SummaryRow>>>>(
     ["clusterip-hop"] = ClusterIpHopBenchmark.RunAsync,
     ["etcd"] = EtcdBenchmark.RunAsync,
     ["compaction"] = CompactionBenchmark.RunAsync,
+    ["service-create"] = ServiceCreateBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !(args[0].Equals("all", StringComparison.OrdinalIgnoreCase) || benchmarks.ContainsKey(args[0])))

@@ -44,6 +44,15 @@ public sealed class ApiServerHost : IAsyncDisposable
     }
 
     private ServiceAccountKey? serviceAccountKey;
+    private ServiceRangeRepair? rangeRepair;
+    private ApiServerEndpointReconciler? endpointReconciler;
+
+    /// <summary>
+    /// The cluster IP and node port repair loop (frees values no Service holds). Several servers share the bitmaps, so
+    /// the embedding process runs it on one of them at a time.
+    /// </summary>
+    public Task RunServiceRangeRepairAsync(TimeSpan interval, TimeProvider time, CancellationToken ct) =>
+        rangeRepair!.RunAsync(interval, time, ct);
 
     public ClusterPki Pki { get; }
 
@@ -69,7 +78,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         if (config.SecretsEncryption)
             storage = new Security.Encryption.EncryptingStore(storage, new Security.Encryption.AesGcmTransformer(
                 Security.Encryption.SecretsKeyFile.LoadOrCreate(Security.Encryption.SecretsKeyFile.PathIn(config.StateDirectory), time)));
-        var services = new ServiceAllocator(new ClusterIpRange(config.ServiceCidr), new NodePortRange());
+        // The range bitmaps live in the datastore, shared with any other server on it.
+        var services = new ServiceAllocator(new ClusterIpRange(config.ServiceCidr, storage), new NodePortRange(storage: storage));
         var registrations = BuiltInKinds.Create(services);
         var catalog = new ResourceCatalog(registrations, storage, time);
         var admission = AdmissionPlugins(storage, catalog);
@@ -81,7 +91,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             await DefaultNamespaces.EnsureAsync(catalog, ct);
             await DefaultStorageClass.EnsureAsync(catalog, ct);
             await BootstrapPolicy.EnsureAsync(catalog, ct);
-            // Allocations live in memory: rebuild them from the stored Services before anything can allocate.
+            // Mark what the stored Services hold before anything allocates (a datastore written before the shared bitmaps existed).
             foreach (var store in catalog.All) await store.RestoreAllocationsAsync(ct);
             return await StartHttpAsync(config, registrations, catalog, services, cache, storage, pki, tokenFile, adminToken, loggers, time, ct);
         }
@@ -152,9 +162,13 @@ public sealed class ApiServerHost : IAsyncDisposable
             KubeconfigWriter.Write(kubeconfig, url.ToString().TrimEnd('/'), pki.CaPem, pki.AdminCertificatePem, pki.AdminKeyPem);
 
         ComponentCredentials.Write(pki, config.StateDirectory, url.ToString().TrimEnd('/'));
-        await KubernetesService.EnsureAsync(catalog, services.Ips.FirstAddress, KubernetesService.AdvertiseAddress(config.BindAddress), port, ct);
+        await KubernetesService.EnsureAsync(catalog, services.Ips.FirstAddress, port, ct);
+        var endpointReconciler = new ApiServerEndpointReconciler(catalog, KubernetesService.AdvertiseAddress(config.BindAddress), port, time,
+            loggers.CreateLogger<ApiServerEndpointReconciler>());
+        await endpointReconciler.RenewAndReconcileAsync(ct);
 
         var loops = new BackgroundLoops(loggers.CreateLogger<BackgroundLoops>());
+        loops.Start("apiserver-endpoints", endpointReconciler.RunAsync);
         loops.Start("namespace-cache", t => catalog.Namespaces.FollowAsync(cache, catalog.Get("", "v1", "namespaces").Registration, t));
         loops.Start("namespace-finalizer", t => new NamespaceFinalizer(catalog, cache, loggers.CreateLogger<NamespaceFinalizer>(), time).RunAsync(t));
         loops.Start("rbac-cache", t => rbac.FollowAsync(cache, t));
@@ -174,7 +188,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         if (config.CompactionInterval > TimeSpan.Zero)   // zero: the embedding process compacts (bosun server: under a Lease)
             loops.Start("compactor", t => new Compactor(storage, config.CompactionInterval, time, loggers.CreateLogger<Compactor>()).RunAsync(t));
         endpoints.Ready = true;
-        return new ApiServerHost(app, cache, loops, pki, adminToken, url, kubelets) { ServiceAccountTokens = saTokens, serviceAccountKey = saKey };
+        var repair = new ServiceRangeRepair(services, catalog.Get("", "v1", "services").ReadAllStoredAsync, loggers.CreateLogger<ServiceRangeRepair>());
+        return new ApiServerHost(app, cache, loops, pki, adminToken, url, kubelets) { ServiceAccountTokens = saTokens, serviceAccountKey = saKey, rangeRepair = repair, endpointReconciler = endpointReconciler };
     }
 
     /// <summary>
@@ -196,6 +211,21 @@ public sealed class ApiServerHost : IAsyncDisposable
     private static IAuthorizer Authorizers(NodeAuthorizer nodes, RbacCache rbac) =>
         new UnionAuthorizer(new MastersAuthorizer(), nodes, new RbacAuthorizer(() => rbac.Snapshot));
 
+    /// <summary>A clean stop takes this server out of the <c>kubernetes</c> Endpoints at once rather than when its Lease expires.</summary>
+    private async Task RemoveFromEndpointsAsync()
+    {
+        if (endpointReconciler is null) return;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await endpointReconciler.RemoveAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is Errors.ApiException or StorageException or OperationCanceledException)
+        {
+            // Best effort: the Lease expires on its own.
+        }
+    }
+
     private static int BoundPort(WebApplication app)
     {
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -205,6 +235,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await loops.DisposeAsync();
+        await RemoveFromEndpointsAsync();
         await app.StopAsync(CancellationToken.None);
         await app.DisposeAsync();
         await cache.DisposeAsync();

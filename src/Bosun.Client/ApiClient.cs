@@ -24,18 +24,28 @@ public sealed class ApiClient : IDisposable
         this.ownsHttp = ownsHttp;
     }
 
-    /// <summary>Connects with a kubeconfig file (client certificate or token), as kubectl would.</summary>
-    public static ApiClient FromKubeconfig(string path, string userAgent)
+    /// <summary>
+    /// The server list requests fail over through, when this client has one (kubeconfig clients and agents do);
+    /// <see cref="ApiServerEndpoints.FollowAsync"/> keeps it current.
+    /// </summary>
+    public ServerFailover? Failover { get; init; }
+
+    /// <summary>
+    /// Connects with a kubeconfig file (client certificate or token), as kubectl would, to its server and then to
+    /// <paramref name="moreServers"/> when that one cannot be reached.
+    /// </summary>
+    public static ApiClient FromKubeconfig(string path, string userAgent, IEnumerable<Uri>? moreServers = null)
     {
         var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(path);
-        var kubernetes = new Kubernetes(config);
+        var failover = new ServerFailover([new Uri(config.Host), .. moreServers ?? []]);
+        var kubernetes = new Kubernetes(config, failover);
         var http = kubernetes.HttpClient;
         http.BaseAddress ??= new Uri(config.Host);
         http.Timeout = Timeout.InfiniteTimeSpan;
         http.DefaultRequestVersion = new Version(2, 0);
         http.DefaultRequestHeaders.UserAgent.Clear();
         http.DefaultRequestHeaders.UserAgent.ParseAdd(userAgent);
-        return new ApiClient(http, ownsHttp: false) { owner = kubernetes };
+        return new ApiClient(http, ownsHttp: false) { owner = kubernetes, Failover = failover };
     }
 
     public async Task<T> GetAsync<T>(string? ns, string name, CancellationToken ct, string? subresource = null)

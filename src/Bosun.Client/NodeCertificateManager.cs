@@ -42,8 +42,11 @@ public sealed class NodeCertificateManager
         return new NodeCertificateManager(dataDir, server, ca, LoadPair(dir), time);
     }
 
-    /// <summary>An API client that trusts only the cluster CA and presents <see cref="Current"/> on every new connection.</summary>
-    public ApiClient CreateClient(string userAgent)
+    /// <summary>
+    /// An API client that trusts only the cluster CA and presents <see cref="Current"/> on every new connection; it moves to
+    /// <paramref name="moreServers"/> when the first server stops answering.
+    /// </summary>
+    public ApiClient CreateClient(string userAgent, IEnumerable<Uri>? moreServers = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -56,9 +59,12 @@ public sealed class NodeCertificateManager
             // Connections made with an old certificate are replaced in time; the old one stays valid until it expires anyway.
             PooledConnectionLifetime = TimeSpan.FromMinutes(10),
         };
-        var http = new HttpClient(handler) { BaseAddress = _server, Timeout = Timeout.InfiniteTimeSpan, DefaultRequestVersion = new Version(2, 0) };
+        // A server that does not answer the connect is given up on quickly, for the next one.
+        handler.ConnectTimeout = TimeSpan.FromSeconds(5);
+        var failover = new ServerFailover([_server, .. moreServers ?? []]) { InnerHandler = handler };
+        var http = new HttpClient(failover) { BaseAddress = _server, Timeout = Timeout.InfiniteTimeSpan, DefaultRequestVersion = new Version(2, 0) };
         http.DefaultRequestHeaders.UserAgent.ParseAdd(userAgent);
-        return new ApiClient(http, ownsHttp: true);
+        return new ApiClient(http, ownsHttp: true) { Failover = failover };
     }
 
     /// <summary>True when less than <see cref="RenewWhenLeft"/> of the current certificate's lifetime is left.</summary>

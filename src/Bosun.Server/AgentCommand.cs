@@ -14,7 +14,7 @@ internal static class AgentCommand
 {
     public static Command Create()
     {
-        var server = new Option<string>("--server", "-s") { Description = "API server URL, e.g. https://10.0.0.1:6443 (required)" };
+        var server = new Option<string>("--server", "-s") { Description = "API server URL, e.g. https://10.0.0.1:6443, or several separated by commas (required); the agent also learns the others from the kubernetes Endpoints" };
         var token = new Option<string>("--token", "-t") { Description = "Bearer token, or K10<ca-sha256>::<token> (required)" };
         var cleanup = new Option<bool>("--cleanup") { Description = "Remove the service proxy's iptables rules from this host and exit (kube-proxy --cleanup)" };
         var serverCa = new Option<string?>("--server-ca") { Description = "Cluster CA certificate (PEM) to trust the server with (default <data-dir>/server/tls/ca.crt when present)" };
@@ -48,10 +48,8 @@ internal static class AgentCommand
             }
             var dir = Path.GetFullPath(result.GetValue(dataDir) ?? DefaultDataDir());
             var problems = new List<string>();
-            Uri? url = null;
-            if (string.IsNullOrEmpty(result.GetValue(server))) problems.Add("--server is required");
-            else if (!Uri.TryCreate(result.GetValue(server), UriKind.Absolute, out url) || url.Scheme != "https")
-                problems.Add($"--server: \"{result.GetValue(server)}\" is not an https:// URL");
+            var urls = ParseServers(result.GetValue(server), problems);
+            var url = urls.FirstOrDefault();
             if (string.IsNullOrEmpty(result.GetValue(token))) problems.Add("--token is required");
             if (result.GetValue(nodeIp) is { } ip && !IPAddress.TryParse(ip, out _)) problems.Add($"--node-ip: \"{ip}\" is not an IP address");
             if (result.GetValue(clusterDns) is { } dns && !IPAddress.TryParse(dns, out _)) problems.Add($"--cluster-dns: \"{dns}\" is not an IP address");
@@ -76,13 +74,13 @@ internal static class AgentCommand
                     caPem = await File.ReadAllTextAsync(Path.Combine(Path.GetDirectoryName(kubeconfig)!, "ca.crt"), ct);
                     // The node's certificate is renewed before expiry and picked up by new connections without a restart.
                     certificates = NodeCertificateManager.Load(dir, url!, TimeProvider.System);
-                    api = certificates.CreateClient("bosun-agent");
+                    api = certificates.CreateClient("bosun-agent", urls.Skip(1));
                 }
                 else if (problems.Count == 0)
                 {
                     var ca = AgentJoin.LoadCa(caFile, hash);
                     caPem = ca.ExportCertificatePem();
-                    api = AgentJoin.Client(url!, bearer, ca);
+                    api = AgentJoin.Client(urls, bearer, ca);
                 }
                 if (caPem is not null) agentCaPem = await AgentJoin.FetchAgentCaAsync(url!, caPem, ct);
             }
@@ -119,7 +117,7 @@ internal static class AgentCommand
                 using var stopRenewal = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 var renewal = certificates?.RunAsync(api!, TimeSpan.FromMinutes(10),
                     e => Console.Error.WriteLine($"bosun agent: renewing the node certificate failed, retrying later: {e.Message}"), stopRenewal.Token);
-                var exit = await RunAsync(options, result.GetValue(noInstall), api!, ct);
+                var exit = await RunAsync(options, result.GetValue(noInstall), api!, ct, followServers: true);
                 await stopRenewal.CancelAsync();
                 if (renewal is not null) await renewal.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 return exit;
@@ -129,12 +127,16 @@ internal static class AgentCommand
     }
 
     /// <summary>Runs until SIGTERM/SIGINT; non-zero when the agent cannot start (missing packages, runtime down).</summary>
-    public static async Task<int> RunAsync(AgentOptions options, bool noInstall, ApiClient api, CancellationToken ct)
+    /// <param name="followServers">Keep the client's server list in step with the <c>kubernetes</c> Endpoints, to move to a live server.</param>
+    public static async Task<int> RunAsync(AgentOptions options, bool noInstall, ApiClient api, CancellationToken ct, bool followServers = false)
     {
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.UseUtcTimestamp = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fff "; }));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+        var follower = followServers && api.Failover is { } failover
+            ? FollowServers(api, failover, loggers.CreateLogger("bosun.agent.servers"), stop.Token)
+            : Task.CompletedTask;
         AgentRunner runner;
         try
         {
@@ -150,7 +152,33 @@ internal static class AgentCommand
             try { await Task.Delay(Timeout.Infinite, stop.Token); }
             catch (OperationCanceledException) { }
         }
+        await follower;
         return 0;
+    }
+
+    /// <summary><c>--server</c>: one or more https URLs separated by commas.</summary>
+    internal static List<Uri> ParseServers(string? value, List<string> problems)
+    {
+        var urls = new List<Uri>();
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            problems.Add("--server is required");
+            return urls;
+        }
+        foreach (var part in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (Uri.TryCreate(part, UriKind.Absolute, out var url) && url.Scheme == "https") urls.Add(url);
+            else problems.Add($"--server: \"{part}\" is not an https:// URL");
+        }
+        if (urls.Count == 0 && problems.Count == 0) problems.Add("--server is required");
+        return urls;
+    }
+
+    /// <summary>Logs moves between servers and keeps the list current; ends with the agent.</summary>
+    private static Task FollowServers(ApiClient api, ServerFailover failover, ILogger log, CancellationToken ct)
+    {
+        failover.Moved += (from, to) => log.LogWarning("API server {From} unreachable, moving to {To}", from, to);
+        return Task.Run(() => ApiServerEndpoints.FollowAsync(api, failover, ApiServerEndpoints.DefaultInterval, log, TimeProvider.System, ct), CancellationToken.None);
     }
 
     private static string? DefaultCa(string dataDir)

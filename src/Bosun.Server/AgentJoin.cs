@@ -42,7 +42,7 @@ internal static class AgentJoin
     }
 
     /// <summary>An API client that sends the token and accepts only server certificates issued by <paramref name="ca"/>.</summary>
-    public static ApiClient Client(Uri server, string token, X509Certificate2 ca)
+    public static ApiClient Client(IReadOnlyList<Uri> servers, string token, X509Certificate2 ca)
     {
         var handler = new SocketsHttpHandler
         {
@@ -52,10 +52,13 @@ internal static class AgentJoin
             },
             EnableMultipleHttp2Connections = true,
         };
-        var http = new HttpClient(handler) { BaseAddress = server, Timeout = Timeout.InfiniteTimeSpan, DefaultRequestVersion = new Version(2, 0) };
+        // A server that does not answer the connect is given up on quickly, for the next one.
+        handler.ConnectTimeout = TimeSpan.FromSeconds(5);
+        var failover = new ServerFailover(servers) { InnerHandler = handler };
+        var http = new HttpClient(failover) { BaseAddress = servers[0], Timeout = Timeout.InfiniteTimeSpan, DefaultRequestVersion = new Version(2, 0) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         http.DefaultRequestHeaders.UserAgent.ParseAdd("bosun-agent");
-        return new ApiClient(http, ownsHttp: true);
+        return new ApiClient(http, ownsHttp: true) { Failover = failover };
     }
 
     /// <summary>

@@ -57,6 +57,7 @@ internal static partial class ServerHost
             using var controllerApi = ReloadingKubeconfigClient.Create(ComponentCredentials.KubeconfigPath(apiConfig.StateDirectory, "controller"), "bosun-controller-manager");
             var components = ControlPlane.Start(config, controllerApi, schedulerApi, loggers, stop.Token);
             components.Add(CompactionLeader.Start(config, api, storage, loggers, stop.Token));
+            components.Add(RangeRepairLeader.Start(config, api, server, loggers, stop.Token));
             AgentRunner? agent = null;
             if (!config.DisableAgent)
             {

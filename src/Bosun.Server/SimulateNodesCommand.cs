@@ -48,7 +48,15 @@ internal static class SimulateNodesCommand
             }
             using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
             using var api = ApiClient.FromKubeconfig(result.GetValue(kubeconfig)!, "bosun-simulate-nodes");
+            // Like an agent, move to another live API server when this one dies.
+            var serversLog = loggers.CreateLogger("bosun.simulate-nodes.servers");
+            if (api.Failover is { } moving) moving.Moved += (from, to) => serversLog.LogWarning("API server {From} unreachable, moving to {To}", from, to);
+            var servers = api.Failover is { } failover
+                ? Task.Run(() => ApiServerEndpoints.FollowAsync(api, failover, ApiServerEndpoints.DefaultInterval,
+                    serversLog, TimeProvider.System, ct), CancellationToken.None)
+                : Task.CompletedTask;
             await new SimulatedNodes.SimulatedNodes(api, options, loggers).RunAsync(ct);
+            await servers;
             return 0;
         });
         return command;

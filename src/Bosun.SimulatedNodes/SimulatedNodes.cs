@@ -164,6 +164,10 @@ public sealed partial class SimulatedNodes
             catch (ApiException c) when (c.IsAlreadyExists)
             {
             }
+            catch (Exception c) when (c is ApiException or HttpRequestException)
+            {
+                Log.HeartbeatFailed(logger, node.Name, c.Message);   // e.g. the server died: the next renewal tries again
+            }
         }
         catch (Exception e) when (e is ApiException or HttpRequestException)
         {

@@ -9,15 +9,15 @@ namespace Bosun.ApiServer.Bootstrap;
 
 /// <summary>
 /// The <c>default/kubernetes</c> Service that lets pods reach the API server: first IP of the service CIDR, port 443
-/// (https) to the server's port, with Endpoints and an EndpointSlice naming the server's address, as kube-apiserver's
-/// bootstrap controller keeps them. Written at every start so a changed address or port is corrected.
+/// (https) to the server's port, with Endpoints and an EndpointSlice naming the live servers' addresses, as
+/// kube-apiserver's bootstrap controller keeps them. Written at every start so a changed port is corrected.
 /// </summary>
 internal static class KubernetesService
 {
     private const string Ns = "default";
     private const string Name = "kubernetes";
 
-    public static async Task EnsureAsync(ResourceCatalog catalog, IPAddress clusterIp, IPAddress address, int port, CancellationToken ct)
+    public static async Task EnsureAsync(ResourceCatalog catalog, IPAddress clusterIp, int port, CancellationToken ct)
     {
         var service = new JsonObject
         {
@@ -41,17 +41,32 @@ internal static class KubernetesService
             return current;
         }, ct);
 
+    }
+
+    /// <summary>
+    /// Points the Endpoints and EndpointSlice at the live API servers (see <see cref="ApiServerEndpointReconciler"/>):
+    /// one Endpoints subset per port, so servers listening on different ports are all listed; the slice, which has one
+    /// port list, names the servers on the lowest port.
+    /// </summary>
+    public static async Task SetEndpointsAsync(ResourceCatalog catalog, IReadOnlyList<(IPAddress Address, int Port)> servers, CancellationToken ct)
+    {
+        if (servers.Count == 0) return;
+        var subsets = new JsonArray();
+        foreach (var group in servers.GroupBy(s => s.Port))
+            subsets.Add(new JsonObject
+            {
+                ["addresses"] = new JsonArray(group.Select(s => (JsonNode)new JsonObject { ["ip"] = s.Address.ToString() }).ToArray()),
+                ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = group.Key, ["protocol"] = "TCP" }),
+            });
         var endpoints = new JsonObject
         {
             ["metadata"] = new JsonObject { ["name"] = Name, ["labels"] = new JsonObject { ["endpointslice.kubernetes.io/skip-mirror"] = "true" } },
-            ["subsets"] = new JsonArray(new JsonObject
-            {
-                ["addresses"] = new JsonArray(new JsonObject { ["ip"] = address.ToString() }),
-                ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = port, ["protocol"] = "TCP" }),
-            }),
+            ["subsets"] = subsets,
         };
         await UpsertAsync(catalog.Get("", "v1", "endpoints"), endpoints, Replace("subsets"), ct);
 
+        var port = servers[0].Port;
+        var family = servers[0].Address.AddressFamily;
         var slice = new JsonObject
         {
             ["metadata"] = new JsonObject
@@ -59,12 +74,12 @@ internal static class KubernetesService
                 ["name"] = Name,
                 ["labels"] = new JsonObject { ["kubernetes.io/service-name"] = Name, ["endpointslice.kubernetes.io/managed-by"] = "endpointslice-controller.k8s.io" },
             },
-            ["addressType"] = address.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4",
-            ["endpoints"] = new JsonArray(new JsonObject
+            ["addressType"] = family == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4",
+            ["endpoints"] = new JsonArray(servers.Where(s => s.Port == port && s.Address.AddressFamily == family).Select(s => (JsonNode)new JsonObject
             {
-                ["addresses"] = new JsonArray(address.ToString()),
+                ["addresses"] = new JsonArray(s.Address.ToString()),
                 ["conditions"] = new JsonObject { ["ready"] = true },
-            }),
+            }).ToArray()),
             ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = port, ["protocol"] = "TCP" }),
         };
         await UpsertAsync(catalog.Get("discovery.k8s.io", "v1", "endpointslices"), slice, Replace("addressType", "endpoints", "ports"), ct);

@@ -91,6 +91,8 @@ internal sealed class WatchStreamer(WatchCache cache, IKeyValueStore storage, Ti
 
     private async Task PumpStorageAsync(ResourceRegistration reg, string? ns, ObjectFilter filter, long from, WatchSink sink, CancellationToken ct)
     {
+        // Send the headers now, as kube-apiserver does: a client may wait for them before making the change it watches for.
+        await sink.FlushAsync(ct);
         await foreach (var change in storage.WatchAsync(reg.NamespacePrefix(ns), from, ct))
         {
             var e = new CachedEvent(change);

@@ -70,17 +70,17 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
         if (admission is not null) await Admission!.ValidateAsync(admission, ct);
 
         // Allocation runs in dry-run too (the answer shows the chosen IP), but a dry run never keeps it.
-        var allocation = Allocator?.AllocateOnCreate(obj, options.DryRun) ?? AllocationTransaction.None;
+        var allocation = Allocator is { } allocator ? await allocator.AllocateOnCreateAsync(obj, options.DryRun, ct) : AllocationTransaction.None;
         if (options.DryRun)
         {
-            allocation.Revert();
+            await allocation.RevertAsync();
             return obj;
         }
 
         try
         {
             var revision = await storage.CreateAsync(reg.Key(ns, name), ObjectCodec.Encode(reg, obj), ct);
-            allocation.Commit();
+            await allocation.CommitAsync();
             obj.Obj("metadata")!["resourceVersion"] = ObjectCodec.FormatRevision(revision);
             ObjectCodec.SetTypeMeta(obj, reg);
             return obj;
@@ -91,7 +91,7 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
         }
         finally
         {
-            allocation.Revert();   // no-op after a commit
+            await allocation.RevertAsync();   // no-op after a commit
         }
     }
 
@@ -101,9 +101,12 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
     public async Task RestoreAllocationsAsync(CancellationToken ct)
     {
         if (Allocator is not { } allocator) return;
-        var all = await ListPages.ReadAsync(storage, reg, reg.StoragePrefix, new ListOptions(), ct);
-        allocator.Restore(all.Items);
+        await allocator.RestoreAsync(await ReadAllStoredAsync(ct), ct);
     }
+
+    /// <summary>Every stored object of this resource, read from the datastore (not the watch cache).</summary>
+    public async Task<IReadOnlyList<JsonObject>> ReadAllStoredAsync(CancellationToken ct) =>
+        (await ListPages.ReadAsync(storage, reg, reg.StoragePrefix, new ListOptions(), ct)).Items;
 
     /// <summary>
     /// Read, apply <paramref name="tryUpdate"/> to a copy, compare-and-swap; on losing a race, retry on the winner —
@@ -138,7 +141,7 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
 
             var allocation = kind == UpdateKind.Status || Allocator is null
                 ? AllocationTransaction.None
-                : Allocator.AllocateOnUpdate(updated, current, options.DryRun);
+                : await Allocator.AllocateOnUpdateAsync(updated, current, options.DryRun, ct);
             try
             {
                 if (options.DryRun) return updated;
@@ -147,8 +150,8 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
                     var deleted = await storage.DeleteAsync(key, kv.ModRevision, ct);
                     if (deleted.Succeeded)
                     {
-                        allocation.Revert();
-                        Allocator?.Release(current);
+                        await allocation.RevertAsync();
+                        if (Allocator is { } allocator) await allocator.ReleaseAsync(current);
                         return updated;
                     }
                     kv = deleted.Current ?? throw NotFound(name);
@@ -158,7 +161,7 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
                     var result = await storage.UpdateAsync(key, ObjectCodec.Encode(reg, updated), kv.ModRevision, ct);
                     if (result.Succeeded)
                     {
-                        allocation.Commit();
+                        await allocation.CommitAsync();
                         updated.Obj("metadata")!["resourceVersion"] = ObjectCodec.FormatRevision(result.Revision);
                         return updated;
                     }
@@ -167,7 +170,7 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
             }
             finally
             {
-                allocation.Revert();   // lost the race, failed, or dry run: give back what this attempt took
+                await allocation.RevertAsync();   // lost the race, failed, or dry run: give back what this attempt took
             }
             if (!string.IsNullOrEmpty(pinned)) throw ApiException.Conflict(reg.Group, reg.Resource, name);
         }
@@ -262,7 +265,7 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
                 result = await storage.DeleteAsync(key, kv.ModRevision, ct);
                 if (result.Succeeded)
                 {
-                    Allocator?.Release(current);
+                    if (Allocator is { } allocator) await allocator.ReleaseAsync(current);
                     current.Obj("metadata")!["resourceVersion"] = ObjectCodec.FormatRevision(result.Revision);
                     return new DeleteResult(current, true);
                 }

@@ -10,14 +10,14 @@ namespace Bosun.ApiServer.Registry;
 internal interface IAllocatingStrategy
 {
     /// <summary>Reserves what a new object needs and writes the choices into it; throws an ApiException (422) on conflicts.</summary>
-    AllocationTransaction AllocateOnCreate(JsonObject obj, bool dryRun);
+    Task<AllocationTransaction> AllocateOnCreateAsync(JsonObject obj, bool dryRun, CancellationToken ct);
 
     /// <summary>Reserves what an update adds and plans what it gives up (released only on commit).</summary>
-    AllocationTransaction AllocateOnUpdate(JsonObject obj, JsonObject old, bool dryRun);
+    Task<AllocationTransaction> AllocateOnUpdateAsync(JsonObject obj, JsonObject old, bool dryRun, CancellationToken ct);
 
-    /// <summary>Gives back everything a deleted object held.</summary>
-    void Release(JsonObject obj);
+    /// <summary>Gives back everything a deleted object held (best effort: what cannot be given back now, repair frees later).</summary>
+    Task ReleaseAsync(JsonObject obj);
 
     /// <summary>Marks what stored objects already hold; called once at start-up, before serving.</summary>
-    void Restore(IEnumerable<JsonObject> stored);
+    Task RestoreAsync(IEnumerable<JsonObject> stored, CancellationToken ct);
 }

@@ -245,36 +245,38 @@ public sealed class ServiceAllocationTests : IAsyncLifetime
     }
 
     [Fact]
-    public void ClusterIpRange_Exhausted_ReturnsNull()
+    public async Task ClusterIpRange_Exhausted_ReturnsNull()
     {
         var range = new ClusterIpRange(IPNetwork.Parse("10.0.0.0/29"));   // .1 to .6 usable
 
-        var taken = Enumerable.Range(0, 6).Select(_ => range.AllocateNext(dryRun: false)).ToList();
+        var taken = new List<IPAddress?>();
+        for (var i = 0; i < 6; i++) taken.Add(await range.AllocateNextAsync(dryRun: false, Ct));
 
         Assert.All(taken, Assert.NotNull);
         Assert.Equal(6, taken.Distinct().Count());
-        Assert.Null(range.AllocateNext(dryRun: false));
+        Assert.Null(await range.AllocateNextAsync(dryRun: false, Ct));
         Assert.Equal("10.0.0.1", range.FirstAddress.ToString());
-        Assert.NotNull(range.Allocate(IPAddress.Parse("10.0.0.7"), dryRun: false));   // broadcast
-        Assert.NotNull(range.Allocate(IPAddress.Parse("10.0.0.0"), dryRun: false));   // network
+        Assert.NotNull(await range.AllocateAsync(IPAddress.Parse("10.0.0.7"), dryRun: false, Ct));   // broadcast
+        Assert.NotNull(await range.AllocateAsync(IPAddress.Parse("10.0.0.0"), dryRun: false, Ct));   // network
     }
 
     [Fact]
-    public void ClusterIpRange_AutomaticAllocation_AvoidsStaticBandWhileItCan()
+    public async Task ClusterIpRange_AutomaticAllocation_AvoidsStaticBandWhileItCan()
     {
         var range = new ClusterIpRange(IPNetwork.Parse("10.96.0.0/24"));   // 254 usable, static band of 16
 
-        var ips = Enumerable.Range(0, 200).Select(_ => range.AllocateNext(dryRun: false)!).ToList();
+        var ips = new List<IPAddress>();
+        for (var i = 0; i < 200; i++) ips.Add((await range.AllocateNextAsync(dryRun: false, Ct))!);
 
         Assert.All(ips, ip => Assert.True(ip.GetAddressBytes()[3] > 16));
     }
 
     [Fact]
-    public void ClusterIpRange_Ipv6_AllocatesFromPrefix()
+    public async Task ClusterIpRange_Ipv6_AllocatesFromPrefix()
     {
         var range = new ClusterIpRange(IPNetwork.Parse("fd00:10:96::/108"));
 
-        var ip = range.AllocateNext(dryRun: false)!;
+        var ip = (await range.AllocateNextAsync(dryRun: false, Ct))!;
 
         Assert.Equal("IPv6", range.Family);
         Assert.True(IPNetwork.Parse("fd00:10:96::/108").Contains(ip));

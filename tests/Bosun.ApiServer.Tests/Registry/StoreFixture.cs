@@ -26,7 +26,7 @@ internal sealed class StoreFixture : IAsyncDisposable
     public static async Task<StoreFixture> StartAsync(MemoryStore? storage = null, string cidr = "10.96.0.0/12")
     {
         storage ??= new MemoryStore();
-        var services = new ServiceAllocator(new ClusterIpRange(System.Net.IPNetwork.Parse(cidr)), new NodePortRange());
+        var services = new ServiceAllocator(new ClusterIpRange(System.Net.IPNetwork.Parse(cidr), storage), new NodePortRange(storage: storage));
         var catalog = new ResourceCatalog(BuiltInKinds.Create(services), storage, TimeProvider.System);
         try
         {

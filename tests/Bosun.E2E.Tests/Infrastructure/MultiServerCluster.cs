@@ -30,7 +30,8 @@ internal sealed class MultiServerCluster : IAsyncDisposable
 
     public Kubectl KubectlFor(BosunProcess server) => new(server.KubeconfigPath, _temp.Combine("home"));
 
-    public static async Task<MultiServerCluster> StartAsync(string name)
+    /// <param name="extraArgs">More <c>bosun server</c> flags for both servers (e.g. <c>--node-monitor-grace-period 8</c>).</param>
+    public static async Task<MultiServerCluster> StartAsync(string name, params string[] extraArgs)
     {
         var temp = new TempDirectory($"bosun-e2e-{name}");
         EtcdCluster? etcd = null;
@@ -40,8 +41,8 @@ internal sealed class MultiServerCluster : IAsyncDisposable
             etcd = await EtcdCluster.StartAsync(3);
             var leader = await etcd.LeaderAsync();
             var endpoints = string.Join(",", new[] { leader }.Concat(etcd.Members.Where(m => m != leader)).Select(m => m.ClientUrl));
-            a = await StartServerAsync(temp.Combine("a"), endpoints);
-            var b = await StartServerAsync(temp.Combine("b"), endpoints);
+            a = await StartServerAsync(temp.Combine("a"), endpoints, extraArgs);
+            var b = await StartServerAsync(temp.Combine("b"), endpoints, extraArgs);
             return new MultiServerCluster(temp, etcd, leader, a, b);
         }
         catch
@@ -53,9 +54,9 @@ internal sealed class MultiServerCluster : IAsyncDisposable
         }
     }
 
-    private static Task<BosunProcess> StartServerAsync(string dataDir, string endpoints) =>
-        BosunProcess.StartAsync(dataDir, "--datastore-endpoint", endpoints, "--token", Token,
-            "--leader-elect-lease-duration", LeaseSeconds.ToString());
+    private static Task<BosunProcess> StartServerAsync(string dataDir, string endpoints, string[] extraArgs) =>
+        BosunProcess.StartAsync(dataDir, ["--datastore-endpoint", endpoints, "--token", Token,
+            "--leader-elect-lease-duration", LeaseSeconds.ToString(), .. extraArgs]);
 
     /// <summary>The server whose log says it became leader of <paramref name="lease"/> (e.g. kube-scheduler) and is still running.</summary>
     public BosunProcess? LeaderOf(string lease) =>

@@ -1,4 +1,5 @@
 using System.Net;
+using Bosun.Storage;
 
 namespace Bosun.ApiServer.Registry.Allocation;
 
@@ -19,11 +20,27 @@ internal sealed class AllocationLedger(ClusterIpRange ips, NodePortRange ports, 
         if (!dryRun) takenPorts.Add(port);
     }
 
-    public void Revert()
+    public async Task RevertAsync()
     {
-        takenIps.ForEach(ips.Release);
-        takenPorts.ForEach(ports.Release);
+        foreach (var ip in takenIps) await BestEffort.Release(() => ips.ReleaseAsync(ip, CancellationToken.None));
+        foreach (var port in takenPorts) await BestEffort.Release(() => ports.ReleaseAsync(port, CancellationToken.None));
         takenIps.Clear();
         takenPorts.Clear();
+    }
+}
+
+/// <summary>Giving back must not fail a request whose write is done: a value the datastore could not take back stays marked until the repair loop frees it.</summary>
+internal static class BestEffort
+{
+    public static async Task Release(Func<Task> release)
+    {
+        try
+        {
+            await release();
+        }
+        catch (StorageException)
+        {
+            // Leaked until ServiceRangeRepair sees no Service holding it.
+        }
     }
 }

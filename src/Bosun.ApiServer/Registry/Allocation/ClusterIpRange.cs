@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Bosun.Storage;
 
 namespace Bosun.ApiServer.Registry.Allocation;
 
@@ -13,9 +14,11 @@ internal sealed class ClusterIpRange
 {
     private const int MaxIpv6 = 65536;
     private readonly UInt128 first;
-    private readonly OffsetBitmap bitmap;
+    public const string StorageKey = "/registry/ranges/serviceips";
+    private readonly RangeBitmap bitmap;
 
-    public ClusterIpRange(IPNetwork cidr)
+    /// <param name="storage">Where the bitmap is shared with the other API servers; null keeps it in this process.</param>
+    public ClusterIpRange(IPNetwork cidr, IKeyValueStore? storage = null)
     {
         Cidr = cidr;
         var bits = cidr.BaseAddress.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
@@ -26,34 +29,39 @@ internal sealed class ClusterIpRange
         UInt128 usable = bits == 32 ? (total > 2 ? total - 2 : 0) : total - 1;
         var size = (int)UInt128.Min(usable, bits == 32 ? (UInt128)int.MaxValue : (UInt128)MaxIpv6);
         first = ToNumber(cidr.BaseAddress) + 1;
-        bitmap = new OffsetBitmap(size, OffsetBitmap.BandFor(size, 16, 256, 16));
+        bitmap = new RangeBitmap(storage, StorageKey, cidr.ToString(), size, OffsetBitmap.BandFor(size, 16, 256, 16));
     }
 
     public IPNetwork Cidr { get; }
     /// <summary><c>IPv4</c> or <c>IPv6</c>, as <c>spec.ipFamilies</c> spells it.</summary>
     public string Family { get; }
-    public int Used => bitmap.Count;
+    public RangeBitmap Bitmap => bitmap;
+
+    /// <summary>Taken addresses as this server last saw them.</summary>
+    public int Used => bitmap.Mirror.Count;
 
     /// <summary>The first usable address: the <c>kubernetes</c> Service's cluster IP.</summary>
     public IPAddress FirstAddress => FromNumber(first);
 
     /// <summary>Claims a requested IP; null on success, else ipallocator's error text.</summary>
-    public string? Allocate(IPAddress ip, bool dryRun)
+    public async Task<string?> AllocateAsync(IPAddress ip, bool dryRun, CancellationToken ct)
     {
         if (Offset(ip) is not { } offset)
             return $"the provided IP ({ip}) is not in the valid range. The range of valid IPs is {Cidr}";
-        return bitmap.TryTake(offset, dryRun) ? null : "provided IP is already allocated";
+        return await bitmap.TakeAsync(offset, dryRun, ct) ? null : "provided IP is already allocated";
     }
 
     /// <summary>Any free IP; null when the range is full.</summary>
-    public IPAddress? AllocateNext(bool dryRun) => bitmap.TakeNext(dryRun) is { } offset ? FromNumber(first + (UInt128)offset) : null;
+    public async Task<IPAddress?> AllocateNextAsync(bool dryRun, CancellationToken ct) =>
+        await bitmap.TakeNextAsync(dryRun, ct) is { } offset ? FromNumber(first + (UInt128)offset) : null;
 
-    public void Release(IPAddress ip)
-    {
-        if (Offset(ip) is { } offset) bitmap.Release(offset);
-    }
+    public Task ReleaseAsync(IPAddress ip, CancellationToken ct) =>
+        Offset(ip) is { } offset ? bitmap.ReleaseAsync(offset, ct) : Task.CompletedTask;
 
-    public bool IsAllocated(IPAddress ip) => Offset(ip) is { } offset && bitmap.Has(offset);
+    public bool IsAllocated(IPAddress ip) => Offset(ip) is { } offset && bitmap.Mirror.Has(offset);
+
+    /// <summary>The bitmap offset of <paramref name="ip"/>; null outside the range.</summary>
+    public int? OffsetOf(IPAddress ip) => Offset(ip);
 
     private int? Offset(IPAddress ip)
     {

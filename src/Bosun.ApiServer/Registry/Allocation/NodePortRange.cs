@@ -1,3 +1,5 @@
+using Bosun.Storage;
+
 namespace Bosun.ApiServer.Registry.Allocation;
 
 /// <summary>
@@ -6,32 +8,39 @@ namespace Bosun.ApiServer.Registry.Allocation;
 /// </summary>
 internal sealed class NodePortRange
 {
-    private readonly OffsetBitmap bitmap;
+    public const string StorageKey = "/registry/ranges/servicenodeports";
+    private readonly RangeBitmap bitmap;
 
-    public NodePortRange(int basePort = 30000, int size = 2768)
+    /// <param name="storage">Where the bitmap is shared with the other API servers; null keeps it in this process.</param>
+    public NodePortRange(int basePort = 30000, int size = 2768, IKeyValueStore? storage = null)
     {
         Base = basePort;
-        bitmap = new OffsetBitmap(size, OffsetBitmap.BandFor(size, 16, 128, 32));
+        bitmap = new RangeBitmap(storage, StorageKey, $"{basePort}-{basePort + size - 1}", size, OffsetBitmap.BandFor(size, 16, 128, 32));
     }
 
     public int Base { get; }
     public int Last => Base + bitmap.Size - 1;
-    public int Used => bitmap.Count;
+    public RangeBitmap Bitmap => bitmap;
+
+    /// <summary>Taken ports as this server last saw them.</summary>
+    public int Used => bitmap.Mirror.Count;
 
     /// <summary>Claims a requested port; null on success, else portallocator's error text.</summary>
-    public string? Allocate(int port, bool dryRun)
+    public async Task<string?> AllocateAsync(int port, bool dryRun, CancellationToken ct)
     {
         if (port < Base || port > Last)
             return $"provided port is not in the valid range. The range of valid ports is {Base}-{Last}";
-        return bitmap.TryTake(port - Base, dryRun) ? null : "provided port is already allocated";
+        return await bitmap.TakeAsync(port - Base, dryRun, ct) ? null : "provided port is already allocated";
     }
 
-    public int? AllocateNext(bool dryRun) => bitmap.TakeNext(dryRun) is { } offset ? Base + offset : null;
+    public async Task<int?> AllocateNextAsync(bool dryRun, CancellationToken ct) =>
+        await bitmap.TakeNextAsync(dryRun, ct) is { } offset ? Base + offset : null;
 
-    public void Release(int port)
-    {
-        if (port >= Base && port <= Last) bitmap.Release(port - Base);
-    }
+    public Task ReleaseAsync(int port, CancellationToken ct) =>
+        port >= Base && port <= Last ? bitmap.ReleaseAsync(port - Base, ct) : Task.CompletedTask;
 
-    public bool IsAllocated(int port) => port >= Base && port <= Last && bitmap.Has(port - Base);
+    public bool IsAllocated(int port) => port >= Base && port <= Last && bitmap.Mirror.Has(port - Base);
+
+    /// <summary>The bitmap offset of <paramref name="port"/>; null outside the range.</summary>
+    public int? OffsetOf(int port) => port >= Base && port <= Last ? port - Base : null;
 }

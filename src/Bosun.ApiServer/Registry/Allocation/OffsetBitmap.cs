@@ -81,6 +81,57 @@ internal sealed class OffsetBitmap
         lock (gate) return taken[offset];
     }
 
+    /// <summary>The bitmap as bytes, bit <c>i</c> at byte <c>i/8</c>, bit <c>i%8</c> (BitArray's order).</summary>
+    public byte[] ToBytes()
+    {
+        lock (gate)
+        {
+            var bytes = new byte[(Size + 7) / 8];
+            taken.CopyTo(bytes, 0);
+            return bytes;
+        }
+    }
+
+    /// <summary>Replaces the whole state with <paramref name="bytes"/> (as <see cref="ToBytes"/> wrote them); bits past the size are ignored.</summary>
+    public void Load(ReadOnlySpan<byte> bytes)
+    {
+        lock (gate)
+        {
+            taken.SetAll(false);
+            count = 0;
+            for (var b = 0; b < bytes.Length && b * 8 < Size; b++)
+            {
+                if (bytes[b] == 0) continue;   // mostly empty: skip whole bytes
+                for (var bit = 0; bit < 8 && b * 8 + bit < Size; bit++)
+                {
+                    if ((bytes[b] & (1 << bit)) == 0) continue;
+                    taken[b * 8 + bit] = true;
+                    count++;
+                }
+            }
+        }
+    }
+
+    public void Clear()
+    {
+        lock (gate)
+        {
+            taken.SetAll(false);
+            count = 0;
+        }
+    }
+
+    /// <summary>The taken offsets, in order.</summary>
+    public List<int> Taken()
+    {
+        lock (gate)
+        {
+            var list = new List<int>(count);
+            for (var i = 0; i < Size; i++) if (taken[i]) list.Add(i);
+            return list;
+        }
+    }
+
     private int? Scan(int from, int to)
     {
         var length = to - from;

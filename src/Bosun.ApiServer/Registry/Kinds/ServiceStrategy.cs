@@ -36,13 +36,14 @@ internal sealed class ServiceStrategy(ServiceAllocator allocator) : IResourceStr
 
     public IEnumerable<FieldError> ValidateUpdate(JsonObject obj, JsonObject old) => ServiceChecks.ValidateUpdate(obj, old);
 
-    public AllocationTransaction AllocateOnCreate(JsonObject obj, bool dryRun) => allocator.AllocateOnCreate(obj, dryRun);
+    public Task<AllocationTransaction> AllocateOnCreateAsync(JsonObject obj, bool dryRun, CancellationToken ct) => allocator.AllocateOnCreateAsync(obj, dryRun, ct);
 
-    public AllocationTransaction AllocateOnUpdate(JsonObject obj, JsonObject old, bool dryRun) => allocator.AllocateOnUpdate(obj, old, dryRun);
+    public Task<AllocationTransaction> AllocateOnUpdateAsync(JsonObject obj, JsonObject old, bool dryRun, CancellationToken ct) =>
+        allocator.AllocateOnUpdateAsync(obj, old, dryRun, ct);
 
-    public void Release(JsonObject obj) => allocator.Release(obj);
+    public Task ReleaseAsync(JsonObject obj) => allocator.ReleaseAsync(obj);
 
-    public void Restore(IEnumerable<JsonObject> stored) => allocator.Restore(stored);
+    public Task RestoreAsync(IEnumerable<JsonObject> stored, CancellationToken ct) => allocator.RestoreAsync(stored, ct);
 
     /// <summary>
     /// clusterIP and clusterIPs[0] mirror each other; the family fields follow the cluster's single family. Headless
