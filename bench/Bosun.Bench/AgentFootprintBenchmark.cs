@@ -55,7 +55,11 @@ internal static class AgentFootprintBenchmark
             var memory = ProcessFootprint.Read(agent.Pid);
             if (Stats.Verbose) Console.WriteLine(ProcessFootprint.TopMappings(agent.Pid, 25));
             var before = ProcessFootprint.CpuSeconds(agent.Pid);
+            var threadsBefore = ProcessFootprint.ThreadTicks(agent.Pid);
             await Task.Delay(IdleWindow);
+            if (Stats.Verbose)
+                foreach (var (name, ticks) in ProcessFootprint.ThreadTicks(agent.Pid).Where(t => t.Value > threadsBefore.GetValueOrDefault(t.Key)))
+                    Console.WriteLine($"    idle CPU of threads named {name}: {(ticks - threadsBefore.GetValueOrDefault(name)) * 10} ms");
             var cpu = (ProcessFootprint.CpuSeconds(agent.Pid) - before) / IdleWindow.TotalSeconds * 100;
             return (memory, cpu);
         }

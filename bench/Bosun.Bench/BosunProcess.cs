@@ -56,6 +56,8 @@ internal sealed class BosunProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.FromSeconds(30));
+        if (Environment.GetEnvironmentVariable("BOSUN_BENCH_LOGS") is { Length: > 0 } logs)
+            await File.WriteAllTextAsync(Path.Combine(logs, $"bosun-{process.Id}.log"), Output);
         process.Dispose();
     }
 

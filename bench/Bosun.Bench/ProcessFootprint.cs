@@ -43,6 +43,22 @@ internal sealed record ProcessFootprint(double RssMb, double AnonMb, double JitM
         return string.Join('\n', byName.OrderByDescending(x => x.Value).Take(count).Select(x => $"    {x.Value / 1024.0,6:0.0} MB  {x.Key}"));
     }
 
+    /// <summary>CPU ticks (utime + stime) per thread name, from /proc/PID/task/*/stat.</summary>
+    public static Dictionary<string, long> ThreadTicks(int pid)
+    {
+        var ticks = new Dictionary<string, long>();
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            string stat;
+            try { stat = File.ReadAllText(Path.Combine(task, "stat")); }
+            catch (IOException) { continue; }   // the thread ended meanwhile
+            var name = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            ticks[name] = ticks.GetValueOrDefault(name) + long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        }
+        return ticks;
+    }
+
     /// <summary>utime + stime from /proc/PID/stat, in seconds (USER_HZ = 100).</summary>
     public static double CpuSeconds(int pid)
     {
