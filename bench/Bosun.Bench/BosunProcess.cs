@@ -73,11 +73,13 @@ internal sealed class BosunProcess : IAsyncDisposable
 
     public static string ServerDll()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "src", "Bosun.Server", "bin", "Release", "net10.0", "bosun.dll");
-            if (File.Exists(candidate)) return candidate;
-        }
+        // From the bench's own folder, or from the working directory when the bench was built elsewhere (-o).
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "src", "Bosun.Server", "bin", "Release", "net10.0", "bosun.dll");
+                if (File.Exists(candidate)) return candidate;
+            }
         throw new FileNotFoundException("src/Bosun.Server/bin/Release/net10.0/bosun.dll not found: build src/Bosun.Server in Release first (bench/run does)");
     }
 
