@@ -16,7 +16,7 @@ internal static class ServerProcessBenchmark
 
     public static async Task<List<SummaryRow>> RunAsync(TimeSpan _)
     {
-        var dll = FindServerDll();
+        var dll = BosunProcess.ServerDll();
         var ready = new List<double>();
         var memory = new List<ProcessFootprint>();
         for (var run = 0; run < Runs; run++)
@@ -38,16 +38,6 @@ internal static class ServerProcessBenchmark
             new("4b. `bosun server` start → /readyz ok", $"{readyMs:N0} ms", "≤ 2 s", readyMs <= 2000,
                 $"process start to first 200, 10 ms polling, fresh data dir (PKI generated), warm build; min {ready.Min():N0} ms"),
         ];
-    }
-
-    private static string FindServerDll()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "src", "Bosun.Server", "bin", "Release", "net10.0", "bosun.dll");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException("src/Bosun.Server/bin/Release/net10.0/bosun.dll not found: build src/Bosun.Server in Release first (bench/run does)");
     }
 
     private static int FreePort()
