@@ -16,35 +16,28 @@ internal static class ServerProcessBenchmark
 
     public static async Task<List<SummaryRow>> RunAsync(TimeSpan _)
     {
-        var dll = FindServerDll();
+        var dll = BosunProcess.ServerDll();
         var ready = new List<double>();
-        var rss = new List<double>();
+        var memory = new List<ProcessFootprint>();
         for (var run = 0; run < Runs; run++)
         {
             var (r, m) = await MeasureOnceAsync(dll);
             ready.Add(r);
-            rss.Add(m);
-            Console.WriteLine($"  run {run + 1}: start → /readyz 200 {r,7:N0} ms   idle RSS {m,6:0.0} MB");
+            memory.Add(m);
+            Console.WriteLine($"  run {run + 1}: start → /readyz 200 {r,7:N0} ms   idle {m}");
         }
         var readyMs = Stats.Median(ready);
-        var rssMb = Stats.Median(rss);
+        var rssMb = Stats.Median(memory.Select(m => m.RssMb));
+        var parts = $"anonymous {Stats.Median(memory.Select(x => x.AnonMb)):0.0}, JIT code {Stats.Median(memory.Select(x => x.JitMb)):0.0}, " +
+            $"native libs {Stats.Median(memory.Select(x => x.NativeLibMb)):0.0}, assemblies {Stats.Median(memory.Select(x => x.AssemblyMb)):0.0} MB, " +
+            $"{Stats.Median(memory.Select(x => (double)x.Threads)):0} threads";
         Console.WriteLine($"server: medians of {Runs} runs: ready {readyMs:N0} ms, idle RSS {rssMb:0.0} MB ({dll})");
         return
         [
-            new("4a. idle `bosun server` RSS", $"{rssMb:0.0} MB", "≤ 100 MB", rssMb <= 100, $"VmRSS {Idle.TotalSeconds:0} s after ready, fresh data dir"),
+            new("4a. idle `bosun server` RSS", $"{rssMb:0.0} MB", "≤ 100 MB", rssMb <= 100, $"VmRSS {Idle.TotalSeconds:0} s after ready, fresh data dir; {parts}"),
             new("4b. `bosun server` start → /readyz ok", $"{readyMs:N0} ms", "≤ 2 s", readyMs <= 2000,
                 $"process start to first 200, 10 ms polling, fresh data dir (PKI generated), warm build; min {ready.Min():N0} ms"),
         ];
-    }
-
-    private static string FindServerDll()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "src", "Bosun.Server", "bin", "Release", "net10.0", "bosun.dll");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException("src/Bosun.Server/bin/Release/net10.0/bosun.dll not found: build src/Bosun.Server in Release first (bench/run does)");
     }
 
     private static int FreePort()
@@ -54,7 +47,7 @@ internal static class ServerProcessBenchmark
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static async Task<(double ReadyMs, double RssMb)> MeasureOnceAsync(string dll)
+    private static async Task<(double ReadyMs, ProcessFootprint Memory)> MeasureOnceAsync(string dll)
     {
         using var dataDir = new BenchDirectory();
         var port = FreePort();
@@ -66,6 +59,7 @@ internal static class ServerProcessBenchmark
         };
         foreach (var a in new[] { dll, "server", "--data-dir", dataDir.Path, "--https-listen-port", port.ToString(), "--bind-address", "127.0.0.1", "--disable-agent" })
             info.ArgumentList.Add(a);
+        BosunProcess.AddBenchEnvironment(info);
         using var http = new HttpClient(new SocketsHttpHandler
         {
             SslOptions = { RemoteCertificateValidationCallback = static (_, _, _, _) => true },
@@ -102,7 +96,7 @@ internal static class ServerProcessBenchmark
                 await Task.Delay(10);
             }
             await Task.Delay(Idle);
-            return (readyMs, ReadRssMb(process.Id));
+            return (readyMs, ProcessFootprint.Read(process.Id));
         }
         finally
         {
@@ -112,16 +106,5 @@ internal static class ServerProcessBenchmark
                 await process.WaitForExitAsync();
             }
         }
-    }
-
-    private static double ReadRssMb(int pid)
-    {
-        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-        {
-            if (!line.StartsWith("VmRSS:", StringComparison.Ordinal)) continue;
-            var kb = long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0]);
-            return kb / 1024.0;
-        }
-        throw new InvalidOperationException("no VmRSS");
     }
 }

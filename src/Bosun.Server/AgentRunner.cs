@@ -68,7 +68,7 @@ internal sealed class AgentRunner : IAsyncDisposable
             var volumes = new VolumeManager(paths, objects, objects, time, loggers.CreateLogger<VolumeManager>());
             var provisioner = new LocalPathProvisioner(api, options.NodeName, paths, loggers, time);
             var watcher = new VolumeObjectWatcher(api, volumes, loggers, time);
-            loops.Add(Loop(t => runtime.Images.RunAsync(TimeSpan.FromSeconds(5), t), stop.Token));
+            loops.Add(Loop(t => runtime.Images.RunAsync(TimeSpan.FromMinutes(5), t), stop.Token));
             loops.Add(Loop(volumes.RunAsync, stop.Token));
             loops.Add(Loop(watcher.RunAsync, stop.Token));
             loops.Add(Loop(provisioner.RunAsync, stop.Token));

@@ -69,13 +69,14 @@ public sealed class ImageTests(SharedContainerd shared)
     }
 
     [Fact]
-    public async Task ImageDirectory_RunAsync_ImportsATarballAddedWhileRunning()
+    public async Task ImageDirectory_RunAsync_ImportsATarballAddedWhileRunning_ThroughInotifyBeforeTheResync()
     {
         var name = $"localhost/added-later-{Guid.NewGuid().ToString("N")[..8]}:1";
         var dir = Directory.CreateTempSubdirectory("bosun-images-");
         using var stop = new CancellationTokenSource();
         var images = new ImageDirectory(dir.FullName, new ImageImporter(_containerd.Socket), NullLogger.Instance);
-        var running = images.RunAsync(TimeSpan.FromMilliseconds(200), stop.Token);
+        // A resync far beyond the test's wait: the new file must be noticed through inotify.
+        var running = images.RunAsync(TimeSpan.FromMinutes(10), stop.Token);
         try
         {
             var tarball = Path.Combine(dir.FullName, "later.tar");

@@ -14,6 +14,10 @@ internal sealed class LogRotator(RuntimeService.RuntimeServiceClient runtime, IL
     public const long DefaultMaxSize = 10 * 1024 * 1024;
     public const int DefaultMaxFiles = 5;
 
+    // A container's log path never changes: asking ContainerStatus once per container, not on every pass, keeps an
+    // idle pass to one ListContainers call (50 pods cost 50 status calls every 10 s before).
+    private readonly Dictionary<string, string> logPaths = new(StringComparer.Ordinal);
+
     public async Task RunAsync(TimeSpan interval, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
@@ -33,13 +37,19 @@ internal sealed class LogRotator(RuntimeService.RuntimeServiceClient runtime, IL
         var filter = new ContainerFilter { State = new ContainerStateValue { State = ContainerState.ContainerRunning } };
         filter.LabelSelector[CriLabels.ManagedBy] = CriLabels.ManagedByValue;
         var list = await runtime.ListContainersAsync(new ListContainersRequest { Filter = filter }, cancellationToken: ct);
+        var running = list.Containers.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var gone in logPaths.Keys.Where(id => !running.Contains(id)).ToList()) logPaths.Remove(gone);
         foreach (var c in list.Containers) await RotateAsync(c.Id, ct);
     }
 
     public async Task RotateAsync(string containerId, CancellationToken ct)
     {
-        var status = (await runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = containerId }, cancellationToken: ct)).Status;
-        var path = status?.LogPath;
+        if (!logPaths.TryGetValue(containerId, out var path))
+        {
+            var status = (await runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = containerId }, cancellationToken: ct)).Status;
+            path = status?.LogPath ?? "";
+            logPaths[containerId] = path;
+        }
         if (string.IsNullOrEmpty(path) || !File.Exists(path)) return;
         var dir = Path.GetDirectoryName(path)!;
         // Not GetFiles("0.log.*"): .NET's pattern also matches "0.log" itself.

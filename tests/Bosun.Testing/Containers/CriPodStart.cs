@@ -14,7 +14,6 @@ public static class CriPodStart
 
     public static async Task<Result> MeasureAsync(ContainerdFixture containerd, int pods, CancellationToken ct = default)
     {
-        var cri = containerd.Cri;
         var times = new List<TimeSpan>();
         var sandboxes = new List<string>();
         var teardown = TimeSpan.Zero;
@@ -22,45 +21,67 @@ public static class CriPodStart
         {
             for (var i = 0; i < pods; i++)
             {
-                var uid = Guid.NewGuid().ToString();
-                var name = $"start-{i}";
-                var sandbox = new PodSandboxConfig
-                {
-                    Metadata = new PodSandboxMetadata { Name = name, Namespace = "bench", Uid = uid },
-                    Hostname = name,
-                    LogDirectory = containerd.LogDir(uid),
-                    Labels = { ["io.kubernetes.pod.name"] = name, ["io.kubernetes.pod.namespace"] = "bench", ["io.kubernetes.pod.uid"] = uid },
-                    Linux = new LinuxPodSandboxConfig { CgroupParent = containerd.CgroupParent(uid) },
-                };
-                Directory.CreateDirectory(Path.Combine(sandbox.LogDirectory, "sleeper"));
-                var container = new ContainerConfig
-                {
-                    Metadata = new ContainerMetadata { Name = "sleeper" },
-                    Image = new ImageSpec { Image = TestImages.Busybox },
-                    Command = { "sleep", "3600" },
-                    LogPath = "sleeper/0.log",
-                };
-
-                var watch = Stopwatch.StartNew();
-                var podId = (await cri.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = sandbox }, cancellationToken: ct)).PodSandboxId;
+                var (took, podId) = await StartOneAsync(containerd, $"start-{i}", ct);
                 sandboxes.Add(podId);
-                var id = (await cri.Runtime.CreateContainerAsync(new CreateContainerRequest { PodSandboxId = podId, Config = container, SandboxConfig = sandbox }, cancellationToken: ct)).ContainerId;
-                await cri.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = id }, cancellationToken: ct);
-                while ((await cri.Runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = id }, cancellationToken: ct)).Status.State != ContainerState.ContainerRunning)
-                    await Task.Delay(5, ct);
-                times.Add(watch.Elapsed);
+                times.Add(took);
             }
         }
         finally
         {
-            var removing = Stopwatch.StartNew();
-            await Parallel.ForEachAsync(sandboxes, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (id, _) =>
-            {
-                await cri.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = id });
-                await cri.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = id });
-            });
-            teardown = removing.Elapsed;
+            teardown = await RemoveAsync(containerd, sandboxes);
         }
         return new Result(times, teardown);
+    }
+
+    /// <summary>Starts one pod (sandbox + busybox sleep) and returns how long until its container was RUNNING, and the sandbox id.</summary>
+    public static async Task<(TimeSpan Took, string SandboxId)> StartOneAsync(ContainerdFixture containerd, string name, CancellationToken ct = default)
+    {
+        var cri = containerd.Cri;
+        var uid = Guid.NewGuid().ToString();
+        var sandbox = new PodSandboxConfig
+        {
+            Metadata = new PodSandboxMetadata { Name = name, Namespace = "bench", Uid = uid },
+            Hostname = name,
+            LogDirectory = containerd.LogDir(uid),
+            Labels = { ["io.kubernetes.pod.name"] = name, ["io.kubernetes.pod.namespace"] = "bench", ["io.kubernetes.pod.uid"] = uid },
+            Linux = new LinuxPodSandboxConfig { CgroupParent = containerd.CgroupParent(uid) },
+        };
+        Directory.CreateDirectory(Path.Combine(sandbox.LogDirectory, "sleeper"));
+        var container = new ContainerConfig
+        {
+            Metadata = new ContainerMetadata { Name = "sleeper" },
+            Image = new ImageSpec { Image = TestImages.Busybox },
+            Command = { "sleep", "3600" },
+            LogPath = "sleeper/0.log",
+        };
+
+        var watch = Stopwatch.StartNew();
+        var podId = (await cri.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = sandbox }, cancellationToken: ct)).PodSandboxId;
+        try
+        {
+            var id = (await cri.Runtime.CreateContainerAsync(new CreateContainerRequest { PodSandboxId = podId, Config = container, SandboxConfig = sandbox }, cancellationToken: ct)).ContainerId;
+            await cri.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = id }, cancellationToken: ct);
+            while ((await cri.Runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = id }, cancellationToken: ct)).Status.State != ContainerState.ContainerRunning)
+                await Task.Delay(5, ct);
+        }
+        catch
+        {
+            await RemoveAsync(containerd, [podId]);
+            throw;
+        }
+        return (watch.Elapsed, podId);
+    }
+
+    /// <summary>Stops and removes the sandboxes, 4 at a time; returns how long it took.</summary>
+    public static async Task<TimeSpan> RemoveAsync(ContainerdFixture containerd, IEnumerable<string> sandboxes)
+    {
+        var cri = containerd.Cri;
+        var removing = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(sandboxes, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (id, _) =>
+        {
+            await cri.Runtime.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = id });
+            await cri.Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = id });
+        });
+        return removing.Elapsed;
     }
 }

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using Bosun.Testing.Containers;
+using k8s.Models;
+using KubeApi = Bosun.Client.ApiClient;
+
+namespace Bosun.Bench;
+
+/// <summary>
+/// Issue 5: pod start through Bosun (POST a pod without a node → scheduled → the agent's sandbox, CNI, container →
+/// Running and Ready seen on a watch) against the raw CRI start (RunPodSandbox → container RUNNING) on the same
+/// containerd, in the same round: 30 pods of each, interleaved one by one so outside load hits both alike, pods left
+/// running until the round ends. p50 and p99 ratios per round; medians over the rounds.
+/// </summary>
+internal static class PodStartBenchmark
+{
+    private const int Pods = 30;
+    private const string Namespace = "default";
+    private const string Selector = "bench=pod-start";
+
+    public static async Task<List<SummaryRow>> RunAsync(TimeSpan _)
+    {
+        var rounds = int.TryParse(Environment.GetEnvironmentVariable("BOSUN_BENCH_ROUNDS"), out var r) ? r : 3;
+        await using var cluster = await AgentBenchCluster.StartAsync();
+        await using var agent = await cluster.StartAgentAsync("bench-start");
+        await WaitForServiceAccountAsync(cluster.Api);
+        await using var timeline = await PodTimeline.StartAsync(cluster.Api, Namespace, Selector);
+        await RoundAsync(cluster, timeline, -1, 2);   // warm-up: first sandbox, JIT on both sides, page cache
+        var results = new List<Round>();
+        for (var i = 0; i < rounds; i++)
+        {
+            var round = await RoundAsync(cluster, timeline, i, Pods);
+            results.Add(round);
+            Console.WriteLine($"  round {i + 1}: {round}; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        }
+        var p50 = Stats.Median(results.Select(x => x.AgentP50));
+        var p99 = Stats.Median(results.Select(x => x.AgentP99));
+        var ratio50 = Stats.Median(results.Select(x => x.AgentP50 / x.RawP50));
+        var ratio99 = Stats.Median(results.Select(x => x.AgentP99 / x.RawP99));
+        var raw50 = Stats.Median(results.Select(x => x.RawP50));
+        var raw99 = Stats.Median(results.Select(x => x.RawP99));
+        var bind50 = Stats.Median(results.Select(x => x.BindP50));
+        Console.WriteLine($"pod-start: medians of {rounds} rounds × {Pods} pods: agent p50 {p50:0} / p99 {p99:0} ms, raw CRI p50 {raw50:0} / p99 {raw99:0} ms, ratio p50 {ratio50:0.00} / p99 {ratio99:0.00}");
+        return
+        [
+            new SummaryRow("pod start ÷ raw CRI start, p50", $"{ratio50:0.00} ({p50:0} / {raw50:0} ms)", "≤ 1.25", ratio50 <= 1.25,
+                $"create → Ready on a watch, scheduler included (create → bound p50 {bind50:0} ms); median of {rounds} rounds × {Pods} pods interleaved with raw CRI starts"),
+            new SummaryRow("pod start ÷ raw CRI start, p99", $"{ratio99:0.00} ({p99:0} / {raw99:0} ms)", "≤ 1.25", ratio99 <= 1.25, "same rounds"),
+            new SummaryRow("pod start p99", $"{p99:0} ms", "≤ 2000 ms", p99 <= 2000, "same rounds"),
+        ];
+    }
+
+    private sealed record Round(double AgentP50, double AgentP99, double RawP50, double RawP99, double BindP50)
+    {
+        public override string ToString() =>
+            $"agent p50 {AgentP50:0} p99 {AgentP99:0} ms (bound p50 {BindP50:0} ms), raw CRI p50 {RawP50:0} p99 {RawP99:0} ms, ratio p50 {AgentP50 / RawP50:0.00} p99 {AgentP99 / RawP99:0.00}";
+    }
+
+    private static async Task<Round> RoundAsync(AgentBenchCluster cluster, PodTimeline timeline, int round, int pods)
+    {
+        var raw = new List<double>();
+        var agent = new List<double>();
+        var bind = new List<double>();
+        var sandboxes = new List<string>();
+        var names = new List<string>();
+        try
+        {
+            for (var i = 0; i < pods; i++)
+            {
+                var (took, sandbox) = await CriPodStart.StartOneAsync(cluster.Containerd, $"raw-{round + 1}-{i}");
+                sandboxes.Add(sandbox);
+                raw.Add(took.TotalMilliseconds);
+
+                var name = $"start-{round + 1}-{i}";
+                names.Add(name);
+                var sent = timeline.Now;
+                await cluster.Api.CreateAsync(Namespace, Pod(name), CancellationToken.None);
+                var ready = await timeline.ReadyAsync(name).WaitAsync(TimeSpan.FromSeconds(60));
+                bind.Add((await timeline.BoundAsync(name) - sent).TotalMilliseconds);
+                agent.Add((ready - sent).TotalMilliseconds);
+                if (Stats.Verbose) Console.WriteLine($"    {name}: raw {took.TotalMilliseconds:0} ms, bound {bind[^1]:0} ms, ready {agent[^1]:0} ms");
+            }
+        }
+        finally
+        {
+            await CriPodStart.RemoveAsync(cluster.Containerd, sandboxes);
+            await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (name, _) =>
+            {
+                await cluster.Api.DeleteAsync<V1Pod>(Namespace, name, CancellationToken.None);
+                await timeline.GoneAsync(name).WaitAsync(TimeSpan.FromSeconds(120));
+            });
+        }
+        return new Round(P(agent, 0.5), P(agent, 0.99), P(raw, 0.5), P(raw, 0.99), P(bind, 0.5));
+    }
+
+    private static double P(List<double> values, double q) => Stats.Percentile(values.Order().ToArray(), q);
+
+    /// <summary>The admission plugin needs the namespace's default ServiceAccount, made by a controller after start.</summary>
+    private static async Task WaitForServiceAccountAsync(KubeApi api)
+    {
+        var clock = Stopwatch.StartNew();
+        while (await api.TryGetAsync<V1ServiceAccount>(Namespace, "default", CancellationToken.None) is null)
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("no default ServiceAccount after 60 s");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>A one-container busybox pod, image present, no probes: Ready as soon as its container runs.</summary>
+    internal static V1Pod Pod(string name, string? node = null) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Pod",
+        Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["bench"] = Selector.Split('=')[1] } },
+        Spec = new V1PodSpec
+        {
+            NodeName = node,
+            RestartPolicy = "Always",
+            TerminationGracePeriodSeconds = 2,
+            Containers = [new V1Container { Name = "app", Image = TestImages.Busybox, ImagePullPolicy = "IfNotPresent", Command = ["sleep", "3600"] }],
+        },
+    };
+}
