@@ -62,7 +62,7 @@ public sealed class TwoServerFailoverTests : IAsyncLifetime
         await cts.CancelAsync();
         await follow;
 
-        Assert.Equal([first.Url.Port, second.Url.Port], servers.Select(s => s.Port).Order());
+        Assert.Equal(new[] { first.Url.Port, second.Url.Port }.Order(), servers.Select(s => s.Port).Order());
         Assert.Equal(first.Url.Port, api.Failover.Current.Port);
     }
 
