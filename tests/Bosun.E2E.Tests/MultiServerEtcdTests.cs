@@ -18,6 +18,9 @@ public sealed class MultiServerEtcdTests(ITestOutputHelper output)
         var a = cluster.KubectlFor(cluster.A);
         var b = cluster.KubectlFor(cluster.B);
         using var watch = b.Start("get", "configmaps", "-n", "default", "-w", "--output-watch-events", "-o", "jsonpath={.type} {.object.metadata.name}{\"\\n\"}");
+        // The watch lists first: write only once it has listed (every namespace holds kube-root-ca.crt), or a slow kubectl
+        // start could list the labelled object and never see it MODIFIED.
+        await watch.WaitForLineAsync("^ADDED kube-root-ca.crt$", WatchTimeout);
 
         var created = (await a.RunAsync("create", "configmap", "shared", "--from-literal=k=v1", "-o", "jsonpath={.metadata.resourceVersion}")).Ok();
         (await a.RunAsync("label", "configmap", "shared", "written-by=a")).Ok();
