@@ -5,7 +5,7 @@ namespace Bosun.Agent.Runtime.Preflight;
 /// <c>error execution phase preflight: …</c> and the <c>--ignore-preflight-errors</c> hint. Errors named in
 /// <c>--ignore-preflight-errors</c> (or <c>all</c>) are printed as warnings instead.
 /// </summary>
-internal static class Preflight
+internal static class PreflightPhase
 {
     /// <summary>Runs the checks for <paramref name="plan"/>; false when a fatal error remains (the caller exits 1).</summary>
     public static bool Run(PreflightPlan plan, IReadOnlyCollection<string> ignore, TextWriter output, IPreflightHost? host = null)
