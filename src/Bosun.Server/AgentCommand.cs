@@ -31,11 +31,12 @@ internal static class AgentCommand
         var cgroupRoot = new Option<string>("--cgroup-root") { Description = "Parent cgroup of the pods", DefaultValueFactory = _ => "/bosun" };
         var resolvConf = new Option<string>("--resolv-conf") { Description = "Resolver file for dnsPolicy Default pods and the cluster DNS's upstreams", DefaultValueFactory = _ => "/etc/resolv.conf" };
         var backend = new Option<string?>("--flannel-backend") { Description = "Pod network across nodes: host-gw (routes + masquerade; default with the agent's own containerd) or none (default with --container-runtime-endpoint)" };
+        var ignorePreflight = ServerPreflight.IgnoreOption();
         var port = new Option<int>("--kubelet-port") { Description = "Port of the agent's streaming server, published on the Node", DefaultValueFactory = _ => 10250 };
 
         var command = new Command("agent", "Run a node agent that joins a cluster and runs its pods on containerd.")
         {
-            server, token, serverCa, dataDir, nodeName, nodeIp, runtime, noInstall, clusterDns, clusterDomain, port, cgroupRoot, clusterCidr, disableProxy, disableDns, resolvConf, backend, cleanup,
+            server, token, serverCa, dataDir, nodeName, nodeIp, runtime, noInstall, clusterDns, clusterDomain, port, cgroupRoot, clusterCidr, disableProxy, disableDns, resolvConf, backend, cleanup, ignorePreflight,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -59,6 +60,10 @@ internal static class AgentCommand
             var podNetwork = Agent.Network.FlannelBackend.Resolve(result.GetValue(backend), result.GetValue(runtime), out var backendError);
             if (backendError is not null) problems.Add(backendError);
             if (result.GetValue(port) is < 1 or > 65535) problems.Add($"--kubelet-port must be 1-65535, got {result.GetValue(port)}");
+            // Before joining: a host that cannot run pods should not first take a node certificate.
+            if (problems.Count == 0 && !ServerPreflight.Run(ServerPreflight.ForAgent(dir, result.GetValue(runtime), result.GetValue(noInstall), result.GetValue(port),
+                    result.GetValue(disableDns) ? null : result.GetValue(nodeIp), !result.GetValue(disableProxy), podNetwork == true), result.GetValue(ignorePreflight)))
+                return 1;
             ApiClient? api = null;
             string? caPem = null, agentCaPem = null;
             NodeCertificateManager? certificates = null;

@@ -42,12 +42,13 @@ internal static class ServerCommand
         var kubeletPort = new Option<int>("--kubelet-port") { Description = "Port of the built-in agent's streaming server (logs, exec, port-forward)", DefaultValueFactory = _ => 10250 };
         var cgroupRoot = new Option<string>("--cgroup-root") { Description = "Parent cgroup of the built-in agent's pods", DefaultValueFactory = _ => "/bosun" };
         var secretsEncryption = new Option<bool>("--secrets-encryption") { Description = "Encrypt Secrets in the datastore (AES-GCM, key in <data-dir>/server/cred/secrets-encryption.key)" };
+        var ignorePreflight = ServerPreflight.IgnoreOption();
         var logFormat = new Option<string>("--log-format") { Description = "text or json", DefaultValueFactory = _ => "text" };
 
         var command = new Command("server", "Run the control plane (API server on an embedded datastore).")
         {
             dataDir, port, bind, kubeconfig, datastore, datastoreCa, datastoreCert, datastoreKey, token, leaseDuration, compactionInterval, compactionRetain, disableAgent, disableControllerManager, disableScheduler, nodeGrace, serviceCidr, clusterCidr, clusterDns, clusterDomain, logFormat,
-            nodeName, nodeIp, runtimeEndpoint, noInstall, kubeletPort, cgroupRoot, disableProxy, disableDns, resolvConf, backend, secretsEncryption,
+            nodeName, nodeIp, runtimeEndpoint, noInstall, kubeletPort, cgroupRoot, disableProxy, disableDns, resolvConf, backend, secretsEncryption, ignorePreflight,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -89,6 +90,7 @@ internal static class ServerCommand
                 foreach (var p in problems) await Console.Error.WriteLineAsync($"bosun server: {p}");
                 return 2;
             }
+            if (!ServerPreflight.Run(ServerPreflight.For(config), result.GetValue(ignorePreflight))) return 1;
             return await ServerHost.RunAsync(config, ct);
         });
         return command;
