@@ -170,6 +170,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         var loops = new BackgroundLoops(loggers.CreateLogger<BackgroundLoops>());
         loops.Start("apiserver-endpoints", endpointReconciler.RunAsync);
         loops.Start("namespace-cache", t => catalog.Namespaces.FollowAsync(cache, catalog.Get("", "v1", "namespaces").Registration, t));
+        loops.Start("resourcequota-index", t => catalog.Quotas.FollowAsync(cache, t));
         loops.Start("namespace-finalizer", t => new NamespaceFinalizer(catalog, cache, loggers.CreateLogger<NamespaceFinalizer>(), time).RunAsync(t));
         loops.Start("rbac-cache", t => rbac.FollowAsync(cache, t));
         loops.Start("node-authorizer-graph", t => nodes.FollowAsync(cache, t));

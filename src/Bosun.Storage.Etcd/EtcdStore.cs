@@ -72,17 +72,24 @@ public sealed class EtcdStore : IKeyValueStore
 
     public async Task<long> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken ct)
     {
+        var etcdKey = Key(key);
         var txn = new TxnRequest();
-        txn.Compare.Add(new Compare { Key = Key(key), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
-        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = Key(key), Value = Google.Protobuf.ByteString.CopyFrom(value.Span) } });
+        txn.Compare.Add(new Compare { Key = etcdKey, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
+        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = etcdKey, Value = Wrap(value) } });
         var response = await TxnAsync(txn, ct);
         return response.Succeeded ? response.Header.Revision : throw StorageException.Exists(key);
     }
 
+    /// <summary>
+    /// The value without a copy: it is only read while the call serializes the request, and callers hand over
+    /// freshly encoded buffers they do not change during the call.
+    /// </summary>
+    private static Google.Protobuf.ByteString Wrap(ReadOnlyMemory<byte> value) => Google.Protobuf.UnsafeByteOperations.UnsafeWrap(value);
+
     public async Task<WriteResult> UpdateAsync(string key, ReadOnlyMemory<byte> value, long expectedModRevision, CancellationToken ct)
     {
         var txn = ExistsAt(key, expectedModRevision);
-        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = Key(key), Value = Google.Protobuf.ByteString.CopyFrom(value.Span), PrevKv = true } });
+        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = Key(key), Value = Wrap(value), PrevKv = true } });
         txn.Failure.Add(new RequestOp { RequestRange = new Etcdserverpb.RangeRequest { Key = Key(key) } });
         var response = await TxnAsync(txn, ct);
         if (!response.Succeeded)

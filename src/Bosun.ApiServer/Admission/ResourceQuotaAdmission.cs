@@ -9,7 +9,8 @@ namespace Bosun.ApiServer.Admission;
 /// The ResourceQuota plugin, on create: each quota of the namespace that limits something the new object uses must
 /// have room for it, or the write is refused in Kubernetes' words (<c>exceeded quota: …</c>, <c>failed quota: …: must
 /// specify …</c>); then the usage is charged to <c>status.used</c> with compare-and-swap, so concurrent creates
-/// cannot both take the last unit. The quota controller later recounts from the objects.
+/// cannot both take the last unit. The quota controller later recounts from the objects. Namespaces the
+/// <see cref="QuotaIndex"/> knows to hold no quota are skipped without reading storage.
 /// </summary>
 internal sealed class ResourceQuotaAdmission(IKeyValueStore storage, ResourceCatalog catalog) : IAdmissionPlugin
 {
@@ -17,6 +18,10 @@ internal sealed class ResourceQuotaAdmission(IKeyValueStore storage, ResourceCat
     {
         if (!request.IsCreate || request.Subresource.Length > 0 || !request.Registration.Namespaced || request.Namespace is not { } ns) return;
         var quotas = catalog.Get("", "v1", "resourcequotas");
+        // A quota being created must be seen by the creates that follow it, before the watch has delivered it.
+        if (request.Is("", "resourcequotas")) catalog.Quotas.Expect(ns);
+        // Most namespaces have no quota: the index answers that without a storage read (upstream's quota lister).
+        if (!catalog.Quotas.MayHaveQuotas(ns)) return;
         var listed = await storage.RangeAsync(new RangeRequest(quotas.Registration.NamespacePrefix(ns)), ct).ConfigureAwait(false);
         if (listed.Items.Count == 0) return;
         var usage = QuotaUsage.Of(request.Registration, request.Object);

@@ -16,7 +16,11 @@ internal sealed class ResourceCatalog
             stores.Add((reg.Group, reg.Version, reg.Resource), store);
             All.Add(store);
         }
+        Quotas = new Admission.QuotaIndex(storage, Get("", "v1", "resourcequotas").Registration, time);
     }
+
+    /// <summary>Which namespaces hold ResourceQuotas, for the quota plugin (followed from the watch cache once the server runs).</summary>
+    public Admission.QuotaIndex Quotas { get; }
 
     /// <summary>The namespace lifecycle check every namespaced create goes through.</summary>
     public NamespaceGuard Namespaces { get; }

@@ -93,6 +93,25 @@ public sealed class AdmissionTests(ServerFixture fixture)
         await TestServerWaitsForQuota(ns, "compute", q => q.Status?.Used?["requests.cpu"].ToString() == "1" && q.Status.Used["pods"].ToString() == "2");
     }
 
+    [Fact]
+    public async Task ResourceQuota_CreatedJustBeforeAnObject_IsAlwaysEnforced()
+    {
+        // The quota plugin skips namespaces its watch-fed index knows to have no quota; a quota whose create has
+        // returned must still bind the very next create, before the watch has delivered it.
+        for (var i = 0; i < 10; i++)
+        {
+            var ns = await Server.NewNamespaceAsync("rqnow");
+            await Server.Client.CoreV1.CreateNamespacedResourceQuotaAsync(new V1ResourceQuota
+            {
+                Metadata = new V1ObjectMeta { Name = "none" },
+                Spec = new V1ResourceQuotaSpec { Hard = new Dictionary<string, ResourceQuantity> { ["count/secrets"] = new("0") } },
+            }, ns);
+            await Errors.StatusAsync(() => Server.Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "s" } }, ns),
+                HttpStatusCode.Forbidden, "Forbidden",
+                "secrets \"s\" is forbidden: exceeded quota: none, requested: count/secrets=1, used: count/secrets=0, limited: count/secrets=0");
+        }
+    }
+
     private async Task TestServerWaitsForQuota(string ns, string name, Func<V1ResourceQuota, bool> done) =>
         await Security.TestServerWaits.EventuallyAsync(async () => done(await Server.Client.CoreV1.ReadNamespacedResourceQuotaAsync(name, ns)));
 
