@@ -110,6 +110,24 @@ public sealed class TestServer : IAsyncDisposable
         return JsonNode.Parse(text)!.AsObject();
     }
 
+    /// <summary>
+    /// Keys written after <paramref name="revision"/>, except the server's own Lease heartbeats in kube-system (written on
+    /// a timer, so "nothing was stored" cannot be a plain revision comparison).
+    /// </summary>
+    public async Task<List<string>> KeysWrittenSinceAsync(long revision)
+    {
+        var now = await Store.CurrentRevisionAsync(CancellationToken.None);
+        var keys = new List<string>();
+        if (now == revision) return keys;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await foreach (var e in Store.WatchAsync("/", revision, timeout.Token))
+        {
+            if (!e.Kv.Key.StartsWith("/registry/leases/kube-system/", StringComparison.Ordinal)) keys.Add(e.Kv.Key);
+            if (e.Revision >= now) break;
+        }
+        return keys;
+    }
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
