@@ -24,9 +24,8 @@ public sealed class ControllerManagerTests
 
         foreach (var replicas in new[] { 3, 5, 2 })
         {
-            var d = await cluster.Api.GetAsync<V1Deployment>("default", "web", cts.Token);
-            d.Spec.Replicas = replicas;
-            await cluster.Api.UpdateAsync("default", "web", d, cts.Token);
+            // A merge patch, as `kubectl scale` would send: the controller's status writes cannot make it conflict.
+            await cluster.Api.PatchAsync<V1Deployment>("default", "web", "application/merge-patch+json", "{\"spec\":{\"replicas\":" + replicas + "}}", cts.Token);
             await TestCluster.EventuallyAsync(async () =>
             {
                 var live = await cluster.Api.GetAsync<V1Deployment>("default", "web", cts.Token);
