@@ -122,7 +122,7 @@ public sealed class TestServer : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await foreach (var e in Store.WatchAsync("/", revision, timeout.Token))
         {
-            if (!e.Kv.Key.StartsWith("/registry/leases/kube-system/", StringComparison.Ordinal)) keys.Add(e.Kv.Key);
+            if (!e.Kv.Key.StartsWith("/registry/coordination.k8s.io/leases/kube-system/", StringComparison.Ordinal)) keys.Add(e.Kv.Key);
             if (e.Revision >= now) break;
         }
         return keys;
