@@ -109,11 +109,20 @@ internal static class PreflightChecks
             yield return Error("FileContent--proc-sys-net-ipv4-ip_forward", $"{IpForwardPath} contents are not set to 1; run: sysctl -w net.ipv4.ip_forward=1");
     }
 
-    /// <summary>The service proxy's rules must see traffic between pods on the same bridge (br_netfilter).</summary>
+    /// <summary>
+    /// The service proxy's rules must see traffic between pods on the same bridge (br_netfilter). As root the module is
+    /// loaded and the switch set (as k3s does; a fresh Debian machine has neither), else it is an error.
+    /// </summary>
     public static IEnumerable<PreflightFinding> BridgeNetfilter(IPreflightHost host)
     {
         var value = host.ReadFile(BridgeNfPath)?.Trim();
-        if (value is null)
+        if (value == "1") yield break;
+        if (host.IsRoot)
+            yield return new PreflightFinding(value is null ? "FileExisting--proc-sys-net-bridge-bridge-nf-call-iptables" : "FileContent--proc-sys-net-bridge-bridge-nf-call-iptables",
+                PreflightSeverity.Warning,
+                $"{BridgeNfPath} {(value is null ? "does not exist; loading br_netfilter and" : "contents are not set to 1;")} setting net.bridge.bridge-nf-call-iptables=1 for Service traffic between pods",
+                (BridgeNfPath, "1"), value is null ? "br_netfilter" : null);
+        else if (value is null)
             yield return Error("FileExisting--proc-sys-net-bridge-bridge-nf-call-iptables", $"{BridgeNfPath} does not exist; load the module with: modprobe br_netfilter");
         else if (value != "1")
             yield return Error("FileContent--proc-sys-net-bridge-bridge-nf-call-iptables", $"{BridgeNfPath} contents are not set to 1; run: sysctl -w net.bridge.bridge-nf-call-iptables=1");

@@ -22,6 +22,9 @@ internal interface IPreflightHost
 
     /// <summary>The agent's host packages that are not installed (see <see cref="HostDependencies"/>).</summary>
     IReadOnlyList<HostDependencies.Requirement> MissingDependencies();
+
+    /// <summary>Loads a kernel module (<c>modprobe</c>); null on success, else why not.</summary>
+    string? LoadModule(string name);
 }
 
 /// <summary>The real host.</summary>
@@ -75,6 +78,25 @@ internal sealed class SystemPreflightHost : IPreflightHost
     }
 
     public IReadOnlyList<HostDependencies.Requirement> MissingDependencies() => HostDependencyProbe.FindMissing();
+
+    public string? LoadModule(string name)
+    {
+        try
+        {
+            using var modprobe = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("modprobe", [name])
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+            })!;
+            var error = modprobe.StandardError.ReadToEnd();
+            if (!modprobe.WaitForExit(TimeSpan.FromSeconds(30))) { modprobe.Kill(); return "timed out after 30 s"; }
+            return modprobe.ExitCode == 0 ? null : $"exit {modprobe.ExitCode}: {error.Trim()}";
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return e.Message;
+        }
+    }
 
     [System.Runtime.InteropServices.DllImport("libc")]
     private static extern uint geteuid();

@@ -34,9 +34,16 @@ internal static class PreflightPhase
     internal static bool IsIgnored(string name, IReadOnlyCollection<string> ignore) =>
         ignore.Contains("all", StringComparer.OrdinalIgnoreCase) || ignore.Contains(name, StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Writes each finding's fix; a fix that fails becomes an error.</summary>
+    /// <summary>Loads each finding's module and writes its fix; a fix that fails becomes an error.</summary>
     private static List<PreflightFinding> ApplyFixes(List<PreflightFinding> findings, IPreflightHost host) =>
-        findings.Select(f => f.Fix is not { } fix || host.WriteFile(fix.Path, fix.Value) is not { } why
+        findings.Select(f => FixProblem(f, host) is not { } why
             ? f
-            : f with { Severity = PreflightSeverity.Error, Message = $"{f.Message}: writing {fix.Path} failed: {why}" }).ToList();
+            : f with { Severity = PreflightSeverity.Error, Message = $"{f.Message}: {why}" }).ToList();
+
+    private static string? FixProblem(PreflightFinding f, IPreflightHost host)
+    {
+        if (f.Module is { } module && host.LoadModule(module) is { } notLoaded) return $"modprobe {module} failed: {notLoaded}";
+        if (f.Fix is { } fix && host.WriteFile(fix.Path, fix.Value) is { } notWritten) return $"writing {fix.Path} failed: {notWritten}";
+        return null;
+    }
 }

@@ -30,4 +30,6 @@ internal enum PreflightSeverity { Warning, Error }
 
 /// <summary>One check's complaint, named like kubeadm's checks so <c>--ignore-preflight-errors=NAME</c> can ignore it.</summary>
 /// <param name="Fix">A file to write (as root) that cures the problem, e.g. <c>/proc/sys/net/ipv4/ip_forward</c> ← <c>1</c>.</param>
-internal sealed record PreflightFinding(string Name, PreflightSeverity Severity, string Message, (string Path, string Value)? Fix = null);
+/// <param name="Module">A kernel module to load (as root) before <paramref name="Fix"/> is written, e.g. <c>br_netfilter</c>.</param>
+internal sealed record PreflightFinding(string Name, PreflightSeverity Severity, string Message, (string Path, string Value)? Fix = null,
+    string? Module = null);

@@ -23,6 +23,15 @@ internal sealed class FakePreflightHost : IPreflightHost
     public List<HostDependencies.Requirement> Missing { get; } = [];
     public string? WriteFailure { get; set; }
     public List<(string Path, string Value)> Written { get; } = [];
+    public List<string> Loaded { get; } = [];
+    public string? ModuleFailure { get; set; }
+
+    public string? LoadModule(string name)
+    {
+        if (ModuleFailure is not null) return ModuleFailure;
+        Loaded.Add(name);
+        return null;
+    }
 
     public string? ReadFile(string path) => Files.GetValueOrDefault(path);
     public bool CanBind(IPEndPoint endpoint, ProtocolType protocol) => !Busy.Contains((endpoint, protocol));

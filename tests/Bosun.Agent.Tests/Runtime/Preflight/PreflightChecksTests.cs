@@ -213,23 +213,38 @@ public sealed class PreflightChecksTests
     }
 
     [Fact]
-    public void BridgeNetfilterMissing_IsAnErrorSayingModprobe()
+    public void BridgeNetfilterMissing_NotRoot_IsAnErrorSayingModprobe()
+    {
+        var host = new FakePreflightHost { IsRoot = false };
+        host.Files.Remove(PreflightChecks.BridgeNfPath);
+
+        var f = Assert.Single(Run(host), f => f.Name.Contains("bridge", StringComparison.Ordinal));
+        Assert.Equal("FileExisting--proc-sys-net-bridge-bridge-nf-call-iptables", f.Name);
+        Assert.Equal(PreflightSeverity.Error, f.Severity);
+        Assert.Contains("modprobe br_netfilter", f.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BridgeNetfilterMissing_AsRoot_IsAWarningThatLoadsTheModuleAndSetsTheSwitch()
     {
         var host = new FakePreflightHost();
         host.Files.Remove(PreflightChecks.BridgeNfPath);
 
         var f = Assert.Single(Run(host));
-        Assert.Equal("FileExisting--proc-sys-net-bridge-bridge-nf-call-iptables", f.Name);
-        Assert.Contains("modprobe br_netfilter", f.Message, StringComparison.Ordinal);
+        Assert.Equal(PreflightSeverity.Warning, f.Severity);
+        Assert.Equal("br_netfilter", f.Module);
+        Assert.Equal((PreflightChecks.BridgeNfPath, "1"), f.Fix);
     }
 
     [Fact]
-    public void BridgeNetfilterOff_IsAnError()
+    public void BridgeNetfilterOff_NotRoot_IsAnError()
     {
-        var host = new FakePreflightHost();
+        var host = new FakePreflightHost { IsRoot = false };
         host.Files[PreflightChecks.BridgeNfPath] = "0\n";
 
-        Assert.Equal("FileContent--proc-sys-net-bridge-bridge-nf-call-iptables", Assert.Single(Run(host)).Name);
+        var f = Assert.Single(Run(host), f => f.Name.Contains("bridge", StringComparison.Ordinal));
+        Assert.Equal("FileContent--proc-sys-net-bridge-bridge-nf-call-iptables", f.Name);
+        Assert.Equal(PreflightSeverity.Error, f.Severity);
     }
 
     [Fact]

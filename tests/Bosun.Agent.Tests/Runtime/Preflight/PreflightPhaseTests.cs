@@ -15,6 +15,13 @@ public sealed class PreflightPhaseTests
         return (ok, output.ToString());
     }
 
+    private static (bool Ok, string Output) RunWithServiceProxy(FakePreflightHost host)
+    {
+        var output = new StringWriter { NewLine = "\n" };
+        var ok = PreflightPhase.Run(Plan with { RunServiceProxy = true }, PreflightPhase.ParseIgnore([]), output, host);
+        return (ok, output.ToString());
+    }
+
     [Fact]
     public void HealthyHost_PrintsOnlyTheRunningLine()
     {
@@ -80,6 +87,34 @@ public sealed class PreflightPhaseTests
         Assert.True(ok);
         Assert.Equal([(PreflightChecks.IpForwardPath, "1")], host.Written);
         Assert.Contains("[WARNING FileContent--proc-sys-net-ipv4-ip_forward]:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BridgeNetfilterMissing_AsRoot_LoadsTheModuleThenSetsTheSwitch()
+    {
+        var host = new FakePreflightHost();
+        host.Files.Remove(PreflightChecks.BridgeNfPath);
+
+        var (ok, output) = RunWithServiceProxy(host);
+
+        Assert.True(ok);
+        Assert.Equal(["br_netfilter"], host.Loaded);
+        Assert.Equal([(PreflightChecks.BridgeNfPath, "1")], host.Written);
+        Assert.Contains("[WARNING FileExisting--proc-sys-net-bridge-bridge-nf-call-iptables]:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BridgeNetfilterModuleThatCannotLoad_IsAnError()
+    {
+        var host = new FakePreflightHost { ModuleFailure = "exit 1: modprobe: FATAL: Module br_netfilter not found" };
+        host.Files.Remove(PreflightChecks.BridgeNfPath);
+
+        var (ok, output) = RunWithServiceProxy(host);
+
+        Assert.False(ok);
+        Assert.Contains("[ERROR FileExisting--proc-sys-net-bridge-bridge-nf-call-iptables]:", output, StringComparison.Ordinal);
+        Assert.Contains("modprobe br_netfilter failed: exit 1", output, StringComparison.Ordinal);
+        Assert.Empty(host.Written);
     }
 
     [Fact]
