@@ -15,21 +15,8 @@ internal sealed class ResourceQuotaStatus(IKeyValueStore storage, ResourceCatalo
 {
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(2);
 
-    public async Task RunAsync(CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await ReconcileAsync(ct).ConfigureAwait(false);
-            }
-            catch (ApiException e)
-            {
-                logger.LogDebug(e, "resource quota status will retry");
-            }
-            await Task.Delay(Period, time, ct).ConfigureAwait(false);
-        }
-    }
+    public Task RunAsync(CancellationToken ct) =>
+        ApiServer.Bootstrap.PeriodicReconcile.RunAsync(ReconcileAsync, Period, time, logger, "resource quota status", ct);
 
     internal async Task ReconcileAsync(CancellationToken ct)
     {

@@ -16,21 +16,8 @@ internal sealed class RootCaPublisher(IKeyValueStore storage, ResourceCatalog ca
     private const string Description = "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.";
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
 
-    public async Task RunAsync(CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await ReconcileAsync(ct).ConfigureAwait(false);
-            }
-            catch (ApiException e)
-            {
-                logger.LogDebug(e, "root CA publishing will retry");
-            }
-            await Task.Delay(Period, time, ct).ConfigureAwait(false);
-        }
-    }
+    public Task RunAsync(CancellationToken ct) =>
+        ApiServer.Bootstrap.PeriodicReconcile.RunAsync(ReconcileAsync, Period, time, logger, "root CA publishing", ct);
 
     internal async Task ReconcileAsync(CancellationToken ct)
     {

@@ -17,21 +17,8 @@ internal sealed class CsrController(IKeyValueStore storage, ResourceCatalog cata
 {
     private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(500);
 
-    public async Task RunAsync(CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await ReconcileAsync(ct).ConfigureAwait(false);
-            }
-            catch (ApiException e)
-            {
-                logger.LogDebug(e, "CSR approval and signing will retry");
-            }
-            await Task.Delay(Period, time, ct).ConfigureAwait(false);
-        }
-    }
+    public Task RunAsync(CancellationToken ct) =>
+        ApiServer.Bootstrap.PeriodicReconcile.RunAsync(ReconcileAsync, Period, time, logger, "CSR approval and signing", ct);
 
     internal async Task ReconcileAsync(CancellationToken ct)
     {
