@@ -175,8 +175,10 @@ public sealed class ApiServerHost : IAsyncDisposable
         loops.Start("rbac-cache", t => rbac.FollowAsync(cache, t));
         loops.Start("node-authorizer-graph", t => nodes.FollowAsync(cache, t));
         loops.Start("clusterrole-aggregation", t => new ClusterRoleAggregator(rbac, catalog, time, loggers.CreateLogger<ClusterRoleAggregator>()).RunAsync(t));
-        loops.Start("resourcequota-status", t => new ResourceQuotaStatus(storage, catalog, time, loggers.CreateLogger<ResourceQuotaStatus>()).RunAsync(t));
-        loops.Start("root-ca-publisher", t => new RootCaPublisher(storage, catalog, pki.CaPem, time, loggers.CreateLogger<RootCaPublisher>()).RunAsync(t));
+        loops.Start("resourcequota-status", t => Controllers.WatchDriven.RunAsync(new ResourceQuotaStatus(storage, catalog), cache,
+            ResourceQuotaStatus.Resync, time, loggers.CreateLogger<ResourceQuotaStatus>(), t));
+        loops.Start("root-ca-publisher", t => Controllers.WatchDriven.RunAsync(new RootCaPublisher(storage, catalog, pki.CaPem), cache,
+            null, time, loggers.CreateLogger<RootCaPublisher>(), t));
         loops.Start("certificate-rotation", t => new CertificateRotation(pki, changed =>
         {
             // The kubeconfigs embed client certificates: rewrite them when the admin certificate was renewed.
@@ -185,7 +187,8 @@ public sealed class ApiServerHost : IAsyncDisposable
                 KubeconfigWriter.Write(path, url.ToString().TrimEnd('/'), pki.CaPem, pki.AdminCertificatePem, pki.AdminKeyPem);
             ComponentCredentials.Write(pki, config.StateDirectory, url.ToString().TrimEnd('/'));
         }, time, loggers.CreateLogger<CertificateRotation>()).RunAsync(t));
-        loops.Start("csr-controller", t => new Security.Certificates.CsrController(storage, catalog, pki, authorizer, time, loggers.CreateLogger<Security.Certificates.CsrController>()).RunAsync(t));
+        loops.Start("csr-controller", t => Controllers.WatchDriven.RunAsync(new Security.Certificates.CsrController(storage, catalog, pki, authorizer, time),
+            cache, null, time, loggers.CreateLogger<Security.Certificates.CsrController>(), t));
         if (config.CompactionInterval > TimeSpan.Zero)   // zero: the embedding process compacts (bosun server: under a Lease)
             loops.Start("compactor", t => new Compactor(storage, config.CompactionInterval, time, loggers.CreateLogger<Compactor>()).RunAsync(t));
         endpoints.Ready = true;

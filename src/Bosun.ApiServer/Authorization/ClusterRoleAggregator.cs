@@ -1,55 +1,51 @@
 using System.Text.Json.Nodes;
-using Bosun.ApiServer.Errors;
+using Bosun.ApiServer.Controllers;
 using Bosun.ApiServer.Registry;
 using Microsoft.Extensions.Logging;
 
 namespace Bosun.ApiServer.Authorization;
 
 /// <summary>
-/// The clusterrole-aggregation controller, run inside the API server on its RBAC cache: after ClusterRoles change,
-/// writes the aggregated rules (<see cref="Aggregation"/>) into every ClusterRole with an aggregationRule whose rules differ.
+/// The clusterrole-aggregation controller, run inside the API server on its RBAC cache: any ClusterRole change queues
+/// every ClusterRole with an aggregationRule (as upstream does), and each is given the aggregated rules
+/// (<see cref="Aggregation"/>) when its own differ.
 /// </summary>
 internal sealed class ClusterRoleAggregator(RbacCache rbac, ResourceCatalog catalog, TimeProvider time, ILogger logger)
 {
-    private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(500);
+    private readonly KeyQueue queue = new(time);
 
     public async Task RunAsync(CancellationToken ct)
     {
         await rbac.Synced.WaitAsync(ct).ConfigureAwait(false);
-        var done = -1L;
-        while (!ct.IsCancellationRequested)
+        rbac.ClusterRolesChanged = QueueAggregated;
+        try
         {
-            var version = rbac.ClusterRolesVersion;
-            if (version != done)
-            {
-                try
-                {
-                    await ReconcileAsync(ct).ConfigureAwait(false);
-                    done = version;
-                }
-                catch (ApiException e)
-                {
-                    // A concurrent edit (409) or a role deleted meanwhile: the next change or tick retries.
-                    logger.LogDebug(e, "cluster role aggregation will retry");
-                }
-            }
-            await Task.Delay(Period, time, ct).ConfigureAwait(false);
+            QueueAggregated();
+            await KeyWorker.RunAsync(queue, ReconcileAsync, logger, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            rbac.ClusterRolesChanged = null;
         }
     }
 
-    internal async Task ReconcileAsync(CancellationToken ct)
+    private void QueueAggregated()
+    {
+        foreach (var role in rbac.ClusterRoles)
+            if (role.AggregationSelectors is not null) queue.Add(role.Name);
+    }
+
+    /// <summary>Writes one aggregated ClusterRole's rules when they differ from what its selectors gather.</summary>
+    internal async Task ReconcileAsync(string name, CancellationToken ct)
     {
         var roles = rbac.ClusterRoles.ToList();
-        var wanted = Aggregation.Compute(roles);
-        var store = catalog.Get("rbac.authorization.k8s.io", "v1", "clusterroles");
-        foreach (var role in roles.Where(r => r.AggregationSelectors is not null))
+        if (roles.Find(r => r.Name == name) is not { AggregationSelectors: not null } role) return;
+        var wanted = Aggregation.Compute(roles)[name];
+        if (wanted.SequenceEqual(role.Rules, Aggregation.RuleComparer.Instance)) return;
+        await catalog.Get("rbac.authorization.k8s.io", "v1", "clusterroles").UpdateAsync(null, name, UpdateKind.Main, current =>
         {
-            if (wanted[role.Name].SequenceEqual(role.Rules, Aggregation.RuleComparer.Instance)) continue;
-            await store.UpdateAsync(null, role.Name, UpdateKind.Main, current =>
-            {
-                current["rules"] = new JsonArray(wanted[role.Name].Select(r => (JsonNode)r.ToJson()).ToArray());
-                return current;
-            }, new WriteOptions { FieldManager = "clusterrole-aggregation-controller" }, ct).ConfigureAwait(false);
-        }
+            current["rules"] = new JsonArray(wanted.Select(r => (JsonNode)r.ToJson()).ToArray());
+            return current;
+        }, new WriteOptions { FieldManager = "clusterrole-aggregation-controller" }, ct).ConfigureAwait(false);
     }
 }

@@ -21,6 +21,9 @@ internal sealed class ObjectFollower<T>(IKeyValueStore storage, ResourceRegistra
 
     public ICollection<T> Items => items.Values;
 
+    /// <summary>Called after each change is applied (and after each relist), on the following task: keep it short.</summary>
+    public Action? Changed { get; set; }
+
     /// <summary>Completes after the first full list.</summary>
     public Task Synced => synced.Task;
 
@@ -32,6 +35,7 @@ internal sealed class ObjectFollower<T>(IKeyValueStore storage, ResourceRegistra
         foreach (var key in items.Keys.Where(k => !fresh.ContainsKey(k))) items.TryRemove(key, out _);
         foreach (var (k, v) in fresh) items[k] = v;
         Interlocked.Increment(ref version);
+        Changed?.Invoke();
         return all.Revision;
     }
 
@@ -52,6 +56,7 @@ internal sealed class ObjectFollower<T>(IKeyValueStore storage, ResourceRegistra
                 if (item.Type == "DELETED") items.TryRemove(key, out _);
                 else items[key] = project(obj);
                 Interlocked.Increment(ref version);
+                Changed?.Invoke();
             }
         }
     }

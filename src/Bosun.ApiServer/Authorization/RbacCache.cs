@@ -30,7 +30,12 @@ internal sealed class RbacCache
 
     public ICollection<RbacRole> ClusterRoles => clusterRoles.Items;
 
-    public long ClusterRolesVersion => clusterRoles.Version;
+    /// <summary>Called after any ClusterRole change has been applied to <see cref="ClusterRoles"/>.</summary>
+    public Action? ClusterRolesChanged
+    {
+        get => clusterRoles.Changed;
+        set => clusterRoles.Changed = value;
+    }
 
     private long Version => clusterRoles.Version + roles.Version + clusterBindings.Version + bindings.Version;
 

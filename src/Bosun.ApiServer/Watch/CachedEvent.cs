@@ -17,6 +17,8 @@ internal sealed class CachedEvent(WatchEvent change)
     private byte[]? currentJson;
     private byte[]? previousJson;
 
+    /// <summary>The storage change itself (bytes as stored), for the server's own controllers.</summary>
+    public WatchEvent Change => change;
     public long Revision => change.Revision;
     public string Key => change.Kv.Key;
     public WatchEventType Type => change.Type;

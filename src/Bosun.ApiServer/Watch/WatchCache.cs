@@ -14,7 +14,7 @@ internal sealed partial class WatchCache(IKeyValueStore storage, ILogger<WatchCa
 {
     private readonly Lock gate = new();
     private readonly Queue<CachedEvent> history = new();
-    private readonly List<WatchSubscription> subscribers = [];
+    private readonly List<ICacheSubscriber> subscribers = [];
     private readonly CancellationTokenSource stopping = new();
     private Task? loop;
     private long oldestAvailable;
@@ -57,7 +57,25 @@ internal sealed partial class WatchCache(IKeyValueStore storage, ILogger<WatchCa
         }
     }
 
-    private void Remove(WatchSubscription sub)
+    /// <summary>
+    /// The raw changes after <paramref name="fromRevision"/> to keys <paramref name="interested"/> accepts (checked
+    /// under the cache lock, so it must be cheap), for the server's own controllers; null when that revision is older
+    /// than the cached history (the caller relists).
+    /// </summary>
+    public ChangeFeed? Follow(Func<string, bool> interested, long fromRevision, int capacity = 100_000)
+    {
+        lock (gate)
+        {
+            if (fromRevision < oldestAvailable) return null;
+            var feed = new ChangeFeed(interested, capacity + history.Count) { OnDispose = Remove };
+            foreach (var e in history)
+                if (e.Revision > fromRevision) feed.Offer(e);
+            subscribers.Add(feed);
+            return feed;
+        }
+    }
+
+    private void Remove(ICacheSubscriber sub)
     {
         lock (gate)
         {

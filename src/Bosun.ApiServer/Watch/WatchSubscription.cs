@@ -7,12 +7,12 @@ namespace Bosun.ApiServer.Watch;
 /// One watcher's view of the cache: its resource, namespace prefix and filter, and a bounded queue of events.
 /// A watcher whose queue is full is closed rather than waited for; the client resumes from its last revision.
 /// </summary>
-internal sealed class WatchSubscription(ResourceRegistration reg, string prefix, ObjectFilter filter, int capacity) : IDisposable
+internal sealed class WatchSubscription(ResourceRegistration reg, string prefix, ObjectFilter filter, int capacity) : ICacheSubscriber, IDisposable
 {
     private readonly Channel<WatchItem> queue = Channel.CreateBounded<WatchItem>(
         new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
 
-    internal Action<WatchSubscription>? OnDispose { get; set; }
+    internal Action<ICacheSubscriber>? OnDispose { get; set; }
 
     public ResourceRegistration Registration => reg;
     public string Prefix => prefix;
@@ -23,7 +23,7 @@ internal sealed class WatchSubscription(ResourceRegistration reg, string prefix,
     public bool Dropped { get; private set; }
 
     /// <summary>Decides what this watcher sees of a change (called under the cache lock) and queues it.</summary>
-    internal void Offer(CachedEvent e)
+    public void Offer(CachedEvent e)
     {
         if (Dropped || !e.Key.StartsWith(prefix, StringComparison.Ordinal)) return;
         var item = Decide(e);
@@ -56,7 +56,7 @@ internal sealed class WatchSubscription(ResourceRegistration reg, string prefix,
         };
     }
 
-    internal void Close() => queue.Writer.TryComplete();
+    public void Close() => queue.Writer.TryComplete();
 
     public void Dispose()
     {

@@ -4,39 +4,48 @@ using Bosun.ApiServer.Authorization;
 using Bosun.ApiServer.Errors;
 using Bosun.ApiServer.Registry;
 using Bosun.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace Bosun.ApiServer.Security.Certificates;
 
 /// <summary>
 /// The CSR approver and signer, run inside the API server (which holds the cluster CA key): approves node client
 /// requests whose requester the authorizer allows <c>create</c> on the nodeclient/selfnodeclient subresource, then
-/// issues a certificate for every approved request of the two client signers that has none yet.
+/// issues a certificate for every approved request of the two client signers that has none yet. Each change to a
+/// CSR (a new request, <c>kubectl certificate approve</c>) reconciles that CSR at once.
 /// </summary>
-internal sealed class CsrController(IKeyValueStore storage, ResourceCatalog catalog, ClusterPki pki, IAuthorizer authorizer, TimeProvider time, ILogger logger)
+internal sealed class CsrController(IKeyValueStore storage, ResourceCatalog catalog, ClusterPki pki, IAuthorizer authorizer, TimeProvider time)
+    : Controllers.IWatchedController
 {
-    private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(500);
+    private GenericStore Store => catalog.Get("certificates.k8s.io", "v1", "certificatesigningrequests");
 
-    public Task RunAsync(CancellationToken ct) =>
-        ApiServer.Bootstrap.PeriodicReconcile.RunAsync(ReconcileAsync, Period, time, logger, "CSR approval and signing", ct);
+    private string Prefix => Store.Registration.StoragePrefix;
 
-    internal async Task ReconcileAsync(CancellationToken ct)
+    public bool Interested(string storageKey) => storageKey.StartsWith(Prefix, StringComparison.Ordinal);
+
+    public async Task<long> ListAsync(Action<string> enqueue, CancellationToken ct)
     {
-        var store = catalog.Get("certificates.k8s.io", "v1", "certificatesigningrequests");
-        var all = await storage.RangeAsync(new RangeRequest(store.Registration.StoragePrefix), ct).ConfigureAwait(false);
-        foreach (var kv in all.Items)
+        var all = await storage.RangeAsync(new RangeRequest(Prefix), ct).ConfigureAwait(false);
+        foreach (var kv in all.Items) enqueue(kv.Key[Prefix.Length..]);
+        return all.Revision;
+    }
+
+    public IEnumerable<string> KeysOf(WatchEvent change) =>
+        change.Type == WatchEventType.Put ? [change.Kv.Key[Prefix.Length..]] : [];
+
+    /// <summary>Approves (when allowed) and signs one CSR by name.</summary>
+    public async Task ReconcileAsync(string name, CancellationToken ct)
+    {
+        var store = Store;
+        if (await storage.GetAsync(store.Registration.Key(null, name), ct).ConfigureAwait(false) is not { } kv) return;
+        var csr = Json.ParseObject(kv.Value.Span);
+        if (CsrDecisions.HasCondition(csr, "Denied") || CsrDecisions.HasCondition(csr, "Failed") || csr.Obj("status").Str("certificate") is not null) return;
+        if (!CsrDecisions.HasCondition(csr, "Approved"))
         {
-            var csr = Json.ParseObject(kv.Value.Span);
-            if (CsrDecisions.HasCondition(csr, "Denied") || CsrDecisions.HasCondition(csr, "Failed") || csr.Obj("status").Str("certificate") is not null) continue;
-            var name = csr.Obj("metadata").Str("name")!;
-            if (!CsrDecisions.HasCondition(csr, "Approved"))
-            {
-                if (!MayAutoApprove(csr)) continue;
-                await WriteStatusAsync(store, name, s => Conditions(s).Add(CsrDecisions.Condition("Approved", "AutoApproved",
-                    "Auto approving kubelet client certificate after SubjectAccessReview.", time.GetUtcNow())), ct).ConfigureAwait(false);
-            }
-            await SignAsync(store, csr, name, ct).ConfigureAwait(false);
+            if (!MayAutoApprove(csr)) return;
+            await WriteStatusAsync(store, name, s => Conditions(s).Add(CsrDecisions.Condition("Approved", "AutoApproved",
+                "Auto approving kubelet client certificate after SubjectAccessReview.", time.GetUtcNow())), ct).ConfigureAwait(false);
         }
+        await SignAsync(store, csr, name, ct).ConfigureAwait(false);
     }
 
     private bool MayAutoApprove(JsonObject csr)
