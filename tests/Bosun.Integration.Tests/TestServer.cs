@@ -36,7 +36,9 @@ public sealed class TestServer : IAsyncDisposable
     public HttpClient Http { get; private set; }
     public string DatabasePath => Path.Combine(Directory, "bosun.db");
 
-    public static async Task<TestServer> StartAsync(TimeSpan? compactionInterval = null, int watchCacheSize = 4096, string? dir = null, bool secretsEncryption = false)
+    /// <param name="wrapStore">Wraps the store the server is given (e.g. to record what it reads); the server disposes the wrapper.</param>
+    public static async Task<TestServer> StartAsync(TimeSpan? compactionInterval = null, int watchCacheSize = 4096, string? dir = null, bool secretsEncryption = false,
+        Func<IKeyValueStore, IKeyValueStore>? wrapStore = null)
     {
         dir ??= Path.Combine(Path.GetTempPath(), "bosun-it-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(dir);
@@ -50,7 +52,8 @@ public sealed class TestServer : IAsyncDisposable
             WatchCacheSize = watchCacheSize,
             SecretsEncryption = secretsEncryption,
         };
-        var store = await SqliteStore.OpenAsync(Path.Combine(dir, "bosun.db"));
+        IKeyValueStore store = await SqliteStore.OpenAsync(Path.Combine(dir, "bosun.db"));
+        if (wrapStore is not null) store = wrapStore(store);
         try
         {
             var host = await ApiServerHost.StartAsync(config, store, NullLoggerFactory.Instance, TimeProvider.System, CancellationToken.None);
