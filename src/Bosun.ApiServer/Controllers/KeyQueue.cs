@@ -51,7 +51,9 @@ internal sealed class KeyQueue(TimeProvider time)
         int attempt;
         lock (gate) attempt = failures[key] = failures.GetValueOrDefault(key) + 1;
         var delay = Backoff(attempt);
-        _ = Task.Delay(delay, time, ct).ContinueWith(_ => Add(key), ct, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        // Synchronous: the continuation only queues the key, and a manual clock then sees it queued when Advance returns.
+        _ = Task.Delay(delay, time, ct).ContinueWith(_ => Add(key), ct,
+            TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return delay;
     }
 

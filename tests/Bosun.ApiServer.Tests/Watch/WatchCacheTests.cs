@@ -45,6 +45,38 @@ public sealed class WatchCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Follow_DeliversOnlyInterestingKeys_AfterTheRevision_AsStored()
+    {
+        await ConfigMaps.CreateAsync("default", ConfigMap("before", "x"), new WriteOptions(), Ct);
+        var start = await storage.CurrentRevisionAsync(Ct);
+        using var feed = cache.Follow(k => k.EndsWith("/wanted", StringComparison.Ordinal), start)!;
+
+        await ConfigMaps.CreateAsync("default", ConfigMap("other", "x"), new WriteOptions(), Ct);
+        await ConfigMaps.CreateAsync("default", ConfigMap("wanted", "x"), new WriteOptions(), Ct);
+        await ConfigMaps.DeleteAsync("default", "wanted", new DeleteOptions(), Ct);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var created = await feed.Reader.ReadAsync(timeout.Token);
+        var deleted = await feed.Reader.ReadAsync(timeout.Token);
+        Assert.Equal("/registry/configmaps/default/wanted", created.Kv.Key);
+        Assert.True(created.IsCreate);
+        Assert.Equal(Bosun.Storage.WatchEventType.Delete, deleted.Type);
+        Assert.False(feed.Reader.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task Follow_FromARevisionOlderThanTheHistory_IsNull()
+    {
+        var start = await storage.CurrentRevisionAsync(Ct);
+        for (var i = 0; i < 20; i++) await ConfigMaps.CreateAsync("default", ConfigMap("c" + i, "x"), new WriteOptions(), Ct);
+        await WaitForAsync(() => cache.LatestRevision >= start + 20);
+
+        Assert.Null(cache.Follow(_ => true, start));
+        using var recent = cache.Follow(_ => true, cache.LatestRevision);
+        Assert.NotNull(recent);
+    }
+
+    [Fact]
     public async Task Subscribe_SeesAddedModifiedDeleted_InRevisionOrder()
     {
         var start = await storage.CurrentRevisionAsync(Ct);
