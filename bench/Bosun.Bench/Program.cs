@@ -19,6 +19,7 @@ var benchmarks = new Dictionary<string, Func<TimeSpan, Task<List<SummaryRow>>>>(
     ["pod-start"] = PodStartBenchmark.RunAsync,
     ["agent-footprint"] = AgentFootprintBenchmark.RunAsync,
     ["server-idle"] = ServerProcessBenchmark.RunAsync,
+    ["server-idle-cpu"] = ServerIdleCpuBenchmark.RunAsync,
     ["proxy-sync"] = ProxySyncBenchmark.RunAsync,
     ["dns"] = DnsBenchmark.RunAsync,
     ["clusterip-hop"] = ClusterIpHopBenchmark.RunAsync,

@@ -47,7 +47,15 @@ internal static class ServerProcessBenchmark
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static async Task<(double ReadyMs, ProcessFootprint Memory)> MeasureOnceAsync(string dll)
+    private static Task<(double ReadyMs, ProcessFootprint Memory)> MeasureOnceAsync(string dll) =>
+        WithReadyServerAsync(dll, async (process, _, _, readyMs) =>
+        {
+            await Task.Delay(Idle);
+            return (readyMs, ProcessFootprint.Read(process.Id));
+        });
+
+    /// <summary>Starts <c>bosun server --disable-agent</c> from <paramref name="dll"/> on a fresh data dir, waits for /readyz, runs <paramref name="measure"/> (process, data dir, port, ms to ready), then kills it.</summary>
+    internal static async Task<T> WithReadyServerAsync<T>(string dll, Func<Process, string, int, double, Task<T>> measure)
     {
         using var dataDir = new BenchDirectory();
         var port = FreePort();
@@ -95,8 +103,7 @@ internal static class ServerProcessBenchmark
                 catch (TaskCanceledException) { }
                 await Task.Delay(10);
             }
-            await Task.Delay(Idle);
-            return (readyMs, ProcessFootprint.Read(process.Id));
+            return await measure(process, dataDir.Path, port, readyMs);
         }
         finally
         {
