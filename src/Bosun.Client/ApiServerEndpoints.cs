@@ -11,8 +11,6 @@ namespace Bosun.Client;
 /// </summary>
 public static class ApiServerEndpoints
 {
-    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(10);
-
     /// <summary>The <c>https://address:port</c> of every address in the Endpoints' subsets, in order (port named https, else the first).</summary>
     public static List<Uri> ServersFrom(V1Endpoints endpoints)
     {
@@ -31,39 +29,23 @@ public static class ApiServerEndpoints
         return servers;
     }
 
-    /// <summary>Reads the Endpoints every <paramref name="interval"/> and updates <paramref name="failover"/>; runs until cancelled.</summary>
-    public static async Task FollowAsync(ApiClient api, ServerFailover failover, TimeSpan interval, ILogger log, TimeProvider time, CancellationToken ct)
+    /// <summary>
+    /// Watches the <c>default/kubernetes</c> Endpoints (an informer on that one object, which servers rewrite only when
+    /// the set of live servers changes) and updates <paramref name="failover"/>; runs until cancelled.
+    /// </summary>
+    public static async Task FollowAsync(ApiClient api, ServerFailover failover, ILogger log, TimeProvider time, CancellationToken ct)
     {
         IReadOnlyList<Uri> last = [];
-        while (!ct.IsCancellationRequested)
+        void Update(V1Endpoints endpoints)
         {
-            try
-            {
-                var endpoints = await api.GetAsync<V1Endpoints>("default", "kubernetes", ct);
-                var servers = ServersFrom(endpoints);
-                if (servers.Count > 0 && !servers.SequenceEqual(last))
-                {
-                    failover.SetServers(servers);
-                    log.LogInformation("API servers: {Servers} (using {Current})", string.Join(", ", failover.Servers), failover.Current);
-                    last = servers;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or IOException or ApiException or System.Text.Json.JsonException)
-            {
-                log.LogDebug("reading the API server Endpoints failed: {Error}", e.Message);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            try
-            {
-                await Task.Delay(interval, time, ct);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            var servers = ServersFrom(endpoints);
+            if (servers.Count == 0 || servers.SequenceEqual(last)) return;
+            failover.SetServers(servers);
+            log.LogInformation("API servers: {Servers} (using {Current})", string.Join(", ", failover.Servers), failover.Current);
+            last = servers;
         }
+        var informer = new Informer<V1Endpoints>(api, log, time, "default", new ListQuery(FieldSelector: "metadata.name=kubernetes"))
+            .On(added: Update, updated: (_, e) => Update(e));
+        await informer.RunAsync(ct).ConfigureAwait(false);
     }
 }

@@ -183,7 +183,7 @@ internal static class AgentCommand
     private static Task FollowServers(ApiClient api, ServerFailover failover, ILogger log, CancellationToken ct)
     {
         failover.Moved += (from, to) => log.LogWarning("API server {From} unreachable, moving to {To}", from, to);
-        return Task.Run(() => ApiServerEndpoints.FollowAsync(api, failover, ApiServerEndpoints.DefaultInterval, log, TimeProvider.System, ct), CancellationToken.None);
+        return Task.Run(() => ApiServerEndpoints.FollowAsync(api, failover, log, TimeProvider.System, ct), CancellationToken.None);
     }
 
     private static string? DefaultCa(string dataDir)

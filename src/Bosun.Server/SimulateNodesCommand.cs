@@ -52,8 +52,7 @@ internal static class SimulateNodesCommand
             var serversLog = loggers.CreateLogger("bosun.simulate-nodes.servers");
             if (api.Failover is { } moving) moving.Moved += (from, to) => serversLog.LogWarning("API server {From} unreachable, moving to {To}", from, to);
             var servers = api.Failover is { } failover
-                ? Task.Run(() => ApiServerEndpoints.FollowAsync(api, failover, ApiServerEndpoints.DefaultInterval,
-                    serversLog, TimeProvider.System, ct), CancellationToken.None)
+                ? Task.Run(() => ApiServerEndpoints.FollowAsync(api, failover, serversLog, TimeProvider.System, ct), CancellationToken.None)
                 : Task.CompletedTask;
             await new SimulatedNodes.SimulatedNodes(api, options, loggers).RunAsync(ct);
             await servers;

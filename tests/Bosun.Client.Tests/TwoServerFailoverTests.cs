@@ -57,7 +57,7 @@ public sealed class TwoServerFailoverTests : IAsyncLifetime
 
         var endpoints = await api.GetAsync<V1Endpoints>("default", "kubernetes", cts.Token);
         var servers = ApiServerEndpoints.ServersFrom(endpoints);
-        var follow = ApiServerEndpoints.FollowAsync(api, api.Failover!, TimeSpan.FromMilliseconds(50), NullLogger.Instance, TimeProvider.System, cts.Token);
+        var follow = ApiServerEndpoints.FollowAsync(api, api.Failover!, NullLogger.Instance, TimeProvider.System, cts.Token);
         while (api.Failover!.Servers.Count < 2) await Task.Delay(20, cts.Token);
         await cts.CancelAsync();
         await follow;
