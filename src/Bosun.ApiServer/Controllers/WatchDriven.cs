@@ -44,8 +44,22 @@ internal static partial class WatchDriven
             using var feed = cache.Follow(controller.Interested, revision);
             if (feed is null) continue;
             await foreach (var change in feed.Reader.ReadAllAsync(ct).ConfigureAwait(false))
-                foreach (var key in controller.KeysOf(change)) queue.Add(key);
+                foreach (var key in KeysOf(controller, change, logger)) queue.Add(key);
             // The feed ended: the cache lost events or this controller fell behind. Relist, as an informer does.
+        }
+    }
+
+    /// <summary>A change the controller cannot read (a stored value that is not valid JSON) is skipped, not fatal to the controller.</summary>
+    private static IEnumerable<string> KeysOf(IWatchedController controller, Storage.WatchEvent change, ILogger logger)
+    {
+        try
+        {
+            return controller.KeysOf(change).ToList();
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            Log.ChangeUnreadable(logger, change.Kv.Key, e);
+            return [];
         }
     }
 
@@ -70,5 +84,8 @@ internal static partial class WatchDriven
     {
         [LoggerMessage(Level = LogLevel.Warning, Message = "Listing for a controller failed; retrying")]
         public static partial void ListFailed(ILogger logger, Exception e);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Skipping a change to {Key} that cannot be read")]
+        public static partial void ChangeUnreadable(ILogger logger, string key, Exception e);
     }
 }

@@ -67,9 +67,8 @@ internal sealed partial class WatchCache(IKeyValueStore storage, ILogger<WatchCa
         lock (gate)
         {
             if (fromRevision < oldestAvailable) return null;
-            var feed = new ChangeFeed(interested, capacity + history.Count) { OnDispose = Remove };
-            foreach (var e in history)
-                if (e.Revision > fromRevision) feed.Offer(e);
+            var feed = new ChangeFeed(interested, fromRevision, capacity + history.Count) { OnDispose = Remove };
+            foreach (var e in history) feed.Offer(e);
             subscribers.Add(feed);
             return feed;
         }
