@@ -44,7 +44,7 @@ internal sealed partial class WatchCache(IKeyValueStore storage, ILogger<WatchCa
         lock (gate)
         {
             if (fromRevision < oldestAvailable) return null;
-            var sub = new WatchSubscription(reg, prefix, filter, capacity + history.Count) { OnDispose = Remove };
+            var sub = new WatchSubscription(reg, prefix, filter, capacity + history.Count, fromRevision) { OnDispose = Remove };
             foreach (var e in history)
             {
                 if (e.Revision <= fromRevision) continue;

@@ -7,7 +7,8 @@ namespace Bosun.ApiServer.Watch;
 /// One watcher's view of the cache: its resource, namespace prefix and filter, and a bounded queue of events.
 /// A watcher whose queue is full is closed rather than waited for; the client resumes from its last revision.
 /// </summary>
-internal sealed class WatchSubscription(ResourceRegistration reg, string prefix, ObjectFilter filter, int capacity) : ICacheSubscriber, IDisposable
+internal sealed class WatchSubscription(ResourceRegistration reg, string prefix, ObjectFilter filter, int capacity, long fromRevision = 0)
+    : ICacheSubscriber, IDisposable
 {
     private readonly Channel<WatchItem> queue = Channel.CreateBounded<WatchItem>(
         new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
@@ -25,7 +26,9 @@ internal sealed class WatchSubscription(ResourceRegistration reg, string prefix,
     /// <summary>Decides what this watcher sees of a change (called under the cache lock) and queues it.</summary>
     public void Offer(CachedEvent e)
     {
-        if (Dropped || !e.Key.StartsWith(prefix, StringComparison.Ordinal)) return;
+        // A watch from a list's revision can start before the cache has dispatched that revision: the client has seen
+        // those changes already, and an older one would roll its copy back.
+        if (Dropped || e.Revision <= fromRevision || !e.Key.StartsWith(prefix, StringComparison.Ordinal)) return;
         var item = Decide(e);
         if (item is null) return;
         if (!queue.Writer.TryWrite(item.Value))

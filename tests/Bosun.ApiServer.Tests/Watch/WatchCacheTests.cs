@@ -45,6 +45,20 @@ public sealed class WatchCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Subscription_DropsChangesUpToItsStartingRevision_EvenWhenDispatchedAfterSubscribing()
+    {
+        // The cache can lag the revision a client listed at; those changes arrive after the subscription and are not news.
+        using var sub = new WatchSubscription(ConfigMaps.Registration, "/registry/configmaps/", ObjectFilter.Everything, 10, fromRevision: 10);
+        foreach (var revision in new long[] { 9, 10, 11 })
+            sub.Offer(new CachedEvent(new Bosun.Storage.WatchEvent(Bosun.Storage.WatchEventType.Put,
+                new Bosun.Storage.KeyValue("/registry/configmaps/default/a", System.Text.Encoding.UTF8.GetBytes("""{"metadata":{"name":"a","namespace":"default"}}"""), 9, revision), null)));
+
+        Assert.True(sub.Reader.TryRead(out var item));
+        Assert.Equal(11, item.Revision);
+        Assert.False(sub.Reader.TryRead(out _));
+    }
+
+    [Fact]
     public async Task Follow_DeliversOnlyInterestingKeys_AfterTheRevision_AsStored()
     {
         await ConfigMaps.CreateAsync("default", ConfigMap("before", "x"), new WriteOptions(), Ct);
