@@ -92,7 +92,7 @@ internal sealed partial class StaticPods(ApiClient api, string manifestDir, stri
         var pod = KubernetesYaml.Deserialize<V1Pod>(manifest);
         if (pod?.Kind is not "Pod" || pod.Metadata?.Name is not { Length: > 0 } || pod.Spec?.Containers is not { Count: > 0 })
             throw new InvalidDataException("not a Pod manifest with a name and containers");
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(node + "\n" + KubernetesJson.Serialize(pod))).AsSpan(0, 16));
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(node + "\n" + ModelJson.Serialize(pod))).AsSpan(0, 16));
         pod.Metadata.Name = $"{pod.Metadata.Name}-{node}";
         pod.Metadata.NamespaceProperty ??= "default";
         pod.Metadata.Uid = null;
