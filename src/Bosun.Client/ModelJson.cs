@@ -7,7 +7,8 @@ namespace Bosun.Client;
 
 /// <summary>
 /// JSON for the KubernetesClient models with KubernetesJson's settings (camelCase, nulls omitted, string enums,
-/// RFC 3339 times, ISO 8601 durations) but reflection metadata only, built for the types actually used.
+/// RFC 3339 times, ISO 8601 durations): generated metadata for the node agent's kinds (<see cref="ModelJsonContext"/>),
+/// reflection for any other type, built for the types actually used.
 /// KubernetesJson resolves through <c>k8s.SourceGenerationContext</c> first, whose type switch loads all ~860 model
 /// types and their generated metadata on first use (≈ 15 MB of type data in every process, bench/README.md).
 /// </summary>
@@ -29,7 +30,7 @@ public static class ModelJson
     {
         var options = new JsonSerializerOptions
         {
-            TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(ModelJsonContext.Default, new DefaultJsonTypeInfoResolver()),
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         };
