@@ -59,6 +59,10 @@ internal sealed record ProcessFootprint(double RssMb, double AnonMb, double JitM
         return ticks;
     }
 
+    /// <summary>VmRSS alone (cheap enough to sample every second).</summary>
+    public static double VmRssMb(int pid) =>
+        Kb(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))) / 1024.0;
+
     /// <summary>utime + stime from /proc/PID/stat, in seconds (USER_HZ = 100).</summary>
     public static double CpuSeconds(int pid)
     {

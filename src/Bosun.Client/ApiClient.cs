@@ -148,7 +148,7 @@ public sealed class ApiClient : IDisposable
             var obj = doc.RootElement.GetProperty("object");
             if (type == "ERROR")
             {
-                var status = KubernetesJson.Deserialize<V1Status>(obj);
+                var status = ModelJson.Deserialize<V1Status>(obj);
                 throw new ApiException(status.Code ?? 500, status.Reason ?? "", status.Message ?? "watch error", status);
             }
             var rv = obj.TryGetProperty("metadata", out var meta) && meta.TryGetProperty("resourceVersion", out var r) ? r.GetString() ?? "" : "";
@@ -160,7 +160,7 @@ public sealed class ApiClient : IDisposable
                 "BOOKMARK" => WatchEventType.Bookmark,
                 _ => throw new InvalidDataException($"unknown watch event type {type}"),
             };
-            yield return new WatchEvent<T>(eventType, eventType == WatchEventType.Bookmark ? default! : KubernetesJson.Deserialize<T>(obj), rv);
+            yield return new WatchEvent<T>(eventType, eventType == WatchEventType.Bookmark ? default! : ModelJson.Deserialize<T>(obj), rv);
         }
     }
 
@@ -179,7 +179,7 @@ public sealed class ApiClient : IDisposable
         var body = await response.Content.ReadAsStringAsync(ct);
         try
         {
-            var status = KubernetesJson.Deserialize<V1Status>(body);
+            var status = ModelJson.Deserialize<V1Status>(body);
             return new ApiException((int)response.StatusCode, status.Reason ?? "", status.Message ?? body, status);
         }
         catch (JsonException)
@@ -191,11 +191,11 @@ public sealed class ApiClient : IDisposable
     private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)
     {
         await using var stream = await response.Content.ReadAsStreamAsync(ct);
-        return KubernetesJson.Deserialize<T>(stream);
+        return ModelJson.Deserialize<T>(stream);
     }
 
     private static StringContent Json(object? obj) =>
-        new(KubernetesJson.Serialize(obj ?? throw new ArgumentNullException(nameof(obj))), Encoding.UTF8, "application/json");
+        new(ModelJson.Serialize(obj ?? throw new ArgumentNullException(nameof(obj))), Encoding.UTF8, "application/json");
 
     private static string FieldManager(string? manager) => manager is null ? "" : "?fieldManager=" + Uri.EscapeDataString(manager);
 

@@ -77,6 +77,8 @@ internal sealed class AgentRunner : IAsyncDisposable
                 loggers, time, (cidr, _) => { runtime.SetPodCidr(cidr); return Task.CompletedTask; }, ct);
             loops.Add(Loop(new MetricsReporter(runtime.Cri, api, options.NodeName, loggers.CreateLogger<MetricsReporter>()).RunAsync, stop.Token));
             loops.AddRange(NetworkServices(options, host, api, loggers, stop.Token));
+            // Memory grown during bursts of pod starts goes back to the OS once the node is quiet again.
+            loops.Add(Loop(new Agent.Memory.MemoryTrimmer(Agent.Memory.TrimPolicy.CreateDefault(), time, loggers.CreateLogger<Agent.Memory.MemoryTrimmer>()).RunAsync, stop.Token));
             return new AgentRunner(runtime, host, streaming, stop, Task.WhenAll(loops));
         }
         catch

@@ -35,7 +35,7 @@ internal sealed partial class NodeAgent(ApiClient api, CriChannel cri, AgentOpti
         {
             var existing = await api.GetAsync<V1Node>(null, options.NodeName, ct);
             lastConditions = existing.Status?.Conditions;
-            var labels = KubernetesJson.Serialize(new { metadata = new { labels = node.Metadata.Labels } });
+            var labels = ModelJson.Serialize(new { metadata = new { labels = node.Metadata.Labels } });
             await api.PatchAsync<V1Node>(null, options.NodeName, "application/merge-patch+json", labels, ct);
         }
         await ReportStatusAsync(ct);
@@ -71,7 +71,7 @@ internal sealed partial class NodeAgent(ApiClient api, CriChannel cri, AgentOpti
             var (runtimeReady, networkReady, message) = await RuntimeConditionsAsync(ct);
             var health = NodeFactsReader.Health(options.DataDir, runtimeReady, networkReady, message);
             var status = NodeStatusBuilder.Status(facts, health, options.StreamingPort, lastConditions, time.GetUtcNow().UtcDateTime);
-            var patch = KubernetesJson.Serialize(new { status });
+            var patch = ModelJson.Serialize(new { status });
             var updated = await api.PatchAsync<V1Node>(null, options.NodeName, "application/merge-patch+json", patch, ct, "status");
             lastConditions = updated.Status?.Conditions ?? status.Conditions;
         }
@@ -108,7 +108,7 @@ internal sealed partial class NodeAgent(ApiClient api, CriChannel cri, AgentOpti
         try
         {
             var renew = now.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
-            var patch = KubernetesJson.Serialize(new { spec = new { holderIdentity = options.NodeName, leaseDurationSeconds = LeaseDurationSeconds, renewTime = renew } });
+            var patch = ModelJson.Serialize(new { spec = new { holderIdentity = options.NodeName, leaseDurationSeconds = LeaseDurationSeconds, renewTime = renew } });
             await api.PatchAsync<V1Lease>(LeaseNamespace, options.NodeName, "application/merge-patch+json", patch, ct);
         }
         catch (ApiException e) when (e.IsNotFound)

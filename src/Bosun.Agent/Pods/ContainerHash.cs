@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using k8s;
+using Bosun.Client;
 using k8s.Models;
 
 namespace Bosun.Agent.Pods;
@@ -16,7 +16,7 @@ internal static class ContainerHash
     public static string Of(V1Container container)
     {
         // Serialise rather than mutate: the container may belong to a shared informer cache.
-        var node = JsonNode.Parse(KubernetesJson.Serialize(container))!.AsObject();
+        var node = JsonNode.Parse(ModelJson.Serialize(container))!.AsObject();
         node.Remove("resources");
         var bytes = Encoding.UTF8.GetBytes(node.ToJsonString());
         return Convert.ToHexStringLower(SHA256.HashData(bytes).AsSpan(0, 4));

@@ -231,8 +231,8 @@ internal sealed partial class PodWorkers
 
     private async Task WriteStatusAsync(V1Pod pod, V1PodStatus status, CancellationToken ct)
     {
-        var fresh = KubernetesJson.Serialize(status);
-        if (pod.Status is not null && fresh == KubernetesJson.Serialize(pod.Status)) return;
+        var fresh = ModelJson.Serialize(status);
+        if (pod.Status is not null && fresh == ModelJson.Serialize(pod.Status)) return;
         var patch = "{\"status\":" + fresh + "}";
         try
         {

@@ -90,10 +90,10 @@ internal sealed partial class StaticPods(ApiClient api, string manifestDir, stri
     /// <summary>The mirror pod of one manifest (pure): renamed, bound, annotated with its hash and source.</summary>
     internal static V1Pod ToMirrorPod(string manifest, string node, string source)
     {
-        var pod = KubernetesJson.Deserialize<V1Pod>(YamlJson.ParseObject(manifest, "the manifest").ToJsonString());
+        var pod = ModelJson.Deserialize<V1Pod>(YamlJson.ParseObject(manifest, "the manifest").ToJsonString());
         if (pod?.Kind is not "Pod" || pod.Metadata?.Name is not { Length: > 0 } || pod.Spec?.Containers is not { Count: > 0 })
             throw new InvalidDataException("not a Pod manifest with a name and containers");
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(node + "\n" + KubernetesJson.Serialize(pod))).AsSpan(0, 16));
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(node + "\n" + ModelJson.Serialize(pod))).AsSpan(0, 16));
         pod.Metadata.Name = $"{pod.Metadata.Name}-{node}";
         pod.Metadata.NamespaceProperty ??= "default";
         pod.Metadata.Uid = null;

@@ -36,10 +36,12 @@ internal sealed class AgentServer : IAsyncDisposable
         var ca = X509Certificate2.CreateFromPem(options.ClientCaPem);
         var policy = new ClientCertificatePolicy(ca, time);
         var serving = ServingCertificate.LoadOrCreate(Path.Combine(paths.Root, "tls"), Dns.GetHostName(), options.ServingNames, time);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
+        // The empty builder: no configuration files (the slim one watched the working directory recursively through
+        // inotify for appsettings.json changes), no host filtering, routing or QUIC, far fewer types loaded.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddSingleton(loggers);
-        builder.WebHost.UseKestrel(o =>
+        builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(o =>
         {
             o.AddServerHeader = false;
             o.Listen(options.BindAddress, options.Port, listen =>

@@ -89,7 +89,7 @@ internal sealed partial class LocalPathProvisioner : IReconciler
             Directory.Delete(path, recursive: true);
             Log.Removed(logger, pv.Metadata.Name, path);
         }
-        var copy = k8s.KubernetesJson.Deserialize<V1PersistentVolume>(k8s.KubernetesJson.Serialize(pv));
+        var copy = ModelJson.Deserialize<V1PersistentVolume>(ModelJson.Serialize(pv));
         copy.Metadata.Finalizers = copy.Metadata.Finalizers.Where(f => f != StorageAnnotations.ProvisionerFinalizer).ToList();
         try
         {

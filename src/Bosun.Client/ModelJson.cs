@@ -1,0 +1,44 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using k8s;
+
+namespace Bosun.Client;
+
+/// <summary>
+/// JSON for the KubernetesClient models with KubernetesJson's settings (camelCase, nulls omitted, string enums,
+/// RFC 3339 times, ISO 8601 durations): generated metadata for the node agent's kinds (<see cref="ModelJsonContext"/>),
+/// reflection for any other type, built for the types actually used.
+/// KubernetesJson resolves through <c>k8s.SourceGenerationContext</c> first, whose type switch loads all ~860 model
+/// types and their generated metadata on first use (≈ 15 MB of type data in every process, bench/README.md).
+/// </summary>
+public static class ModelJson
+{
+    public static JsonSerializerOptions Options { get; } = Create();
+
+    public static string Serialize(object value) => JsonSerializer.Serialize(value, value.GetType(), Options);
+
+    public static T Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json, Options)!;
+
+    public static T Deserialize<T>(Stream json) => JsonSerializer.Deserialize<T>(json, Options)!;
+
+    public static T Deserialize<T>(JsonElement json) => json.Deserialize<T>(Options)!;
+
+    public static ValueTask<T?> DeserializeAsync<T>(Stream json, CancellationToken ct) => JsonSerializer.DeserializeAsync<T>(json, Options, ct);
+
+    private static JsonSerializerOptions Create()
+    {
+        var options = new JsonSerializerOptions
+        {
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(ModelJsonContext.Default, new DefaultJsonTypeInfoResolver()),
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        };
+        options.Converters.Add(new JsonStringEnumConverter());
+        options.Converters.Add(new KubernetesJson.Iso8601TimeSpanConverter());
+        options.Converters.Add(new KubernetesJson.KubernetesDateTimeConverter());
+        options.Converters.Add(new KubernetesJson.KubernetesDateTimeOffsetConverter());
+        options.MakeReadOnly();
+        return options;
+    }
+}

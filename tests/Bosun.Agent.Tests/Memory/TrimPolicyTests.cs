@@ -1,0 +1,52 @@
+using Bosun.Agent.Memory;
+
+namespace Bosun.Agent.Tests.Memory;
+
+public sealed class TrimPolicyTests
+{
+    private const long MB = 1 << 20;
+    private static readonly DateTimeOffset T0 = new(2026, 11, 26, 7, 0, 0, TimeSpan.Zero);
+
+    private static TrimPolicy Policy() => new(churnBytes: 24 * MB, quietBytes: 4 * MB, minInterval: TimeSpan.FromMinutes(1));
+
+    [Fact]
+    public void Sample_DuringABurst_WaitsUntilAllocationQuietsDown()
+    {
+        var policy = Policy();
+        Assert.False(policy.Sample(10 * MB, T0));                       // first sample: no rate yet
+        Assert.False(policy.Sample(40 * MB, T0.AddSeconds(5)));         // 30 MB in 5 s: still busy
+        Assert.False(policy.Sample(80 * MB, T0.AddSeconds(10)));
+        Assert.True(policy.Sample(81 * MB, T0.AddSeconds(15)));         // quiet after 70 MB of churn
+    }
+
+    [Fact]
+    public void Sample_QuietButLittleAllocated_DoesNotTrim()
+    {
+        var policy = Policy();
+        policy.Sample(0, T0);
+        for (var i = 1; i <= 10; i++) Assert.False(policy.Sample(i * 2 * MB, T0.AddSeconds(5 * i)));   // 20 MB in total
+        Assert.True(policy.Sample(24 * MB, T0.AddSeconds(55)));          // 24 MB in total, still quiet: due
+    }
+
+    [Fact]
+    public void Sample_AfterATrim_WaitsTheIntervalAndNewChurn()
+    {
+        var policy = Policy();
+        policy.Sample(0, T0);
+        Assert.False(policy.Sample(30 * MB, T0.AddSeconds(5)));
+        Assert.True(policy.Sample(31 * MB, T0.AddSeconds(10)));
+        policy.Trimmed(31 * MB, T0.AddSeconds(10));
+
+        Assert.False(policy.Sample(60 * MB, T0.AddSeconds(30)));        // churned again, but within the minute
+        Assert.False(policy.Sample(61 * MB, T0.AddSeconds(65)));        // quiet and churned, still 55 s after the trim
+        Assert.True(policy.Sample(62 * MB, T0.AddSeconds(75)));         // 65 s after: due
+    }
+
+    [Fact]
+    public void Sample_AfterATrimWithoutNewChurn_NeverTrimsAgain()
+    {
+        var policy = Policy();
+        policy.Trimmed(100 * MB, T0);
+        for (var i = 1; i <= 60; i++) Assert.False(policy.Sample(100 * MB + i * 100_000, T0.AddSeconds(5 * i)));
+    }
+}
