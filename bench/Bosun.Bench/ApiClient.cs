@@ -26,6 +26,10 @@ internal sealed class InProcessServer : IAsyncDisposable
     public Uri Url => host.Url;
     public string Token => host.AdminToken;
 
+    /// <summary>(revision, committed write transactions) of a SQLite store, to show how well group commit batches; null on other stores.</summary>
+    public (long Revision, long Batches)? CommitStats() =>
+        store is SqliteStore s ? (s.CurrentRevisionAsync(CancellationToken.None).Result, s.CommittedBatches) : null;
+
     public static async Task<InProcessServer> StartAsync(string stateDirectory, string databasePath) =>
         await StartAsync(stateDirectory, await SqliteStore.OpenAsync(databasePath));
 

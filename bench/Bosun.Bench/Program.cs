@@ -8,6 +8,7 @@ var benchmarks = new Dictionary<string, Func<TimeSpan, Task<List<SummaryRow>>>>(
     ["sqlite"] = async d => { await SqliteBenchmark.RunAsync(d); return []; },
     ["api-write"] = ApiWriteBenchmark.RunAsync,
     ["api-create"] = ApiWriteBenchmark.CreateOnlyAsync,
+    ["api-soak"] = ApiSoakBenchmark.RunAsync,
     ["registry"] = RegistryBenchmark.RunAsync,
     ["watch"] = WatchBenchmark.RunAsync,
     ["server"] = ServerProcessBenchmark.RunAsync,

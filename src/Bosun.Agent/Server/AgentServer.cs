@@ -36,7 +36,13 @@ internal sealed class AgentServer : IAsyncDisposable
         var ca = X509Certificate2.CreateFromPem(options.ClientCaPem);
         var policy = new ClientCertificatePolicy(ca, time);
         var serving = ServingCertificate.LoadOrCreate(Path.Combine(paths.Root, "tls"), Dns.GetHostName(), options.ServingNames, time);
-        var builder = WebApplication.CreateSlimBuilder();
+        // Not the defaults: they watch the working directory recursively for appsettings.json changes (inotify on every
+        // directory below it, woken by every file written there); the agent reads no configuration files.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
         builder.WebHost.UseKestrel(o =>

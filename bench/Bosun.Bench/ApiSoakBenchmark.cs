@@ -1,0 +1,32 @@
+namespace Bosun.Bench;
+
+/// <summary>
+/// For profiling the create path (<c>Bosun.Bench.dll api-soak [seconds]</c>; not in <c>all</c>): one in-process server
+/// on a fresh SQLite file, an 8 s warm-up, then target 1's creators in back-to-back 5 s slices for the given time,
+/// each slice printing creates/s and CPU per create. No raw-SQLite phase in between, so a profiler attached after
+/// "measuring" sees only the API path. Figures for the README come from <c>api-create</c>/<c>api-write</c>, not this.
+/// </summary>
+internal static class ApiSoakBenchmark
+{
+    public static async Task<List<SummaryRow>> RunAsync(TimeSpan duration)
+    {
+        using var directory = new BenchDirectory();
+        await using var server = await InProcessServer.StartAsync(directory.File("server"), directory.File("soak.db"));
+        await ApiWriteBenchmark.RunWritersAsync(server, ApiWriteBenchmark.Creators, ApiWriteBenchmark.CreatorConnections,
+            TimeSpan.FromSeconds(8), update: false, "warm");
+        Console.WriteLine($"measuring (pid {Environment.ProcessId})");
+        var cpus = new List<double>();
+        for (var slice = 0; slice * 5 < duration.TotalSeconds; slice++)
+        {
+            var before = server.CommitStats();
+            var r = await ApiWriteBenchmark.RunWritersAsync(server, ApiWriteBenchmark.Creators, ApiWriteBenchmark.CreatorConnections,
+                TimeSpan.FromSeconds(5), update: false, $"s{slice}");
+            cpus.Add(r.CpuMicros);
+            var after = server.CommitStats();
+            var perBatch = (after!.Value.Revision - before!.Value.Revision) / (double)Math.Max(1, after.Value.Batches - before.Value.Batches);
+            Console.WriteLine($"  slice {slice + 1}: {r.PerSecond,7:N0} creates/s, {r.CpuMicros:0} µs CPU per create (client+server), {perBatch:0.0} writes per SQLite commit");
+        }
+        Console.WriteLine($"api-soak: median {Stats.Median(cpus):0} µs CPU per create");
+        return [];
+    }
+}
