@@ -73,18 +73,61 @@ internal static class RequestBody
     private static void CheckMembersAndStrings(ReadOnlySpan<byte> bytes)
     {
         var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = Json.DocumentOptions.MaxDepth });
-        var members = new Stack<HashSet<string>>();
-        while (reader.Read())
+        // Every body goes through here: reuse the per-object name sets rather than allocating one per object.
+        var members = memberSets ??= new MemberSets();
+        members.Depth = 0;
+        try
         {
-            switch (reader.TokenType)
+            while (reader.Read())
             {
-                case JsonTokenType.StartObject: members.Push(new HashSet<string>(StringComparer.Ordinal)); break;
-                case JsonTokenType.EndObject: members.Pop(); break;
-                case JsonTokenType.PropertyName:
-                    var name = ReadString(ref reader);
-                    if (!members.Peek().Add(name)) throw ApiException.BadRequest($"error decoding request body: json: duplicate field \"{name}\"");
-                    break;
-                case JsonTokenType.String: ReadString(ref reader); break;
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject: members.Push(); break;
+                    case JsonTokenType.EndObject: members.Depth--; break;
+                    case JsonTokenType.PropertyName:
+                        var name = ReadString(ref reader);
+                        if (!members.Current.Add(name)) throw ApiException.BadRequest($"error decoding request body: json: duplicate field \"{name}\"");
+                        break;
+                    case JsonTokenType.String:
+                        // Plain ASCII without escapes is always a valid string; only the others need decoding to be checked.
+                        if (reader.ValueIsEscaped || reader.HasValueSequence || !System.Text.Ascii.IsValid(reader.ValueSpan)) ReadString(ref reader);
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            members.Clear();
+        }
+    }
+
+    [ThreadStatic]
+    private static MemberSets? memberSets;
+
+    /// <summary>One set of member names per open object, kept for reuse by the thread.</summary>
+    private sealed class MemberSets
+    {
+        private readonly List<HashSet<string>> sets = [];
+
+        public int Depth { get; set; }
+
+        public HashSet<string> Current => sets[Depth - 1];
+
+        public void Push()
+        {
+            if (Depth == sets.Count) sets.Add(new HashSet<string>(StringComparer.Ordinal));
+            else sets[Depth].Clear();
+            Depth++;
+        }
+
+        /// <summary>Forgets the names (a thread must not keep a large body's strings alive); huge sets are dropped.</summary>
+        public void Clear()
+        {
+            if (sets.Count > 16) sets.RemoveRange(16, sets.Count - 16);
+            foreach (var set in sets)
+            {
+                set.Clear();
+                if (set.EnsureCapacity(0) > 256) set.TrimExcess();
             }
         }
     }

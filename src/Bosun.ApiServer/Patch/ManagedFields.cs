@@ -40,7 +40,8 @@ internal static class ManagedFields
             meta.Remove("managedFields");
             return;
         }
-        var sorted = entries
+        // One entry (every create, most objects) needs no sort; the sort's keys parse each entry's time.
+        IEnumerable<ManagedEntry> sorted = entries.Count == 1 ? entries : entries
             .OrderBy(e => e.Operation, StringComparer.Ordinal)
             .ThenBy(e => Seconds(e.Time))
             .ThenBy(e => e.Manager, StringComparer.Ordinal)
