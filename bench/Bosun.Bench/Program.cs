@@ -10,6 +10,7 @@ var benchmarks = new Dictionary<string, Func<TimeSpan, Task<List<SummaryRow>>>>(
     ["api-create"] = ApiWriteBenchmark.CreateOnlyAsync,
     ["api-soak"] = ApiSoakBenchmark.RunAsync,
     ["registry"] = RegistryBenchmark.RunAsync,
+    ["create-steps"] = RegistryBenchmark.StepsAsync,
     ["watch"] = WatchBenchmark.RunAsync,
     ["server"] = ServerProcessBenchmark.RunAsync,
     ["proto"] = async d => { await ProtobufBenchmark.RunAsync(d); return []; },

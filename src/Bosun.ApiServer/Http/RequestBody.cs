@@ -15,14 +15,29 @@ internal static class RequestBody
     public static async Task<byte[]> ReadBytesAsync(HttpRequest request, CancellationToken ct)
     {
         if (request.ContentLength > MaxBytes) throw ApiException.TooLarge();
-        var buffer = new ArrayBufferWriter<byte>(request.ContentLength is > 0 and var n ? (int)n : 4096);
         var stream = request.Body;
+        if (request.ContentLength is { } length)
+        {
+            // The usual case (kubectl and client-go always say how long the body is): one array of exactly that size.
+            // The server enforces the declared length (a longer or shorter body fails the request), so no check here.
+            var body = new byte[length];
+            var read = 0;
+            while (read < body.Length)
+            {
+                var n = await stream.ReadAsync(body.AsMemory(read), ct);
+                if (n == 0) return body[..read];
+                read += n;
+            }
+            return body;
+        }
+        var buffer = new ArrayBufferWriter<byte>(4096);
         while (true)
         {
-            var memory = buffer.GetMemory(16 * 1024);
-            var read = await stream.ReadAsync(memory, ct);
-            if (read == 0) break;
-            buffer.Advance(read);
+            // A hint no larger than what is already free: asking for 16 KiB here grew every small body's buffer to 16 KiB.
+            var memory = buffer.GetMemory(Math.Max(buffer.FreeCapacity, 1024));
+            var chunk = await stream.ReadAsync(memory, ct);
+            if (chunk == 0) break;
+            buffer.Advance(chunk);
             if (buffer.WrittenCount > MaxBytes) throw ApiException.TooLarge();
         }
         return buffer.WrittenSpan.ToArray();

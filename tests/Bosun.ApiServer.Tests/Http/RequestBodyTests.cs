@@ -1,6 +1,7 @@
 using System.Text;
 using Bosun.ApiServer.Errors;
 using Bosun.ApiServer.Http;
+using Microsoft.AspNetCore.Http;
 
 namespace Bosun.ApiServer.Tests.Http;
 
@@ -58,5 +59,60 @@ public sealed class RequestBodyTests
         var e = Assert.Throws<ApiException>(() => RequestBody.ParseJsonObject(json));
 
         Assert.Equal(400, e.Code);
+    }
+
+    /// <summary>A body that arrives a few bytes per read, as HTTP/2 DATA frames and TLS records cut it.</summary>
+    private sealed class TrickleStream(byte[] data, int chunk) : MemoryStream(data)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, chunk)], ct);
+    }
+
+    private static HttpRequest Request(byte[] body, bool declareLength)
+    {
+        var ctx = new DefaultHttpContext();
+        ctx.Request.Body = new TrickleStream(body, 7);
+        if (declareLength) ctx.Request.ContentLength = body.Length;
+        return ctx.Request;
+    }
+
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(830, true)]
+    [InlineData(40_000, true)]
+    [InlineData(0, false)]
+    [InlineData(830, false)]
+    [InlineData(40_000, false)]
+    public async Task ReadBytes_ReturnsTheWholeBodyWhetherOrNotItsLengthIsDeclared(int size, bool declareLength)
+    {
+        var body = Enumerable.Range(0, size).Select(i => (byte)(i * 31)).ToArray();
+
+        var read = await RequestBody.ReadBytesAsync(Request(body, declareLength), CancellationToken.None);
+
+        Assert.Equal(body, read);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ReadBytes_OverThreeMebibytes_IsRequestEntityTooLarge(bool declareLength)
+    {
+        var body = new byte[RequestBody.MaxBytes + 1];
+
+        var e = await Assert.ThrowsAsync<ApiException>(() => RequestBody.ReadBytesAsync(Request(body, declareLength), CancellationToken.None));
+
+        Assert.Equal(413, e.Code);
+    }
+
+    [Fact]
+    public async Task ReadBytes_ShorterThanDeclared_ReturnsWhatArrived()
+    {
+        var ctx = new DefaultHttpContext();
+        ctx.Request.Body = new MemoryStream("{}"u8.ToArray());
+        ctx.Request.ContentLength = 10;
+
+        var read = await RequestBody.ReadBytesAsync(ctx.Request, CancellationToken.None);
+
+        Assert.Equal("{}"u8.ToArray(), read);
     }
 }
