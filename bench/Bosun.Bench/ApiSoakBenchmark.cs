@@ -10,6 +10,10 @@ internal static class ApiSoakBenchmark
 {
     public static async Task<List<SummaryRow>> RunAsync(TimeSpan duration)
     {
+        // The byte-built request body must be exactly what formatting it as a string gave.
+        var expected = System.Text.Encoding.UTF8.GetBytes(
+            $"{{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{{\"name\":\"n-1\",\"resourceVersion\":\"42\"}},\"data\":{{\"ts\":\"7\",\"payload\":\"{new string('x', 700)}\"}}}}");
+        if (!ApiClient.ConfigMap("n-1", "42", "7").AsSpan().SequenceEqual(expected)) throw new InvalidOperationException("ConfigMap body differs");
         using var directory = new BenchDirectory();
         await using var server = await InProcessServer.StartAsync(directory.File("server"), directory.File("soak.db"));
         await ApiWriteBenchmark.RunWritersAsync(server, ApiWriteBenchmark.Creators, ApiWriteBenchmark.CreatorConnections,

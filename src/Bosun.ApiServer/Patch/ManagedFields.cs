@@ -144,7 +144,8 @@ internal static class ManagedFields
             var self = entries.Find(e => e.SameIdentity(manager, "Update", reg.ApiVersion, subresource));
             if (self is null)
                 entries.Add(self = new ManagedEntry { Manager = manager, Operation = "Update", ApiVersion = reg.ApiVersion, Subresource = subresource });
-            self.Fields = self.Fields.Union(changed);
+            // A new entry (every create) takes the changed set as it is instead of a copy of it.
+            self.Fields = self.Fields.IsEmpty ? changed : self.Fields.Union(changed);
             self.Time = ObjectCodec.FormatTime(now);
         }
         Write(updated, entries);
