@@ -16,7 +16,6 @@ public sealed class ApiClient : IDisposable
 {
     private readonly HttpClient http;
     private readonly bool ownsHttp;
-    private Kubernetes? owner;
 
     public ApiClient(HttpClient http, bool ownsHttp = false)
     {
@@ -32,21 +31,11 @@ public sealed class ApiClient : IDisposable
 
     /// <summary>
     /// Connects with a kubeconfig file (client certificate or token), as kubectl would, to its server and then to
-    /// <paramref name="moreServers"/> when that one cannot be reached.
+    /// <paramref name="moreServers"/> when that one cannot be reached. A client certificate rotated in the file is
+    /// used from the next connection on; connections live at most <paramref name="connectionLifetime"/> (10 minutes).
     /// </summary>
-    public static ApiClient FromKubeconfig(string path, string userAgent, IEnumerable<Uri>? moreServers = null)
-    {
-        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(path);
-        var failover = new ServerFailover([new Uri(config.Host), .. moreServers ?? []]);
-        var kubernetes = new Kubernetes(config, failover);
-        var http = kubernetes.HttpClient;
-        http.BaseAddress ??= new Uri(config.Host);
-        http.Timeout = Timeout.InfiniteTimeSpan;
-        http.DefaultRequestVersion = new Version(2, 0);
-        http.DefaultRequestHeaders.UserAgent.Clear();
-        http.DefaultRequestHeaders.UserAgent.ParseAdd(userAgent);
-        return new ApiClient(http, ownsHttp: false) { owner = kubernetes, Failover = failover };
-    }
+    public static ApiClient FromKubeconfig(string path, string userAgent, IEnumerable<Uri>? moreServers = null, TimeSpan? connectionLifetime = null) =>
+        KubeconfigClient.Create(path, userAgent, moreServers, connectionLifetime);
 
     public async Task<T> GetAsync<T>(string? ns, string name, CancellationToken ct, string? subresource = null)
     {
@@ -213,6 +202,5 @@ public sealed class ApiClient : IDisposable
     public void Dispose()
     {
         if (ownsHttp) http.Dispose();
-        owner?.Dispose();
     }
 }

@@ -53,8 +53,8 @@ internal static partial class ServerHost
             await PrintJoinCommandAsync(api, config, server, logger, stop.Token);
             // The scheduler and the controller manager run under their own identities and RBAC roles.
             // Their kubeconfigs are rewritten when certificates rotate; these clients follow the files.
-            using var schedulerApi = ReloadingKubeconfigClient.Create(ComponentCredentials.KubeconfigPath(apiConfig.StateDirectory, "scheduler"), "bosun-scheduler");
-            using var controllerApi = ReloadingKubeconfigClient.Create(ComponentCredentials.KubeconfigPath(apiConfig.StateDirectory, "controller"), "bosun-controller-manager");
+            using var schedulerApi = ApiClient.FromKubeconfig(ComponentCredentials.KubeconfigPath(apiConfig.StateDirectory, "scheduler"), "bosun-scheduler");
+            using var controllerApi = ApiClient.FromKubeconfig(ComponentCredentials.KubeconfigPath(apiConfig.StateDirectory, "controller"), "bosun-controller-manager");
             var components = ControlPlane.Start(config, controllerApi, schedulerApi, loggers, stop.Token);
             components.Add(CompactionLeader.Start(config, api, storage, loggers, stop.Token));
             components.Add(RangeRepairLeader.Start(config, api, server, loggers, stop.Token));

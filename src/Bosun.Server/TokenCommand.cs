@@ -30,20 +30,12 @@ internal static class TokenCommand
             var lifetime = result.GetValue(ttl);
             using var api = ApiClient.FromKubeconfig(config, "bosun-token");
             await api.CreateAsync(BootstrapToken.Namespace, BootstrapToken.Secret(token, lifetime > TimeSpan.Zero ? lifetime : null, DateTimeOffset.UtcNow), ct);
-            var caPem = CaPem(config);
+            var cluster = Kubeconfig.Load(config);
             Console.WriteLine(token);
-            if (caPem is not null) Console.WriteLine(JoinCommand.Format(ServerUrl(config), token, caPem));
+            if (cluster.CertificateAuthorityPem is not null) Console.WriteLine(JoinCommand.Format(cluster.Server, token, cluster.CertificateAuthorityPem));
             return 0;
         });
         return new Command("token", "Manage bootstrap tokens.") { create };
     }
 
-    private static string? CaPem(string kubeconfig)
-    {
-        var config = k8s.KubernetesClientConfiguration.LoadKubeConfig(kubeconfig);
-        var data = config.Clusters.FirstOrDefault()?.ClusterEndpoint.CertificateAuthorityData;
-        return data is null ? null : System.Text.Encoding.ASCII.GetString(Convert.FromBase64String(data));
-    }
-
-    private static Uri ServerUrl(string kubeconfig) => new(k8s.KubernetesClientConfiguration.LoadKubeConfig(kubeconfig).Clusters.First().ClusterEndpoint.Server);
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Bosun.Api;
 using Bosun.Client;
 using k8s;
 using k8s.Models;
@@ -89,7 +90,7 @@ internal sealed partial class StaticPods(ApiClient api, string manifestDir, stri
     /// <summary>The mirror pod of one manifest (pure): renamed, bound, annotated with its hash and source.</summary>
     internal static V1Pod ToMirrorPod(string manifest, string node, string source)
     {
-        var pod = KubernetesYaml.Deserialize<V1Pod>(manifest);
+        var pod = KubernetesJson.Deserialize<V1Pod>(YamlJson.ParseObject(manifest, "the manifest").ToJsonString());
         if (pod?.Kind is not "Pod" || pod.Metadata?.Name is not { Length: > 0 } || pod.Spec?.Containers is not { Count: > 0 })
             throw new InvalidDataException("not a Pod manifest with a name and containers");
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(node + "\n" + KubernetesJson.Serialize(pod))).AsSpan(0, 16));

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Bosun.Api;
 using Bosun.ApiServer.Errors;
 using Bosun.ApiServer.Protobuf;
 using Microsoft.AspNetCore.Http;
@@ -60,10 +61,23 @@ internal static class RequestBody
         return media switch
         {
             "application/json" or "*/*" => ParseJsonObject(bytes),
-            "application/yaml" or "application/x-yaml" or "text/yaml" => YamlToJson.ParseObject(bytes),
+            "application/yaml" or "application/x-yaml" or "text/yaml" => ParseYamlObject(bytes),
             ProtobufDecoder.MediaType => ProtobufDecoder.Decode(bytes).Object,
             _ => throw ApiException.UnsupportedMediaType(media),
         };
+    }
+
+    /// <summary>A YAML object body; what is wrong with it is a 400.</summary>
+    public static JsonObject ParseYamlObject(byte[] bytes)
+    {
+        try
+        {
+            return YamlJson.ParseObject(bytes, "the request body");
+        }
+        catch (FormatException e)
+        {
+            throw ApiException.BadRequest(e.Message);
+        }
     }
 
     public static JsonObject ParseJsonObject(ReadOnlySpan<byte> bytes)

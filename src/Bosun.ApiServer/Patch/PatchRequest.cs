@@ -101,7 +101,7 @@ internal static class PatchRequest
         foreach (var b in body)
         {
             if (b is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t') continue;
-            return b == (byte)'{' ? RequestBody.ParseJsonObject(body) : YamlToJson.ParseObject(body);
+            return b == (byte)'{' ? RequestBody.ParseJsonObject(body) : RequestBody.ParseYamlObject(body);
         }
         throw ApiException.BadRequest("the request body must not be empty for an apply patch");
     }

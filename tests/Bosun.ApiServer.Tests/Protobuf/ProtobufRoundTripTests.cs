@@ -32,7 +32,7 @@ public sealed class ProtobufRoundTripTests
     [Fact]
     public void Decode_EncodedPodDemo_GivesBackTheYaml()
     {
-        var pod = YamlToJson.ParseObject(File.ReadAllBytes(Path.Combine(ProtoFixtures.Directory, "..", "pod-demo.yaml")));
+        var pod = Bosun.Api.YamlJson.ParseObject(File.ReadAllBytes(Path.Combine(ProtoFixtures.Directory, "..", "pod-demo.yaml")));
 
         var decoded = ProtobufDecoder.Decode(ProtoJsonEncoder.EncodeObject(pod)).Object;
 

@@ -2,40 +2,43 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Bosun.ApiServer.Errors;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Bosun.ApiServer.Http;
+namespace Bosun.Api;
 
 /// <summary>
 /// Converts a YAML document into a JSON tree with YAML 1.2 core-schema typing (what sigs.k8s.io/yaml does
 /// for manifests): plain scalars become numbers, booleans or null when they look like one, quoted ones stay strings.
+/// Used for request bodies, static pod manifests and kubeconfig files.
 /// </summary>
-internal static partial class YamlToJson
+public static partial class YamlJson
 {
-    public static JsonObject ParseObject(byte[] utf8)
+    /// <summary>Parses one YAML document holding a mapping; <see cref="FormatException"/> says what is wrong otherwise.</summary>
+    public static JsonObject ParseObject(string yaml, string what = "the document")
     {
         try
         {
             var stream = new YamlStream();
-            stream.Load(new StringReader(Encoding.UTF8.GetString(utf8)));
-            if (stream.Documents.Count != 1) throw ApiException.BadRequest("the request body must hold exactly one YAML document");
+            stream.Load(new StringReader(yaml));
+            if (stream.Documents.Count != 1) throw new FormatException($"{what} must hold exactly one YAML document");
             return Convert(stream.Documents[0].RootNode) as JsonObject
-                ?? throw ApiException.BadRequest("the request body must be a YAML mapping");
+                ?? throw new FormatException($"{what} must be a YAML mapping");
         }
         catch (YamlException e)
         {
-            throw ApiException.BadRequest($"error converting YAML to JSON: {e.Message}");
+            throw new FormatException($"error converting YAML to JSON: {e.Message}");
         }
     }
+
+    public static JsonObject ParseObject(byte[] utf8, string what = "the document") => ParseObject(Encoding.UTF8.GetString(utf8), what);
 
     private static JsonNode? Convert(YamlNode node) => node switch
     {
         YamlMappingNode map => ConvertMap(map),
         YamlSequenceNode seq => new JsonArray(seq.Children.Select(Convert).ToArray()),
         YamlScalarNode scalar => ConvertScalar(scalar),
-        _ => throw ApiException.BadRequest("unsupported YAML node (aliases are not allowed)"),
+        _ => throw new FormatException("unsupported YAML node (aliases are not allowed)"),
     };
 
     private static JsonObject ConvertMap(YamlMappingNode map)
@@ -43,8 +46,8 @@ internal static partial class YamlToJson
         var obj = new JsonObject();
         foreach (var (k, v) in map.Children)
         {
-            if (k is not YamlScalarNode { Value: { } key }) throw ApiException.BadRequest("YAML mapping keys must be scalars");
-            if (obj.ContainsKey(key)) throw ApiException.BadRequest($"error converting YAML to JSON: mapping key \"{key}\" already defined");
+            if (k is not YamlScalarNode { Value: { } key }) throw new FormatException("YAML mapping keys must be scalars");
+            if (obj.ContainsKey(key)) throw new FormatException($"error converting YAML to JSON: mapping key \"{key}\" already defined");
             obj[key] = Convert(v);
         }
         return obj;

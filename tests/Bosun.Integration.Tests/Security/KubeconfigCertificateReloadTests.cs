@@ -7,7 +7,7 @@ namespace Bosun.Integration.Tests.Security;
 /// <summary>The in-process components' client follows its kubeconfig: a certificate rewritten on disk is used without a restart.</summary>
 [Trait("Category", "Integration")]
 [Collection("server")]
-public sealed class ReloadingKubeconfigClientTests(ServerFixture fixture) : IDisposable
+public sealed class KubeconfigCertificateReloadTests(ServerFixture fixture) : IDisposable
 {
     private readonly string path = Path.Combine(Path.GetTempPath(), "bosun-reload-" + Guid.NewGuid().ToString("N")[..8] + ".kubeconfig");
 
@@ -34,7 +34,7 @@ public sealed class ReloadingKubeconfigClientTests(ServerFixture fixture) : IDis
     public async Task KubeconfigRewrittenWithAnotherCertificate_NextConnectionPresentsIt()
     {
         WriteFor("reload-alice");
-        using var api = ReloadingKubeconfigClient.Create(path, "bosun-test", connectionLifetime: TimeSpan.Zero);
+        using var api = ApiClient.FromKubeconfig(path, "bosun-test", connectionLifetime: TimeSpan.Zero);
         Assert.Contains("User \"reload-alice\" cannot list resource \"namespaces\"", await RejectedUserAsync(api));
 
         WriteFor("reload-bob");
