@@ -18,6 +18,8 @@ internal static class CreateSteps
         var reg = store.Registration;
         var names = new[] { "parse body", "unknown fields", "fill+default", "managedFields", "validate", "encode for storage", "quota admission", "storage get", "answer bytes", "bare sqlite range", "bare sqlite get" };
         var ticks = new long[names.Length];
+        bytes = new long[names.Length];
+        lastAllocated = GC.GetAllocatedBytesForCurrentThread();
         var rangeTimes = new long[iterations];
         var body = ApiClient.ConfigMap("steps");
         for (var i = 0; i < iterations; i++)
@@ -55,13 +57,20 @@ internal static class CreateSteps
         var sorted = rangeTimes.Select(Stats.Ms).Order().ToArray();
         Console.WriteLine($"    bare range: p50 {sorted[sorted.Length / 2] * 1000:0.0} µs, p99 {Stats.Percentile(sorted, 0.99) * 1000:0.0} µs, max {sorted[^1]:0.0} ms, {sorted.Count(v => v > 50)} over 50 ms");
         for (var s = 0; s < names.Length; s++)
-            Console.WriteLine($"    {names[s],-30} {ticks[s] * 1e6 / Stopwatch.Frequency / iterations,8:0.0} µs");
+            Console.WriteLine($"    {names[s],-30} {ticks[s] * 1e6 / Stopwatch.Frequency / iterations,8:0.0} µs {bytes[s] / (double)iterations,8:0} B allocated (this thread)");
     }
 
     private static long Lap(long[] ticks, int step, long since)
     {
         var now = Stopwatch.GetTimestamp();
         ticks[step] += now - since;
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        bytes![step] += allocated - lastAllocated;
+        lastAllocated = allocated;
         return now;
     }
+
+    // Per-step allocation counters of the (single-threaded) PrintAsync run; async steps that hop threads undercount.
+    private static long[]? bytes;
+    private static long lastAllocated;
 }

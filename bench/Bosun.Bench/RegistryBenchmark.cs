@@ -43,6 +43,15 @@ internal static class RegistryBenchmark
         return [];
     }
 
+    /// <summary><c>create-steps</c>: only the per-step timings and allocations, after a short warm-up (not in <c>all</c>).</summary>
+    public static async Task<List<SummaryRow>> StepsAsync(TimeSpan duration)
+    {
+        using var directory = new BenchDirectory();
+        await MeasureAsync(directory.File("warm.db"), duration);
+        await MeasureAsync(directory.File("steps.db"), StepsMarker);
+        return [];
+    }
+
     private static async Task<(double PerSecond, double CpuMicros)> MeasureAsync(string path, TimeSpan duration)
     {
         var sqlite = await SqliteStore.OpenAsync(path);

@@ -107,8 +107,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         ResourceCatalog catalog, ServiceAllocator services, WatchCache cache, IKeyValueStore storage, ClusterPki pki, string tokenFile, string adminToken,
         ILoggerFactory loggers, TimeProvider time, CancellationToken ct)
     {
-
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(HostOptions());
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
@@ -195,6 +194,18 @@ public sealed class ApiServerHost : IAsyncDisposable
         var repair = new ServiceRangeRepair(services, catalog.Get("", "v1", "services").ReadAllStoredAsync, loggers.CreateLogger<ServiceRangeRepair>());
         return new ApiServerHost(app, cache, loops, pki, adminToken, url, kubelets) { ServiceAccountTokens = saTokens, serviceAccountKey = saKey, rangeRepair = repair, endpointReconciler = endpointReconciler };
     }
+
+    /// <summary>
+    /// ASP.NET's defaults read appsettings.json from the working directory and watch it for changes, which on Linux is
+    /// a recursive inotify watch of the whole working directory: started from / or /tmp, every file written anywhere
+    /// below (the datastore's own WAL on each commit, other processes' files) woke this process. The server reads no
+    /// configuration files, so the content root is its own directory and nothing is watched.
+    /// </summary>
+    internal static WebApplicationOptions HostOptions() => new()
+    {
+        ContentRootPath = AppContext.BaseDirectory,
+        Args = ["--hostBuilder:reloadConfigOnChange=false"],
+    };
 
     /// <summary>
     /// The admission plugins in kube-apiserver's order (NamespaceLifecycle is the store's own namespace guard; the

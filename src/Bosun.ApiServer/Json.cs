@@ -34,6 +34,83 @@ internal static class Json
         }
     }
 
+    /// <summary>
+    /// <see cref="ToBytes(JsonNode)"/> of an object, also giving the offset of the closing brace of its top-level
+    /// <c>metadata</c> object (-1 when there is none) and whether that object has members, so a member can be spliced
+    /// into the bytes later (<see cref="InsertIntoMetadata"/>) instead of serializing the object again.
+    /// </summary>
+    public static byte[] ToBytes(JsonObject obj, out int metadataEnd, out bool metadataEmpty)
+    {
+        var (buffer, w) = writer ??= NewWriter();
+        metadataEnd = -1;
+        metadataEmpty = true;
+        try
+        {
+            w.WriteStartObject();
+            foreach (var (name, value) in obj)
+            {
+                w.WritePropertyName(name);
+                if (name == "metadata" && value is JsonObject meta)
+                {
+                    w.WriteStartObject();
+                    foreach (var (k, v) in meta)
+                    {
+                        w.WritePropertyName(k);
+                        WriteValue(w, v);
+                    }
+                    w.Flush();
+                    metadataEnd = buffer.WrittenCount;
+                    metadataEmpty = meta.Count == 0;
+                    w.WriteEndObject();
+                }
+                else
+                {
+                    WriteValue(w, value);
+                }
+            }
+            w.WriteEndObject();
+            w.Flush();
+            return buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            w.Reset();
+            if (buffer.Capacity > MaxRetainedBuffer) writer = null;
+            else buffer.ResetWrittenCount();
+        }
+    }
+
+    private static void WriteValue(Utf8JsonWriter w, JsonNode? value)
+    {
+        if (value is null) w.WriteNullValue();
+        else value.WriteTo(w);
+    }
+
+    /// <summary>
+    /// <paramref name="json"/> with <c>"name":"value"</c> added as the last member of the object whose closing brace is
+    /// at <paramref name="end"/> (from <see cref="ToBytes(JsonObject, out int, out bool)"/>). Name and value must need
+    /// no escaping.
+    /// </summary>
+    public static byte[] InsertIntoMetadata(ReadOnlySpan<byte> json, int end, bool empty, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        var extra = (empty ? 0 : 1) + name.Length + value.Length + 5;
+        var result = new byte[json.Length + extra];
+        json[..end].CopyTo(result);
+        var at = end;
+        if (!empty) result[at++] = (byte)',';
+        result[at++] = (byte)'"';
+        name.CopyTo(result.AsSpan(at));
+        at += name.Length;
+        result[at++] = (byte)'"';
+        result[at++] = (byte)':';
+        result[at++] = (byte)'"';
+        value.CopyTo(result.AsSpan(at));
+        at += value.Length;
+        result[at++] = (byte)'"';
+        json[end..].CopyTo(result.AsSpan(at));
+        return result;
+    }
+
     private const int MaxRetainedBuffer = 256 * 1024;
 
     [ThreadStatic]

@@ -16,14 +16,29 @@ internal static class RequestBody
     public static async Task<byte[]> ReadBytesAsync(HttpRequest request, CancellationToken ct)
     {
         if (request.ContentLength > MaxBytes) throw ApiException.TooLarge();
-        var buffer = new ArrayBufferWriter<byte>(request.ContentLength is > 0 and var n ? (int)n : 4096);
         var stream = request.Body;
+        if (request.ContentLength is { } length)
+        {
+            // The usual case (kubectl and client-go always say how long the body is): one array of exactly that size.
+            // The server enforces the declared length (a longer or shorter body fails the request), so no check here.
+            var body = new byte[length];
+            var read = 0;
+            while (read < body.Length)
+            {
+                var n = await stream.ReadAsync(body.AsMemory(read), ct);
+                if (n == 0) return body[..read];
+                read += n;
+            }
+            return body;
+        }
+        var buffer = new ArrayBufferWriter<byte>(4096);
         while (true)
         {
-            var memory = buffer.GetMemory(16 * 1024);
-            var read = await stream.ReadAsync(memory, ct);
-            if (read == 0) break;
-            buffer.Advance(read);
+            // A hint no larger than what is already free: asking for 16 KiB here grew every small body's buffer to 16 KiB.
+            var memory = buffer.GetMemory(Math.Max(buffer.FreeCapacity, 1024));
+            var chunk = await stream.ReadAsync(memory, ct);
+            if (chunk == 0) break;
+            buffer.Advance(chunk);
             if (buffer.WrittenCount > MaxBytes) throw ApiException.TooLarge();
         }
         return buffer.WrittenSpan.ToArray();
@@ -87,18 +102,61 @@ internal static class RequestBody
     private static void CheckMembersAndStrings(ReadOnlySpan<byte> bytes)
     {
         var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = Json.DocumentOptions.MaxDepth });
-        var members = new Stack<HashSet<string>>();
-        while (reader.Read())
+        // Every body goes through here: reuse the per-object name sets rather than allocating one per object.
+        var members = memberSets ??= new MemberSets();
+        members.Depth = 0;
+        try
         {
-            switch (reader.TokenType)
+            while (reader.Read())
             {
-                case JsonTokenType.StartObject: members.Push(new HashSet<string>(StringComparer.Ordinal)); break;
-                case JsonTokenType.EndObject: members.Pop(); break;
-                case JsonTokenType.PropertyName:
-                    var name = ReadString(ref reader);
-                    if (!members.Peek().Add(name)) throw ApiException.BadRequest($"error decoding request body: json: duplicate field \"{name}\"");
-                    break;
-                case JsonTokenType.String: ReadString(ref reader); break;
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject: members.Push(); break;
+                    case JsonTokenType.EndObject: members.Depth--; break;
+                    case JsonTokenType.PropertyName:
+                        var name = ReadString(ref reader);
+                        if (!members.Current.Add(name)) throw ApiException.BadRequest($"error decoding request body: json: duplicate field \"{name}\"");
+                        break;
+                    case JsonTokenType.String:
+                        // Plain ASCII without escapes is always a valid string; only the others need decoding to be checked.
+                        if (reader.ValueIsEscaped || reader.HasValueSequence || !System.Text.Ascii.IsValid(reader.ValueSpan)) ReadString(ref reader);
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            members.Clear();
+        }
+    }
+
+    [ThreadStatic]
+    private static MemberSets? memberSets;
+
+    /// <summary>One set of member names per open object, kept for reuse by the thread.</summary>
+    private sealed class MemberSets
+    {
+        private readonly List<HashSet<string>> sets = [];
+
+        public int Depth { get; set; }
+
+        public HashSet<string> Current => sets[Depth - 1];
+
+        public void Push()
+        {
+            if (Depth == sets.Count) sets.Add(new HashSet<string>(StringComparer.Ordinal));
+            else sets[Depth].Clear();
+            Depth++;
+        }
+
+        /// <summary>Forgets the names (a thread must not keep a large body's strings alive); huge sets are dropped.</summary>
+        public void Clear()
+        {
+            if (sets.Count > 16) sets.RemoveRange(16, sets.Count - 16);
+            foreach (var set in sets)
+            {
+                set.Clear();
+                if (set.EnsureCapacity(0) > 256) set.TrimExcess();
             }
         }
     }

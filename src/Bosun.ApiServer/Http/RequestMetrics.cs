@@ -57,9 +57,15 @@ internal sealed partial class RequestMetrics(RequestDelegate next, ILogger<Reque
     {
         var verb = ctx.Items[VerbKey] as string ?? "other";
         var (group, resource) = ctx.Items[ResourceKey] is (string g, string r) ? (g, r) : ("", "");
-        Metrics.Requests.WithLabels(verb, group, resource, ctx.Response.StatusCode.ToString()).Inc();
+        Metrics.Requests.WithLabels(verb, group, resource, CodeText(ctx.Response.StatusCode)).Inc();
         if (verb != "watch") Metrics.RequestDuration.WithLabels(verb, group, resource).Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
+
+    private static readonly string?[] CodeTexts = new string?[600];
+
+    /// <summary>The status code as a label value, without formatting a new string on every request.</summary>
+    private static string CodeText(int code) =>
+        (uint)code < (uint)CodeTexts.Length ? CodeTexts[code] ??= code.ToString(System.Globalization.CultureInfo.InvariantCulture) : code.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static partial class Log
     {

@@ -119,9 +119,10 @@ internal sealed class ResourceHandler(ResourceCatalog catalog, WatchStreamer wat
         BodyChecks.TypeMeta(body, reg);
         var warnings = BodyChecks.FieldValidation(ctx, body, reg, "CreateOptions");
         var ns = BodyChecks.Namespace(body, reg, info.Namespace);
-        var created = await store.CreateAsync(ns, body, WriteOptions(ctx, "CreateOptions"), ct);
+        var created = await store.CreateServedAsync(ns, body, WriteOptions(ctx, "CreateOptions"), ct);
         responses.AddWarnings(ctx, warnings);
-        await responses.ObjectAsync(ctx, created, 201);
+        if (created.Json is { } json) await responses.BytesAsync(ctx, json, 201);
+        else await responses.ObjectAsync(ctx, created.Object, 201);
     }
 
     private async Task UpdateAsync(HttpContext ctx, GenericStore store, string? ns, RequestInfo info, CancellationToken ct)

@@ -124,10 +124,18 @@ internal sealed class FieldSet
     }
 
     /// <summary>"." first, then fields, keys and values, each sorted (structured-merge-diff's serialization order).</summary>
-    private IEnumerable<KeyValuePair<string, FieldSet>> Ordered() =>
-        Children.Where(c => !c.Value.IsEmpty)
-            .OrderBy(c => c.Key.StartsWith("f:", StringComparison.Ordinal) ? 0 : c.Key.StartsWith("k:", StringComparison.Ordinal) ? 1 : 2)
-            .ThenBy(c => c.Key, StringComparer.Ordinal);
+    private List<KeyValuePair<string, FieldSet>> Ordered()
+    {
+        // Every write serializes its managedFields entry from here: a list and one sort, not a LINQ pipeline per node.
+        var list = new List<KeyValuePair<string, FieldSet>>(children?.Count ?? 0);
+        if (children is null) return list;
+        foreach (var child in children)
+            if (!child.Value.IsEmpty) list.Add(child);
+        if (list.Count > 1) list.Sort(static (a, b) => Rank(a.Key) != Rank(b.Key) ? Rank(a.Key) - Rank(b.Key) : string.CompareOrdinal(a.Key, b.Key));
+        return list;
+    }
+
+    private static int Rank(string key) => key.StartsWith("f:", StringComparison.Ordinal) ? 0 : key.StartsWith("k:", StringComparison.Ordinal) ? 1 : 2;
 
     public JsonObject ToJson()
     {

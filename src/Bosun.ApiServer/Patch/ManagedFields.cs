@@ -40,7 +40,8 @@ internal static class ManagedFields
             meta.Remove("managedFields");
             return;
         }
-        var sorted = entries
+        // One entry (every create, most objects) needs no sort; the sort's keys parse each entry's time.
+        IEnumerable<ManagedEntry> sorted = entries.Count == 1 ? entries : entries
             .OrderBy(e => e.Operation, StringComparer.Ordinal)
             .ThenBy(e => Seconds(e.Time))
             .ThenBy(e => e.Manager, StringComparer.Ordinal)
@@ -143,7 +144,8 @@ internal static class ManagedFields
             var self = entries.Find(e => e.SameIdentity(manager, "Update", reg.ApiVersion, subresource));
             if (self is null)
                 entries.Add(self = new ManagedEntry { Manager = manager, Operation = "Update", ApiVersion = reg.ApiVersion, Subresource = subresource });
-            self.Fields = self.Fields.Union(changed);
+            // A new entry (every create) takes the changed set as it is instead of a copy of it.
+            self.Fields = self.Fields.IsEmpty ? changed : self.Fields.Union(changed);
             self.Time = ObjectCodec.FormatTime(now);
         }
         Write(updated, entries);

@@ -53,7 +53,14 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
         return await ListPages.ReadAsync(storage, reg, reg.StoragePrefix, new ListOptions { Filter = filter }, ct);
     }
 
-    public async Task<JsonObject> CreateAsync(string? ns, JsonObject obj, WriteOptions options, CancellationToken ct)
+    public async Task<JsonObject> CreateAsync(string? ns, JsonObject obj, WriteOptions options, CancellationToken ct) =>
+        (await CreateServedAsync(ns, obj, options, ct)).Object;
+
+    /// <summary>
+    /// <see cref="CreateAsync"/>, also returning the answer's JSON when it could be made from the stored bytes (null:
+    /// serialize <see cref="Created.Object"/>), so the HTTP create serializes the new object once.
+    /// </summary>
+    public async Task<Created> CreateServedAsync(string? ns, JsonObject obj, WriteOptions options, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         SystemFields.FillOnCreate(obj, reg, ns, now);
@@ -74,16 +81,17 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
         if (options.DryRun)
         {
             await allocation.RevertAsync();
-            return obj;
+            return new Created(obj, null);
         }
 
         try
         {
-            var revision = await storage.CreateAsync(reg.Key(ns, name), ObjectCodec.Encode(reg, obj), ct);
+            var encoded = ObjectCodec.EncodeNew(reg, obj);
+            var revision = await storage.CreateAsync(reg.Key(ns, name), encoded.Stored, ct);
             await allocation.CommitAsync();
             obj.Obj("metadata")!["resourceVersion"] = ObjectCodec.FormatRevision(revision);
             ObjectCodec.SetTypeMeta(obj, reg);
-            return obj;
+            return new Created(obj, encoded.Served(revision));
         }
         catch (StorageException e) when (e.Kind == StorageErrorKind.Exists)
         {
@@ -303,6 +311,9 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
 
     private ApiException NotFound(string name) => ApiException.NotFound(reg.Group, reg.Resource, name);
 }
+
+/// <summary>A created object and, when it could be made without serializing again, its JSON as served.</summary>
+internal sealed record Created(JsonObject Object, byte[]? Json);
 
 /// <summary>Which part of an object an update may change.</summary>
 internal enum UpdateKind

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using Bosun.ApiServer.Errors;
 using Bosun.ApiServer.Registry;
@@ -50,6 +51,35 @@ public sealed class GenericStoreTests : IAsyncLifetime
         Assert.EndsWith("Z", meta.Str("creationTimestamp"));
         Assert.Null(created["status"]);
         Assert.Equal("apps/v1", created.Str("apiVersion"));
+    }
+
+    [Theory]
+    [InlineData("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"m1","annotations":{"a":"<&>\u00e9"}},"data":{"k":"v\"q"}}""", "v1", "configmaps")]
+    [InlineData("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"m2"},"data":null,"binaryData":{}}""", "v1", "configmaps")]
+    [InlineData("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"c","image":"nginx"}]}}}}""", "apps/v1", "deployments")]
+    public async Task CreateServed_AnswerIsTheCreatedObjectSerialized(string json, string groupVersion, string resource)
+    {
+        var group = groupVersion.Contains('/') ? groupVersion.Split('/')[0] : "";
+        var store = catalog.Get(group, "v1", resource);
+
+        var created = await store.CreateServedAsync("default", Obj(json), new WriteOptions { FieldManager = "kubectl-create" }, Ct);
+
+        Assert.NotNull(created.Json);
+        Assert.Equal(Encoding.UTF8.GetString(Json.ToBytes(created.Object)), Encoding.UTF8.GetString(created.Json!));
+        var stored = await storage.GetAsync(store.Registration.Key("default", created.Object.Obj("metadata").Str("name")!), Ct);
+        Assert.Equal(created.Object.Obj("metadata").Str("resourceVersion"), stored!.ModRevision.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.DoesNotContain("resourceVersion", Encoding.UTF8.GetString(stored.Value.Span));
+    }
+
+    [Theory]
+    [InlineData(true, """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dry"}}""")]
+    [InlineData(false, """{"metadata":{"name":"untyped"}}""")]
+    public async Task CreateServed_LeavesTheAnswerToTheCallerForDryRunsAndBodiesWithoutTypeMeta(bool dryRun, string json)
+    {
+        var created = await catalog.Get("", "v1", "configmaps").CreateServedAsync("default", Obj(json), new WriteOptions { DryRun = dryRun }, Ct);
+
+        Assert.Null(created.Json);
+        Assert.Equal("v1", created.Object.Str("apiVersion"));
     }
 
     [Fact]
