@@ -36,7 +36,8 @@ internal sealed partial class PodApplier(
 
     private RuntimeService.RuntimeServiceClient Cri => runtime.Runtime;
 
-    public async Task<Dictionary<string, ContainerWaiting>> ApplyAsync(V1Pod pod, PodActions actions, PodRuntimeState observed, CancellationToken ct)
+    public async Task<Dictionary<string, ContainerWaiting>> ApplyAsync(V1Pod pod, PodActions actions, PodRuntimeState observed, CancellationToken ct,
+        PodStartTrace? trace = null)
     {
         var waiting = new Dictionary<string, ContainerWaiting>(actions.Waiting);
         foreach (var (name, w) in actions.Waiting)
@@ -47,10 +48,53 @@ internal sealed partial class PodApplier(
         else await Task.WhenAll(actions.ContainersToKill.Select(k => KillContainerAsync(pod, k.Id, k.Name, k.Message, k.GracePeriodSeconds, ct)));
         if (!actions.CreateSandbox && actions.ContainersToStart.Count == 0) return waiting;
 
+        // Image checks (and pulls) need neither volumes nor the sandbox, only CreateContainer needs their result: they
+        // run while those are set up instead of after them.
+        var imageRefs = EnsureImages(pod, actions.ContainersToStart, trace, ct);
+        try
+        {
+            return await ApplyStartsAsync(pod, actions, observed, waiting, imageRefs, trace, ct);
+        }
+        finally
+        {
+            // Nothing left running behind a sandbox or volume failure; each container reports its own pull error.
+            await ((Task)Task.WhenAll(imageRefs.Values)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>Checks (pulls) the images one after another, in container order, as the kubelet's serialised puller does.</summary>
+    private Dictionary<string, Task<string>> EnsureImages(V1Pod pod, IReadOnlyList<ContainerStart> starts, PodStartTrace? trace, CancellationToken ct)
+    {
+        var result = new Dictionary<string, Task<string>>();
+        var previous = Task.CompletedTask;
+        foreach (var start in starts)
+        {
+            var c = PodActions.FindContainer(pod, start.Name, start.IsInit);
+            var ensure = EnsureImageAfterAsync(previous, pod, c, trace, ct);
+            result[start.Name] = ensure;
+            previous = ensure;
+            if (start.IsInit) break;   // one init container at a time
+        }
+        return result;
+    }
+
+    private async Task<string> EnsureImageAfterAsync(Task previous, V1Pod pod, V1Container c, PodStartTrace? trace, CancellationToken ct)
+    {
+        await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var begun = time.GetTimestamp();
+        var imageRef = await images.EnsureAsync(pod, c, ct);
+        trace?.Add("image", time.GetElapsedTime(begun));
+        return imageRef;
+    }
+
+    private async Task<Dictionary<string, ContainerWaiting>> ApplyStartsAsync(V1Pod pod, PodActions actions, PodRuntimeState observed,
+        Dictionary<string, ContainerWaiting> waiting, Dictionary<string, Task<string>> imageRefs, PodStartTrace? trace, CancellationToken ct)
+    {
         IReadOnlyDictionary<string, string> volumePaths;
         try
         {
             volumePaths = await volumes.SetUpAsync(pod, ct);
+            trace?.Mark("volumes");
         }
         catch (VolumeSetupException e)
         {
@@ -66,7 +110,7 @@ internal sealed partial class PodApplier(
         {
             try
             {
-                (sandboxId, sandboxConfig, podIp) = await CreateSandboxAsync(pod, actions.SandboxAttempt, ct);
+                (sandboxId, sandboxConfig, podIp) = await CreateSandboxAsync(pod, actions.SandboxAttempt, ct, trace);
             }
             catch (RpcException e)
             {
@@ -88,7 +132,7 @@ internal sealed partial class PodApplier(
         {
             try
             {
-                await StartContainerAsync(pod, start, sandboxId, sandboxConfig, podIp, volumePaths, observed, ct);
+                await StartContainerAsync(pod, start, sandboxId, sandboxConfig, podIp, volumePaths, observed, imageRefs[start.Name], ct, trace);
             }
             catch (ImagePullException e)
             {
@@ -117,7 +161,7 @@ internal sealed partial class PodApplier(
         return SandboxConfigBuilder.Build(pod, attempt, paths.PodLogDir(meta.NamespaceProperty ?? "default", meta.Name, meta.Uid), dns, cgroups.Parent(meta.Uid));
     }
 
-    private async Task<(string Id, PodSandboxConfig Config, string Ip)> CreateSandboxAsync(V1Pod pod, uint attempt, CancellationToken ct)
+    private async Task<(string Id, PodSandboxConfig Config, string Ip)> CreateSandboxAsync(V1Pod pod, uint attempt, CancellationToken ct, PodStartTrace? trace)
     {
         var uid = pod.Metadata.Uid;
         var config = SandboxConfig(pod, attempt);
@@ -125,7 +169,9 @@ internal sealed partial class PodApplier(
         Directory.CreateDirectory(paths.PodDir(uid));
         cgroups.Create(uid);
         if (attempt > 0) events?.Record(pod, EventRecorder.Normal, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
+        trace?.Mark("sandbox-prepare");
         var id = (await Cri.RunPodSandboxAsync(new RunPodSandboxRequest { Config = config }, cancellationToken: ct)).PodSandboxId;
+        trace?.Mark("run-sandbox");
         var ip = node.InternalIp;
         if (pod.Spec.HostNetwork != true)
         {
@@ -133,6 +179,7 @@ internal sealed partial class PodApplier(
             ip = status.Status?.Network?.Ip ?? "";
         }
         WriteHostsFile(pod, ip);
+        trace?.Mark("sandbox-status");
         return (id, config, ip);
     }
 
@@ -150,12 +197,13 @@ internal sealed partial class PodApplier(
     }
 
     private async Task StartContainerAsync(V1Pod pod, ContainerStart start, string sandboxId, PodSandboxConfig sandboxConfig, string podIp,
-        IReadOnlyDictionary<string, string> volumePaths, PodRuntimeState observed, CancellationToken ct)
+        IReadOnlyDictionary<string, string> volumePaths, PodRuntimeState observed, Task<string> image, CancellationToken ct, PodStartTrace? trace)
     {
         var c = PodActions.FindContainer(pod, start.Name, start.IsInit);
         var now = time.GetUtcNow().UtcDateTime;
         if (start.PreviousExit is { } exit) backoff.Next(RestartBackoff.Key(pod.Metadata.Uid, c.Name, ContainerHash.Of(c)), exit, now);
-        var imageRef = await images.EnsureAsync(pod, c, ct);
+        var imageRef = await image;
+        trace?.Mark("image-wait");
         var sources = await envSources.ReadAsync(pod, c, ct);
         var env = ContainerEnv.Build(pod, c, sources, podIp, node.InternalIp, node.Allocatable);
         var terminationLog = TerminationLogFile(pod.Metadata.Uid, c.Name, start.RestartCount);
@@ -168,11 +216,14 @@ internal sealed partial class PodApplier(
             await RemoveContainerQuietlyAsync(old.Id, ct);
         if (latest is { State: RuntimeContainerState.Created }) await RemoveContainerQuietlyAsync(latest.Id, ct);
 
+        trace?.Mark("container-config");
         var id = (await Cri.CreateContainerAsync(new CreateContainerRequest { PodSandboxId = sandboxId, Config = config, SandboxConfig = sandboxConfig }, cancellationToken: ct)).ContainerId;
         events?.Record(pod, EventRecorder.Normal, "Created", $"Created container: {c.Name}");
+        trace?.Mark("create-container");
         try
         {
             await Cri.StartContainerAsync(new StartContainerRequest { ContainerId = id }, cancellationToken: ct);
+            trace?.Mark("start-container");
         }
         catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
         {
