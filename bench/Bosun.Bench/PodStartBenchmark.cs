@@ -151,6 +151,15 @@ internal static class PodStartBenchmark
             RestartPolicy = "Always",
             TerminationGracePeriodSeconds = 2,
             Containers = [new V1Container { Name = "app", Image = TestImages.Busybox, ImagePullPolicy = "IfNotPresent", Command = ["sleep", "3600"] }],
+            SecurityContext = SeccompProfile is { } profile ? new V1PodSecurityContext { SeccompProfile = new V1SeccompProfile { Type = profile } } : null,
+            AutomountServiceAccountToken = Environment.GetEnvironmentVariable("BOSUN_BENCH_POD_NO_SA") == "1" ? false : null,
         },
     };
+
+    /// <summary>
+    /// Diagnostics only, to find what makes the agent's StartContainer slower than the raw one: BOSUN_BENCH_POD_SECCOMP=Unconfined
+    /// (the raw pod has no seccomp filter, the agent gives every container RuntimeDefault unless asked otherwise) and
+    /// BOSUN_BENCH_POD_NO_SA=1 (automountServiceAccountToken: false, no projected token volume).
+    /// </summary>
+    private static string? SeccompProfile => Environment.GetEnvironmentVariable("BOSUN_BENCH_POD_SECCOMP") is { Length: > 0 } p ? p : null;
 }
