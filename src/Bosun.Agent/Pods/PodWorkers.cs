@@ -215,8 +215,14 @@ internal sealed partial class PodWorkers
         if (waiting.Values.Any(w => w.Reason is "ErrImagePull" or "ImagePullBackOff" or "CreateContainerConfigError" or "CreateContainerError"))
             worker.RequestAfter(TimeSpan.FromSeconds(5));
         if (!actions.IsEmpty) worker.RequestAfter(TimeSpan.FromSeconds(1));   // observe what was just started
+        if (!actions.IsEmpty) worker.ResetPoll();
+        if (InitContainerRunning(pod, after)) worker.PollForExit();
         return true;
     }
+
+    /// <summary>The pod cannot go on until this init container exits (the relist would notice only within its period).</summary>
+    private static bool InitContainerRunning(V1Pod pod, PodRuntimeState state) =>
+        (pod.Spec.InitContainers ?? []).Any(c => state.Latest(c.Name)?.IsRunning == true);
 
     private V1Pod? Current(string uid)
     {
