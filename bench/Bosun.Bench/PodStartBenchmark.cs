@@ -153,13 +153,17 @@ internal static class PodStartBenchmark
             Containers = [new V1Container { Name = "app", Image = TestImages.Busybox, ImagePullPolicy = "IfNotPresent", Command = ["sleep", "3600"] }],
             SecurityContext = SeccompProfile is { } profile ? new V1PodSecurityContext { SeccompProfile = new V1SeccompProfile { Type = profile } } : null,
             AutomountServiceAccountToken = Environment.GetEnvironmentVariable("BOSUN_BENCH_POD_NO_SA") == "1" ? false : null,
+            InitContainers = int.TryParse(Environment.GetEnvironmentVariable("BOSUN_BENCH_POD_INIT"), out var init)
+                ? Enumerable.Range(1, init).Select(i => new V1Container { Name = $"init{i}", Image = TestImages.Busybox, ImagePullPolicy = "IfNotPresent", Command = ["true"] }).ToList()
+                : null,
         },
     };
 
     /// <summary>
     /// Diagnostics only, to find what makes the agent's StartContainer slower than the raw one: BOSUN_BENCH_POD_SECCOMP=Unconfined
     /// (the raw pod has no seccomp filter, the agent gives every container RuntimeDefault unless asked otherwise) and
-    /// BOSUN_BENCH_POD_NO_SA=1 (automountServiceAccountToken: false, no projected token volume).
+    /// BOSUN_BENCH_POD_NO_SA=1 (automountServiceAccountToken: false, no projected token volume). BOSUN_BENCH_POD_INIT=N adds
+    /// N init containers running <c>true</c>, to time how fast the agent goes from one to the next.
     /// </summary>
     private static string? SeccompProfile => Environment.GetEnvironmentVariable("BOSUN_BENCH_POD_SECCOMP") is { Length: > 0 } p ? p : null;
 }
