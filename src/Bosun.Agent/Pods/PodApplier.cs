@@ -48,28 +48,44 @@ internal sealed partial class PodApplier(
         else await Task.WhenAll(actions.ContainersToKill.Select(k => KillContainerAsync(pod, k.Id, k.Name, k.Message, k.GracePeriodSeconds, ct)));
         if (!actions.CreateSandbox && actions.ContainersToStart.Count == 0) return waiting;
 
-        // Image checks (and pulls) need neither volumes nor the sandbox, only CreateContainer needs their result: they
-        // run while those are set up instead of after them.
-        var imageRefs = EnsureImages(pod, actions.ContainersToStart, trace, ct);
+        IReadOnlyDictionary<string, string> volumePaths;
         try
         {
-            return await ApplyStartsAsync(pod, actions, observed, waiting, imageRefs, trace, ct);
+            volumePaths = await volumes.SetUpAsync(pod, ct);
+            trace?.Mark("volumes");
+        }
+        catch (VolumeSetupException e)
+        {
+            events?.Record(pod, EventRecorder.Warning, "FailedMount", e.Message);
+            return waiting;
+        }
+
+        // Only CreateContainer needs an image's id: checking that it is present runs while the sandbox starts.
+        var imageRefs = CheckImages(pod, actions.ContainersToStart, trace, ct);
+        try
+        {
+            return await StartAsync(pod, actions, observed, waiting, volumePaths, imageRefs, trace, ct);
         }
         finally
         {
-            // Nothing left running behind a sandbox or volume failure; each container reports its own pull error.
+            // Nothing left running behind a sandbox failure; each container reports its own image error.
             await ((Task)Task.WhenAll(imageRefs.Values)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
-    /// <summary>Checks (pulls) the images one after another, in container order, as the kubelet's serialised puller does.</summary>
-    private Dictionary<string, Task<string>> EnsureImages(V1Pod pod, IReadOnlyList<ContainerStart> starts, PodStartTrace? trace, CancellationToken ct)
+    /// <summary>
+    /// Starts the image checks (pulls when missing), one after another in container order as the kubelet's serialised
+    /// puller does. imagePullPolicy Always pulls stay in the container loop, after the sandbox: a sandbox that keeps
+    /// failing must not pull again on every retry.
+    /// </summary>
+    private Dictionary<string, Task<string>> CheckImages(V1Pod pod, IReadOnlyList<ContainerStart> starts, PodStartTrace? trace, CancellationToken ct)
     {
         var result = new Dictionary<string, Task<string>>();
         var previous = Task.CompletedTask;
         foreach (var start in starts)
         {
             var c = PodActions.FindContainer(pod, start.Name, start.IsInit);
+            if ((c.ImagePullPolicy ?? ImagePuller.DefaultPolicy(c.Image)) == "Always") continue;
             var ensure = EnsureImageAfterAsync(previous, pod, c, trace, ct);
             result[start.Name] = ensure;
             previous = ensure;
@@ -87,21 +103,10 @@ internal sealed partial class PodApplier(
         return imageRef;
     }
 
-    private async Task<Dictionary<string, ContainerWaiting>> ApplyStartsAsync(V1Pod pod, PodActions actions, PodRuntimeState observed,
-        Dictionary<string, ContainerWaiting> waiting, Dictionary<string, Task<string>> imageRefs, PodStartTrace? trace, CancellationToken ct)
+    private async Task<Dictionary<string, ContainerWaiting>> StartAsync(V1Pod pod, PodActions actions, PodRuntimeState observed,
+        Dictionary<string, ContainerWaiting> waiting, IReadOnlyDictionary<string, string> volumePaths, Dictionary<string, Task<string>> imageRefs,
+        PodStartTrace? trace, CancellationToken ct)
     {
-        IReadOnlyDictionary<string, string> volumePaths;
-        try
-        {
-            volumePaths = await volumes.SetUpAsync(pod, ct);
-            trace?.Mark("volumes");
-        }
-        catch (VolumeSetupException e)
-        {
-            events?.Record(pod, EventRecorder.Warning, "FailedMount", e.Message);
-            return waiting;
-        }
-
         var uid = pod.Metadata.Uid;
         string sandboxId;
         PodSandboxConfig sandboxConfig;
@@ -132,7 +137,7 @@ internal sealed partial class PodApplier(
         {
             try
             {
-                await StartContainerAsync(pod, start, sandboxId, sandboxConfig, podIp, volumePaths, observed, imageRefs[start.Name], ct, trace);
+                await StartContainerAsync(pod, start, sandboxId, sandboxConfig, podIp, volumePaths, observed, imageRefs.GetValueOrDefault(start.Name), ct, trace);
             }
             catch (ImagePullException e)
             {
@@ -197,13 +202,13 @@ internal sealed partial class PodApplier(
     }
 
     private async Task StartContainerAsync(V1Pod pod, ContainerStart start, string sandboxId, PodSandboxConfig sandboxConfig, string podIp,
-        IReadOnlyDictionary<string, string> volumePaths, PodRuntimeState observed, Task<string> image, CancellationToken ct, PodStartTrace? trace)
+        IReadOnlyDictionary<string, string> volumePaths, PodRuntimeState observed, Task<string>? image, CancellationToken ct, PodStartTrace? trace)
     {
         var c = PodActions.FindContainer(pod, start.Name, start.IsInit);
         var now = time.GetUtcNow().UtcDateTime;
         if (start.PreviousExit is { } exit) backoff.Next(RestartBackoff.Key(pod.Metadata.Uid, c.Name, ContainerHash.Of(c)), exit, now);
-        var imageRef = await image;
-        trace?.Mark("image-wait");
+        var imageRef = image is null ? await images.EnsureAsync(pod, c, ct) : await image;
+        trace?.Mark(image is null ? "image" : "image-wait");
         var sources = await envSources.ReadAsync(pod, c, ct);
         var env = ContainerEnv.Build(pod, c, sources, podIp, node.InternalIp, node.Allocatable);
         var terminationLog = TerminationLogFile(pod.Metadata.Uid, c.Name, start.RestartCount);
