@@ -37,7 +37,16 @@ internal sealed class CriPodRuntime(CriChannel cri)
         return list;
     }
 
+    /// <summary>The pod's sandboxes and containers; the two reads are independent, so they overlap (a sync reads twice).</summary>
     public async Task<PodRuntimeState> GetAsync(string uid, CancellationToken ct)
+    {
+        var sandboxes = ReadSandboxesAsync(uid, ct);
+        var containers = ReadContainersAsync(uid, ct);
+        await Task.WhenAll(sandboxes, containers);
+        return new PodRuntimeState(await sandboxes, await containers);
+    }
+
+    private async Task<List<ObservedSandbox>> ReadSandboxesAsync(string uid, CancellationToken ct)
     {
         var sandboxItems = await cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest { Filter = Managed(uid) }, cancellationToken: ct);
         var sandboxes = new List<ObservedSandbox>();
@@ -63,26 +72,32 @@ internal sealed class CriPodRuntime(CriChannel cri)
             }
             sandboxes.Add(sandbox);
         }
+        return sandboxes;
+    }
 
+    private async Task<List<ObservedContainer>> ReadContainersAsync(string uid, CancellationToken ct)
+    {
         var list = await cri.Runtime.ListContainersAsync(new ListContainersRequest
         {
             Filter = new ContainerFilter { LabelSelector = { [CriLabels.PodUid] = uid, [CriLabels.ManagedBy] = CriLabels.ManagedByValue } },
         }, cancellationToken: ct);
-        var containers = new List<ObservedContainer>();
-        foreach (var c in list.Containers)
-        {
-            try
-            {
-                var st = (await cri.Runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = c.Id }, cancellationToken: ct)).Status;
-                containers.Add(ToObserved(st, c.PodSandboxId));
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
-            {
-                // Removed between list and status: it no longer exists.
-            }
-        }
+        var statuses = await Task.WhenAll(list.Containers.Select(c => ReadContainerAsync(c, ct)));
+        var containers = statuses.OfType<ObservedContainer>().ToList();
         containers.Sort((a, b) => b.CreatedAt.CompareTo(a.CreatedAt));
-        return new PodRuntimeState(sandboxes, containers);
+        return containers;
+    }
+
+    private async Task<ObservedContainer?> ReadContainerAsync(Container c, CancellationToken ct)
+    {
+        try
+        {
+            var st = (await cri.Runtime.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = c.Id }, cancellationToken: ct)).Status;
+            return ToObserved(st, c.PodSandboxId);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            return null;   // removed between list and status: it no longer exists
+        }
     }
 
     private static ObservedContainer ToObserved(ContainerStatus st, string sandboxId)

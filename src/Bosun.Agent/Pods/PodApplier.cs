@@ -36,7 +36,8 @@ internal sealed partial class PodApplier(
 
     private RuntimeService.RuntimeServiceClient Cri => runtime.Runtime;
 
-    public async Task<Dictionary<string, ContainerWaiting>> ApplyAsync(V1Pod pod, PodActions actions, PodRuntimeState observed, CancellationToken ct)
+    public async Task<Dictionary<string, ContainerWaiting>> ApplyAsync(V1Pod pod, PodActions actions, PodRuntimeState observed, CancellationToken ct,
+        PodStartTrace? trace = null)
     {
         var waiting = new Dictionary<string, ContainerWaiting>(actions.Waiting);
         foreach (var (name, w) in actions.Waiting)
@@ -51,6 +52,7 @@ internal sealed partial class PodApplier(
         try
         {
             volumePaths = await volumes.SetUpAsync(pod, ct);
+            trace?.Mark("volumes");
         }
         catch (VolumeSetupException e)
         {
@@ -58,6 +60,53 @@ internal sealed partial class PodApplier(
             return waiting;
         }
 
+        // Only CreateContainer needs an image's id: checking that it is present runs while the sandbox starts.
+        var imageRefs = CheckImages(pod, actions.ContainersToStart, trace, ct);
+        try
+        {
+            return await StartAsync(pod, actions, observed, waiting, volumePaths, imageRefs, trace, ct);
+        }
+        finally
+        {
+            // Nothing left running behind a sandbox failure; each container reports its own image error.
+            await ((Task)Task.WhenAll(imageRefs.Values)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>
+    /// Starts the image checks (pulls when missing), one after another in container order as the kubelet's serialised
+    /// puller does. imagePullPolicy Always pulls stay in the container loop, after the sandbox: a sandbox that keeps
+    /// failing must not pull again on every retry.
+    /// </summary>
+    private Dictionary<string, Task<string>> CheckImages(V1Pod pod, IReadOnlyList<ContainerStart> starts, PodStartTrace? trace, CancellationToken ct)
+    {
+        var result = new Dictionary<string, Task<string>>();
+        var previous = Task.CompletedTask;
+        foreach (var start in starts)
+        {
+            var c = PodActions.FindContainer(pod, start.Name, start.IsInit);
+            if ((c.ImagePullPolicy ?? ImagePuller.DefaultPolicy(c.Image)) == "Always") continue;
+            var ensure = EnsureImageAfterAsync(previous, pod, c, trace, ct);
+            result[start.Name] = ensure;
+            previous = ensure;
+            if (start.IsInit) break;   // one init container at a time
+        }
+        return result;
+    }
+
+    private async Task<string> EnsureImageAfterAsync(Task previous, V1Pod pod, V1Container c, PodStartTrace? trace, CancellationToken ct)
+    {
+        await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var begun = time.GetTimestamp();
+        var imageRef = await images.EnsureAsync(pod, c, ct);
+        trace?.Add("image", time.GetElapsedTime(begun));
+        return imageRef;
+    }
+
+    private async Task<Dictionary<string, ContainerWaiting>> StartAsync(V1Pod pod, PodActions actions, PodRuntimeState observed,
+        Dictionary<string, ContainerWaiting> waiting, IReadOnlyDictionary<string, string> volumePaths, Dictionary<string, Task<string>> imageRefs,
+        PodStartTrace? trace, CancellationToken ct)
+    {
         var uid = pod.Metadata.Uid;
         string sandboxId;
         PodSandboxConfig sandboxConfig;
@@ -66,7 +115,7 @@ internal sealed partial class PodApplier(
         {
             try
             {
-                (sandboxId, sandboxConfig, podIp) = await CreateSandboxAsync(pod, actions.SandboxAttempt, ct);
+                (sandboxId, sandboxConfig, podIp) = await CreateSandboxAsync(pod, actions.SandboxAttempt, ct, trace);
             }
             catch (RpcException e)
             {
@@ -88,7 +137,7 @@ internal sealed partial class PodApplier(
         {
             try
             {
-                await StartContainerAsync(pod, start, sandboxId, sandboxConfig, podIp, volumePaths, observed, ct);
+                await StartContainerAsync(pod, start, sandboxId, sandboxConfig, podIp, volumePaths, observed, imageRefs.GetValueOrDefault(start.Name), ct, trace);
             }
             catch (ImagePullException e)
             {
@@ -117,7 +166,7 @@ internal sealed partial class PodApplier(
         return SandboxConfigBuilder.Build(pod, attempt, paths.PodLogDir(meta.NamespaceProperty ?? "default", meta.Name, meta.Uid), dns, cgroups.Parent(meta.Uid));
     }
 
-    private async Task<(string Id, PodSandboxConfig Config, string Ip)> CreateSandboxAsync(V1Pod pod, uint attempt, CancellationToken ct)
+    private async Task<(string Id, PodSandboxConfig Config, string Ip)> CreateSandboxAsync(V1Pod pod, uint attempt, CancellationToken ct, PodStartTrace? trace)
     {
         var uid = pod.Metadata.Uid;
         var config = SandboxConfig(pod, attempt);
@@ -125,7 +174,9 @@ internal sealed partial class PodApplier(
         Directory.CreateDirectory(paths.PodDir(uid));
         cgroups.Create(uid);
         if (attempt > 0) events?.Record(pod, EventRecorder.Normal, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
+        trace?.Mark("sandbox-prepare");
         var id = (await Cri.RunPodSandboxAsync(new RunPodSandboxRequest { Config = config }, cancellationToken: ct)).PodSandboxId;
+        trace?.Mark("run-sandbox");
         var ip = node.InternalIp;
         if (pod.Spec.HostNetwork != true)
         {
@@ -133,6 +184,7 @@ internal sealed partial class PodApplier(
             ip = status.Status?.Network?.Ip ?? "";
         }
         WriteHostsFile(pod, ip);
+        trace?.Mark("sandbox-status");
         return (id, config, ip);
     }
 
@@ -150,12 +202,13 @@ internal sealed partial class PodApplier(
     }
 
     private async Task StartContainerAsync(V1Pod pod, ContainerStart start, string sandboxId, PodSandboxConfig sandboxConfig, string podIp,
-        IReadOnlyDictionary<string, string> volumePaths, PodRuntimeState observed, CancellationToken ct)
+        IReadOnlyDictionary<string, string> volumePaths, PodRuntimeState observed, Task<string>? image, CancellationToken ct, PodStartTrace? trace)
     {
         var c = PodActions.FindContainer(pod, start.Name, start.IsInit);
         var now = time.GetUtcNow().UtcDateTime;
         if (start.PreviousExit is { } exit) backoff.Next(RestartBackoff.Key(pod.Metadata.Uid, c.Name, ContainerHash.Of(c)), exit, now);
-        var imageRef = await images.EnsureAsync(pod, c, ct);
+        var imageRef = image is null ? await images.EnsureAsync(pod, c, ct) : await image;
+        trace?.Mark(image is null ? "image" : "image-wait");
         var sources = await envSources.ReadAsync(pod, c, ct);
         var env = ContainerEnv.Build(pod, c, sources, podIp, node.InternalIp, node.Allocatable);
         var terminationLog = TerminationLogFile(pod.Metadata.Uid, c.Name, start.RestartCount);
@@ -168,11 +221,14 @@ internal sealed partial class PodApplier(
             await RemoveContainerQuietlyAsync(old.Id, ct);
         if (latest is { State: RuntimeContainerState.Created }) await RemoveContainerQuietlyAsync(latest.Id, ct);
 
+        trace?.Mark("container-config");
         var id = (await Cri.CreateContainerAsync(new CreateContainerRequest { PodSandboxId = sandboxId, Config = config, SandboxConfig = sandboxConfig }, cancellationToken: ct)).ContainerId;
         events?.Record(pod, EventRecorder.Normal, "Created", $"Created container: {c.Name}");
+        trace?.Mark("create-container");
         try
         {
             await Cri.StartContainerAsync(new StartContainerRequest { ContainerId = id }, cancellationToken: ct);
+            trace?.Mark("start-container");
         }
         catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
         {

@@ -28,6 +28,7 @@ internal sealed partial class PodWorkers
     private readonly ILogger logger;
     private readonly ConcurrentDictionary<string, PodWorker> workers = new();
     private readonly ConcurrentDictionary<string, V1Pod> lastSeen = new();
+    private readonly ConcurrentDictionary<string, long> firstSeen = new();   // informer event of a new pod, for PodStartTrace
     private readonly SemaphoreSlim concurrency;
     private readonly Informer<V1Pod> pods;
     private CancellationToken stopping;
@@ -87,6 +88,7 @@ internal sealed partial class PodWorkers
 
     private void Seen(V1Pod pod)
     {
+        if (lastSeen.TryAdd(pod.Metadata.Uid, pod)) firstSeen.TryAdd(pod.Metadata.Uid, time.GetTimestamp());
         lastSeen[pod.Metadata.Uid] = pod;
         Enqueue(pod.Metadata.Uid);
     }
@@ -143,6 +145,7 @@ internal sealed partial class PodWorkers
                     {
                         workers.TryRemove(worker.Uid, out var __);
                         lastSeen.TryRemove(worker.Uid, out var ___);
+                        firstSeen.TryRemove(worker.Uid, out var ____);
                         worker.Dispose();
                         return;
                     }
@@ -169,6 +172,8 @@ internal sealed partial class PodWorkers
     private async Task<bool> SyncAsync(PodWorker worker, CancellationToken ct)
     {
         var uid = worker.Uid;
+        var trace = firstSeen.TryRemove(uid, out var seenAt) ? new PodStartTrace(time, seenAt) : null;
+        trace?.Mark("queue");
         var pod = Current(uid);
         if (pod is null)
         {
@@ -180,13 +185,16 @@ internal sealed partial class PodWorkers
         }
 
         var observed = await runtime.GetAsync(uid, ct);
+        trace?.Mark("read");
         var host = pod.Spec.HostNetwork == true ? node.InternalIp : observed.LatestSandbox?.Ip ?? "";
         Probes?.Sync(pod, observed, host);
         var probes = Probes?.Snapshot(uid) ?? ProbeSnapshot.None;
         var now = time.GetUtcNow().UtcDateTime;
         var actions = PodActions.Compute(pod, observed, probes, now, backoff);
-        var waiting = await applier.ApplyAsync(pod, actions, observed, ct);
+        if (!actions.CreateSandbox) trace = null;   // only the sync that starts the pod is traced
+        var waiting = await applier.ApplyAsync(pod, actions, observed, ct, trace);
         var after = actions.IsEmpty ? observed : await runtime.GetAsync(uid, ct);
+        trace?.Mark("read-after");
 
         if (actions.Deleting)
         {
@@ -197,13 +205,24 @@ internal sealed partial class PodWorkers
         host = pod.Spec.HostNetwork == true ? node.InternalIp : after.LatestSandbox?.Ip ?? "";
         Probes?.Sync(pod, after, host);
         await WriteStatusAsync(pod, PodStatusBuilder.Compute(pod, after, Probes?.Snapshot(uid) ?? probes, waiting, node.InternalIp, Truncate(now)), ct);
+        if (trace is not null)
+        {
+            trace.Mark("status");
+            Log.Started(logger, pod.Metadata.NamespaceProperty, pod.Metadata.Name, trace.TotalMs, trace.ToString());
+        }
 
         if (actions.RequeueAfter is { } delay) worker.RequestAfter(delay);
         if (waiting.Values.Any(w => w.Reason is "ErrImagePull" or "ImagePullBackOff" or "CreateContainerConfigError" or "CreateContainerError"))
             worker.RequestAfter(TimeSpan.FromSeconds(5));
         if (!actions.IsEmpty) worker.RequestAfter(TimeSpan.FromSeconds(1));   // observe what was just started
+        if (!actions.IsEmpty) worker.ResetPoll();
+        if (InitContainerRunning(pod, after)) worker.PollForExit();
         return true;
     }
+
+    /// <summary>The pod cannot go on until this init container exits (the relist would notice only within its period).</summary>
+    private static bool InitContainerRunning(V1Pod pod, PodRuntimeState state) =>
+        (pod.Spec.InitContainers ?? []).Any(c => state.Latest(c.Name)?.IsRunning == true);
 
     private V1Pod? Current(string uid)
     {
@@ -249,6 +268,9 @@ internal sealed partial class PodWorkers
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Pod workers started with {Count} pods bound to this node")]
         public static partial void Adopted(ILogger logger, int count);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Pod {Namespace}/{Pod} started in {Ms:0} ms: {Steps}")]
+        public static partial void Started(ILogger logger, string? @namespace, string pod, double ms, string steps);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Relisting the runtime failed: {Error}")]
         public static partial void RelistFailed(ILogger logger, string error);
