@@ -231,7 +231,7 @@ public sealed partial class Scheduler
             Message = message,
             LastTransitionTime = existing?.Status == "False" ? existing.LastTransitionTime ?? now : now,
         });
-        var patch = KubernetesJson.Serialize(new { status = new { conditions = updated } });
+        var patch = ModelJson.Serialize(new { status = new { conditions = updated } });
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -344,7 +344,7 @@ public sealed partial class Scheduler
     }
 
     private static bool SameJson(object? a, object? b) =>
-        a is null ? b is null : b is not null && KubernetesJson.Serialize(a) == KubernetesJson.Serialize(b);
+        a is null ? b is null : b is not null && ModelJson.Serialize(a) == ModelJson.Serialize(b);
 
     private void OnNodeAdded(V1Node node)
     {

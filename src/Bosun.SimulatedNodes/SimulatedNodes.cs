@@ -143,7 +143,7 @@ public sealed partial class SimulatedNodes
         var now = time.GetUtcNow().UtcDateTime;
         try
         {
-            var patch = KubernetesJson.Serialize(new
+            var patch = ModelJson.Serialize(new
             {
                 spec = new { holderIdentity = node.Name, leaseDurationSeconds = options.LeaseDurationSeconds, renewTime = MicroTime(now) },
             });
@@ -194,7 +194,7 @@ public sealed partial class SimulatedNodes
             foreach (var c in fresh)
                 if (old.FirstOrDefault(o => o.Type == c.Type) is { } prior && prior.Status == c.Status)
                     c.LastTransitionTime = prior.LastTransitionTime;
-            var patch = KubernetesJson.Serialize(new { status = new { conditions = fresh } });
+            var patch = ModelJson.Serialize(new { status = new { conditions = fresh } });
             await api.PatchAsync<V1Node>(null, node.Name, "application/merge-patch+json", patch, ct, "status");
         }
         catch (Exception e) when (e is ApiException or HttpRequestException)
@@ -292,7 +292,7 @@ public sealed partial class SimulatedNodes
 
     private async Task WriteStatusAsync(V1Pod pod, V1PodStatus status, CancellationToken ct)
     {
-        var patch = KubernetesJson.Serialize(new { status });
+        var patch = ModelJson.Serialize(new { status });
         await api.PatchAsync<V1Pod>(pod.Metadata.NamespaceProperty, pod.Metadata.Name, "application/merge-patch+json", patch, ct, "status");
     }
 

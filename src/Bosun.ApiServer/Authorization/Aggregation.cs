@@ -37,7 +37,7 @@ internal static class Aggregation
     }
 
     private static LabelSelector Parse(JsonObject selector) =>
-        LabelSelector.FromLabelSelector(k8s.KubernetesJson.Deserialize<k8s.Models.V1LabelSelector>(selector.ToJsonString()));
+        LabelSelector.FromLabelSelector(System.Text.Json.JsonSerializer.Deserialize<k8s.Models.V1LabelSelector>(selector));
 
     /// <summary>Rules compare by value (records compare their lists by reference).</summary>
     internal sealed class RuleComparer : IEqualityComparer<PolicyRule>

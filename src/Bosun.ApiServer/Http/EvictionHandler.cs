@@ -75,7 +75,7 @@ internal sealed class EvictionHandler(ResponseWriter responses, GenericStore? bu
     private static bool Selects(JsonObject pdb, JsonObject? labels)
     {
         if (pdb.Obj("spec").Obj("selector") is not { } selector) return false;
-        var parsed = k8s.KubernetesJson.Deserialize<k8s.Models.V1LabelSelector>(selector.ToJsonString());
+        var parsed = System.Text.Json.JsonSerializer.Deserialize<k8s.Models.V1LabelSelector>(selector);
         return Bosun.Api.LabelSelector.FromLabelSelector(parsed).Matches(labels);
     }
 

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Bosun.Client;
 using k8s;
 using k8s.Models;
 
@@ -10,15 +12,10 @@ internal static class Objects
     /// <summary>A deep copy; cached objects are shared between controllers and must never be changed in place.</summary>
     public static T Clone<T>(T obj)
     {
+        // Cloned as what it really is, also when declared as an interface (the garbage collector's untyped view).
         var runtime = obj?.GetType() ?? typeof(T);
-        if (runtime == typeof(T)) return KubernetesJson.Deserialize<T>(KubernetesJson.Serialize(obj));
-        // Declared as an interface (the garbage collector's untyped view): clone as what it really is.
-        return (T)DeserializeMethod.MakeGenericMethod(runtime).Invoke(null, [KubernetesJson.Serialize(obj), null])!;
+        return (T)JsonSerializer.Deserialize(JsonSerializer.Serialize(obj, runtime, ModelJson.Options), runtime, ModelJson.Options)!;
     }
-
-    private static readonly System.Reflection.MethodInfo DeserializeMethod = typeof(KubernetesJson).GetMethods()
-        .Single(m => m.Name == nameof(KubernetesJson.Deserialize) && m.IsGenericMethodDefinition
-            && m.GetParameters() is [{ ParameterType: var p }, _] && p == typeof(string));
 
     /// <summary>The ownerReference with <c>controller: true</c>, if any (at most one may exist).</summary>
     public static V1OwnerReference? ControllerOf(V1ObjectMeta meta) => meta.OwnerReferences?.FirstOrDefault(r => r.Controller == true);
@@ -45,7 +42,7 @@ internal static class Objects
     public static string Canonical(object? obj)
     {
         if (obj is null) return "null";
-        var node = JsonNode.Parse(KubernetesJson.Serialize(obj));
+        var node = JsonNode.Parse(ModelJson.Serialize(obj));
         return Sort(node)?.ToJsonString() ?? "null";
     }
 

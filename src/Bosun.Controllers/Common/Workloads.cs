@@ -65,7 +65,7 @@ internal static class Workloads
     /// <summary>ControllerRevision data as upstream stores it for DaemonSets and StatefulSets: a patch holding the template.</summary>
     public static object RevisionData(V1PodTemplateSpec? template)
     {
-        var t = JsonSerializer.Deserialize<JsonElement>(KubernetesJson.Serialize(template ?? new V1PodTemplateSpec()));
+        var t = JsonSerializer.Deserialize<JsonElement>(ModelJson.Serialize(template ?? new V1PodTemplateSpec()));
         return new Dictionary<string, object> { ["spec"] = new Dictionary<string, object> { ["template"] = t, ["$patch"] = "replace" } };
     }
 
@@ -73,9 +73,9 @@ internal static class Workloads
     public static V1PodTemplateSpec? RevisionTemplate(V1ControllerRevision revision)
     {
         if (revision.Data is null) return null;
-        using var doc = JsonDocument.Parse(KubernetesJson.Serialize(revision.Data));
+        using var doc = JsonDocument.Parse(ModelJson.Serialize(revision.Data));
         return doc.RootElement.TryGetProperty("spec", out var spec) && spec.TryGetProperty("template", out var t)
-            ? KubernetesJson.Deserialize<V1PodTemplateSpec>(t.GetRawText())
+            ? ModelJson.Deserialize<V1PodTemplateSpec>(t)
             : null;
     }
 

@@ -23,7 +23,7 @@ public sealed class VolumeBinder(ApiClient api)
     private async Task PrebindAsync(V1PersistentVolumeClaim claim, V1PersistentVolume pv, CancellationToken ct)
     {
         if (pv.Spec.ClaimRef?.Uid == claim.Metadata.Uid) return;
-        var patch = KubernetesJson.Serialize(new
+        var patch = ModelJson.Serialize(new
         {
             metadata = new { annotations = new Dictionary<string, string> { [StorageAnnotations.BoundByController] = "yes" }, resourceVersion = pv.Metadata.ResourceVersion },
             spec = new
@@ -41,7 +41,7 @@ public sealed class VolumeBinder(ApiClient api)
     private async Task SelectNodeAsync(V1PersistentVolumeClaim claim, string node, CancellationToken ct)
     {
         if (VolumeMatching.Annotation(claim.Metadata, StorageAnnotations.SelectedNode) == node) return;
-        var patch = KubernetesJson.Serialize(new
+        var patch = ModelJson.Serialize(new
         {
             metadata = new { annotations = new Dictionary<string, string> { [StorageAnnotations.SelectedNode] = node } },
         });
