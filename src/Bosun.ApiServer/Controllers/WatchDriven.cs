@@ -42,7 +42,12 @@ internal static partial class WatchDriven
                 continue;
             }
             using var feed = cache.Follow(controller.Interested, revision);
-            if (feed is null) continue;
+            if (feed is null)
+            {
+                // The list is older than the cache's history (it lags storage); list again shortly rather than spin.
+                await Task.Delay(RelistBackoff, time, ct).ConfigureAwait(false);
+                continue;
+            }
             await foreach (var change in feed.Reader.ReadAllAsync(ct).ConfigureAwait(false))
                 foreach (var key in KeysOf(controller, change, logger)) queue.Add(key);
             // The feed ended: the cache lost events or this controller fell behind. Relist, as an informer does.
