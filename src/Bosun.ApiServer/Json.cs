@@ -27,10 +27,7 @@ internal static class Json
         }
         finally
         {
-            w.Reset();
-            // Don't let one huge object pin a large buffer to the thread forever.
-            if (buffer.Capacity > MaxRetainedBuffer) writer = null;
-            else buffer.ResetWrittenCount();
+            Return(buffer, w);
         }
     }
 
@@ -74,9 +71,7 @@ internal static class Json
         }
         finally
         {
-            w.Reset();
-            if (buffer.Capacity > MaxRetainedBuffer) writer = null;
-            else buffer.ResetWrittenCount();
+            Return(buffer, w);
         }
     }
 
@@ -120,6 +115,14 @@ internal static class Json
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
         return (buffer, new Utf8JsonWriter(buffer, WriterOptions));
+    }
+
+    /// <summary>Readies the thread's writer for the next use; one huge object must not pin a large buffer to the thread forever.</summary>
+    private static void Return(ArrayBufferWriter<byte> buffer, Utf8JsonWriter w)
+    {
+        w.Reset();
+        if (buffer.Capacity > MaxRetainedBuffer) writer = null;
+        else buffer.ResetWrittenCount();
     }
 
     public static JsonObject ParseObject(ReadOnlySpan<byte> utf8) =>

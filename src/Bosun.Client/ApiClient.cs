@@ -37,6 +37,19 @@ public sealed class ApiClient : IDisposable
     public static ApiClient FromKubeconfig(string path, string userAgent, IEnumerable<Uri>? moreServers = null, TimeSpan? connectionLifetime = null) =>
         KubeconfigClient.Create(path, userAgent, moreServers, connectionLifetime);
 
+    /// <summary>
+    /// A client over <paramref name="handler"/> (TLS already configured) that fails over between <paramref name="servers"/>,
+    /// first preferred, speaking HTTP/2 with no overall timeout (watches stay open); a bearer token when given.
+    /// </summary>
+    public static ApiClient WithFailover(HttpMessageHandler handler, IReadOnlyList<Uri> servers, string userAgent, string? bearerToken = null)
+    {
+        var failover = new ServerFailover(servers) { InnerHandler = handler };
+        var http = new HttpClient(failover) { BaseAddress = servers[0], Timeout = Timeout.InfiniteTimeSpan, DefaultRequestVersion = new Version(2, 0) };
+        http.DefaultRequestHeaders.UserAgent.ParseAdd(userAgent);
+        if (bearerToken is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearerToken);
+        return new ApiClient(http, ownsHttp: true) { Failover = failover };
+    }
+
     public async Task<T> GetAsync<T>(string? ns, string name, CancellationToken ct, string? subresource = null)
     {
         using var response = await SendAsync(HttpMethod.Get, ResourceType.Of<T>().ObjectPath(ns, name, subresource), null, null, ct);

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 
@@ -19,7 +18,7 @@ internal static class KubeconfigClient
         var ssl = new SslClientAuthenticationOptions
         {
             RemoteCertificateValidationCallback = (_, cert, _, errors) =>
-                config.InsecureSkipTlsVerify || (ca is null ? errors == SslPolicyErrors.None : cert is not null && Verify(cert, ca, errors)),
+                config.InsecureSkipTlsVerify || (ca is null ? errors == SslPolicyErrors.None : ServerTrust.Accepts(cert, errors, ca)),
         };
         if (config.ClientCertificatePem is not null)
         {
@@ -32,22 +31,7 @@ internal static class KubeconfigClient
             EnableMultipleHttp2Connections = true,
             PooledConnectionLifetime = connectionLifetime ?? TimeSpan.FromMinutes(10),
         };
-        var failover = new ServerFailover([config.Server, .. moreServers ?? []]) { InnerHandler = handler };
-        var http = new HttpClient(failover) { BaseAddress = config.Server, Timeout = Timeout.InfiniteTimeSpan, DefaultRequestVersion = new Version(2, 0) };
-        http.DefaultRequestHeaders.UserAgent.ParseAdd(userAgent);
-        if (config.Token is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", config.Token);
-        return new ApiClient(http, ownsHttp: true) { Failover = failover };
-    }
-
-    private static bool Verify(X509Certificate cert, X509Certificate2Collection ca, SslPolicyErrors errors)
-    {
-        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = X509CertificateLoader.LoadCertificate(cert.GetRawCertData());
-        return chain.Build(leaf);
+        return ApiClient.WithFailover(handler, [config.Server, .. moreServers ?? []], userAgent, config.Token);
     }
 
     /// <summary>The kubeconfig's client certificate, re-read when the file's write time changes.</summary>

@@ -109,22 +109,12 @@ public static class NodeBootstrap
     {
         var handler = new SocketsHttpHandler
         {
-            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && ChainsTo(cert, ca) },
+            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && ServerTrust.ChainsTo(cert, ca) },
         };
         var http = new HttpClient(handler) { BaseAddress = server, Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         http.DefaultRequestHeaders.UserAgent.ParseAdd("bosun-node-bootstrap");
         return http;
-    }
-
-    internal static bool ChainsTo(X509Certificate cert, X509Certificate2 ca)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = X509CertificateLoader.LoadCertificate(cert.GetRawCertData());
-        return chain.Build(leaf) && chain.ChainElements[^1].Certificate.RawData.AsSpan().SequenceEqual(ca.RawData);
     }
 
     internal static string Write(string dataDir, Uri server, X509Certificate2 ca, string certificatePem, string keyPem)

@@ -52,7 +52,7 @@ public sealed class NodeCertificateManager
         {
             SslOptions = new SslClientAuthenticationOptions
             {
-                RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && NodeBootstrap.ChainsTo(cert, _ca),
+                RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && ServerTrust.ChainsTo(cert, _ca),
                 LocalCertificateSelectionCallback = (_, _, _, _, _) => Current,
             },
             EnableMultipleHttp2Connections = true,
@@ -61,10 +61,7 @@ public sealed class NodeCertificateManager
         };
         // A server that does not answer the connect is given up on quickly, for the next one.
         handler.ConnectTimeout = TimeSpan.FromSeconds(5);
-        var failover = new ServerFailover([_server, .. moreServers ?? []]) { InnerHandler = handler };
-        var http = new HttpClient(failover) { BaseAddress = _server, Timeout = Timeout.InfiniteTimeSpan, DefaultRequestVersion = new Version(2, 0) };
-        http.DefaultRequestHeaders.UserAgent.ParseAdd(userAgent);
-        return new ApiClient(http, ownsHttp: true) { Failover = failover };
+        return ApiClient.WithFailover(handler, [_server, .. moreServers ?? []], userAgent);
     }
 
     /// <summary>True when less than <see cref="RenewWhenLeft"/> of the current certificate's lifetime is left.</summary>

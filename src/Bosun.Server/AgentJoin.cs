@@ -48,17 +48,13 @@ internal static class AgentJoin
         {
             SslOptions = new SslClientAuthenticationOptions
             {
-                RemoteCertificateValidationCallback = (_, cert, _, errors) => cert is not null && ChainsTo(cert, ca, errors),
+                RemoteCertificateValidationCallback = (_, cert, _, errors) => ServerTrust.Accepts(cert, errors, ca),
             },
             EnableMultipleHttp2Connections = true,
         };
         // A server that does not answer the connect is given up on quickly, for the next one.
         handler.ConnectTimeout = TimeSpan.FromSeconds(5);
-        var failover = new ServerFailover(servers) { InnerHandler = handler };
-        var http = new HttpClient(failover) { BaseAddress = servers[0], Timeout = Timeout.InfiniteTimeSpan, DefaultRequestVersion = new Version(2, 0) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        http.DefaultRequestHeaders.UserAgent.ParseAdd("bosun-agent");
-        return new ApiClient(http, ownsHttp: true) { Failover = failover };
+        return ApiClient.WithFailover(handler, servers, "bosun-agent", token);
     }
 
     /// <summary>
@@ -70,7 +66,7 @@ internal static class AgentJoin
         using var ca = X509Certificate2.CreateFromPem(clusterCaPem);
         using var handler = new SocketsHttpHandler
         {
-            SslOptions = { RemoteCertificateValidationCallback = (_, cert, _, errors) => cert is not null && ChainsTo(cert, ca, errors) },
+            SslOptions = { RemoteCertificateValidationCallback = (_, cert, _, errors) => ServerTrust.Accepts(cert, errors, ca) },
         };
         using var http = new HttpClient(handler) { BaseAddress = server, Timeout = TimeSpan.FromSeconds(30) };
         using var response = await http.GetAsync(AgentCaPath, ct);
@@ -83,15 +79,4 @@ internal static class AgentJoin
 
     /// <summary>Where the API server publishes its agent CA (ApiServer's AuthenticationMiddleware.AgentCaCertsPath).</summary>
     private const string AgentCaPath = "/cacerts/agent";
-
-    private static bool ChainsTo(X509Certificate cert, X509Certificate2 ca, SslPolicyErrors errors)
-    {
-        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = X509CertificateLoader.LoadCertificate(cert.GetRawCertData());
-        return chain.Build(leaf) && chain.ChainElements[^1].Certificate.RawData.AsSpan().SequenceEqual(ca.RawData);
-    }
 }
