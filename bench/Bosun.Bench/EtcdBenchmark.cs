@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using Bosun.Storage.Etcd;
 using Bosun.Testing.Etcd;
-using Etcdserverpb;
-using Google.Protobuf;
-using Grpc.Net.Client;
 
 namespace Bosun.Bench;
 
@@ -26,8 +23,8 @@ internal static class EtcdBenchmark
         var txns = new List<double>();
         for (var round = 0; round < Rounds; round++)
         {
-            raw.Add(await RawPutsPerSecondAsync(etcd.EndpointUris[0], ApiWriteBenchmark.Creators, duration, round, transaction: false));
-            txns.Add(await RawPutsPerSecondAsync(etcd.EndpointUris[0], ApiWriteBenchmark.Creators, duration, round, transaction: true));
+            raw.Add((await RawEtcdLoad.RunAsync(etcd.EndpointUris[0], RawEtcdWrite.Put, ApiWriteBenchmark.Creators, duration, $"/raw/{round}")).PerSecond);
+            txns.Add((await RawEtcdLoad.RunAsync(etcd.EndpointUris[0], RawEtcdWrite.CreateTxn, ApiWriteBenchmark.Creators, duration, $"/raw/{round}")).PerSecond);
             var store = await EtcdStore.OpenAsync(new EtcdStoreOptions { Endpoints = etcd.EndpointUris });
             var storeCreates = await StoreCreatesPerSecondAsync(store, ApiWriteBenchmark.Creators, duration, round);
             await using (var server = await InProcessServer.StartAsync(directory.File("server"), store))
@@ -62,36 +59,6 @@ internal static class EtcdBenchmark
             var n = 0;
             while (Stopwatch.GetTimestamp() < end)
                 await store.CreateAsync($"/store/{round}/{w}/{n++}", value, default);
-            return n;
-        })));
-        return counts.Sum() / Stopwatch.GetElapsedTime(start).TotalSeconds;
-    }
-
-    /// <summary>Plain puts, or with <paramref name="transaction"/> the create-if-absent transaction a create needs (compare create_revision = 0, then put).</summary>
-    private static async Task<double> RawPutsPerSecondAsync(Uri endpoint, int writers, TimeSpan duration, int round, bool transaction)
-    {
-        using var channel = GrpcChannel.ForAddress(endpoint);
-        var kv = new KV.KVClient(channel);
-        var value = ByteString.CopyFrom(new byte[300]);
-        var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        var start = Stopwatch.GetTimestamp();
-        var counts = await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
-        {
-            var n = 0;
-            while (Stopwatch.GetTimestamp() < end)
-            {
-                var key = ByteString.CopyFromUtf8($"/raw/{transaction}/{round}/{w}/{n++}");
-                var put = new PutRequest { Key = key, Value = value };
-                if (!transaction)
-                {
-                    await kv.PutAsync(put);
-                    continue;
-                }
-                var txn = new TxnRequest();
-                txn.Compare.Add(new Compare { Key = key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
-                txn.Success.Add(new RequestOp { RequestPut = put });
-                await kv.TxnAsync(txn);
-            }
             return n;
         })));
         return counts.Sum() / Stopwatch.GetElapsedTime(start).TotalSeconds;

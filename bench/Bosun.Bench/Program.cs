@@ -26,6 +26,7 @@ var benchmarks = new Dictionary<string, Func<TimeSpan, Task<List<SummaryRow>>>>(
     ["dns"] = DnsBenchmark.RunAsync,
     ["clusterip-hop"] = ClusterIpHopBenchmark.RunAsync,
     ["etcd"] = EtcdBenchmark.RunAsync,
+    ["etcd-txn"] = EtcdTxnBenchmark.RunAsync,
     ["compaction"] = CompactionBenchmark.RunAsync,
     ["service-create"] = ServiceCreateBenchmark.RunAsync,
 };

@@ -143,6 +143,12 @@ public sealed class EtcdMember(string name, string dataDir, int clientPort, int 
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The running process's id (benchmarks read its CPU time from /proc), or null.</summary>
+    public int? ProcessId => _process?.Id;
+
+    /// <summary>Extra environment for the process (e.g. GOGC), set before it starts.</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
     private string LogFile => DataDir + ".log";
 
     public void Start(string initialCluster, string token)
@@ -173,6 +179,8 @@ public sealed class EtcdMember(string name, string dataDir, int clientPort, int 
         ];
         foreach (var arg in args.Concat(extraArgs))
             start.ArgumentList.Add(arg);
+        foreach (var (name, value) in Environment)
+            start.Environment[name] = value;
         _process = Process.Start(start) ?? throw new InvalidOperationException("etcd did not start");
     }
 
