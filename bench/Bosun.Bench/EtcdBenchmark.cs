@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Bosun.Storage.Etcd;
 using Bosun.Testing.Etcd;
 
@@ -25,17 +24,10 @@ internal static class EtcdBenchmark
         {
             raw.Add((await RawEtcdLoad.RunAsync(etcd.EndpointUris[0], RawEtcdWrite.Put, ApiWriteBenchmark.Creators, duration, $"/raw/{round}")).PerSecond);
             txns.Add((await RawEtcdLoad.RunAsync(etcd.EndpointUris[0], RawEtcdWrite.CreateTxn, ApiWriteBenchmark.Creators, duration, $"/raw/{round}")).PerSecond);
-            var store = await EtcdStore.OpenAsync(new EtcdStoreOptions { Endpoints = etcd.EndpointUris });
-            var storeCreates = await StoreCreatesPerSecondAsync(store, ApiWriteBenchmark.Creators, duration, round);
-            await using (var server = await InProcessServer.StartAsync(directory.File("server"), store))
-            {
-                if (round == 0)   // warm-up (JIT, TLS), not reported
-                    await ApiWriteBenchmark.RunWritersAsync(server, ApiWriteBenchmark.Creators, ApiWriteBenchmark.CreatorConnections, TimeSpan.FromSeconds(1), update: false, "warm");
-                var result = await ApiWriteBenchmark.RunWritersAsync(server, ApiWriteBenchmark.Creators, ApiWriteBenchmark.CreatorConnections, duration, update: false, $"e{round}");
-                api.Add(result.PerSecond);
-                cpu.Add(result.CpuMicros);
-            }
-            Console.WriteLine($"  round {round + 1}: raw etcd puts {raw[^1],7:N0}/s  raw create txns {txns[^1],7:N0}/s  EtcdStore creates {storeCreates,7:N0}/s  API creates on etcd {api[^1],7:N0}/s  ratio {api[^1] / raw[^1]:0.000}  ({cpu[^1]:0} µs CPU per create in this process)");
+            var (storeCreates, result, _) = await StoreAndApiCreatesAsync(directory, etcd, duration, round);
+            api.Add(result.PerSecond);
+            cpu.Add(result.CpuMicros);
+            Console.WriteLine($"  round {round + 1}: raw etcd puts {raw[^1],7:N0}/s  raw create txns {txns[^1],7:N0}/s  EtcdStore creates {storeCreates.PerSecond,7:N0}/s  API creates on etcd {api[^1],7:N0}/s  ratio {api[^1] / raw[^1]:0.000}  ({cpu[^1]:0} µs CPU per create in this process)");
         }
         var ratio = Stats.Median(raw.Zip(api, (r, a) => a / r));
         var txnRatio = Stats.Median(txns.Zip(api, (r, a) => a / r));
@@ -48,19 +40,21 @@ internal static class EtcdBenchmark
         ];
     }
 
-    /// <summary>The storage layer alone: <see cref="EtcdStore.CreateAsync"/> (a transaction) from the same number of writers.</summary>
-    private static async Task<double> StoreCreatesPerSecondAsync(EtcdStore store, int writers, TimeSpan duration, int round)
+    /// <summary>
+    /// One round of <see cref="EtcdStore.CreateAsync"/> alone (a transaction per create), then ConfigMap creates through
+    /// an in-process API server on a fresh <see cref="EtcdStore"/>; round 0 warms the server up first (JIT, TLS).
+    /// </summary>
+    internal static async Task<(RawEtcdLoad.Result Store, ApiWriteBenchmark.Result Api, double ApiEtcdCpuMicros)> StoreAndApiCreatesAsync(BenchDirectory directory, EtcdCluster etcd, TimeSpan duration, int round)
     {
+        var store = await EtcdStore.OpenAsync(new EtcdStoreOptions { Endpoints = etcd.EndpointUris });
         var value = new byte[300];
-        var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        var start = Stopwatch.GetTimestamp();
-        var counts = await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
-        {
-            var n = 0;
-            while (Stopwatch.GetTimestamp() < end)
-                await store.CreateAsync($"/store/{round}/{w}/{n++}", value, default);
-            return n;
-        })));
-        return counts.Sum() / Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var storeCreates = await RawEtcdLoad.RunAsync(key => store.CreateAsync(key, value, default), ApiWriteBenchmark.Creators, duration, $"/store/{round}", etcd.Members[0].ProcessId);
+        await using var server = await InProcessServer.StartAsync(directory.File("server"), store);
+        if (round == 0)
+            await ApiWriteBenchmark.RunWritersAsync(server, ApiWriteBenchmark.Creators, ApiWriteBenchmark.CreatorConnections, TimeSpan.FromSeconds(1), update: false, "warm");
+        var etcdPid = etcd.Members[0].ProcessId ?? throw new InvalidOperationException("etcd is not running");
+        var etcdCpu = ProcessFootprint.CpuSeconds(etcdPid);
+        var api = await ApiWriteBenchmark.RunWritersAsync(server, ApiWriteBenchmark.Creators, ApiWriteBenchmark.CreatorConnections, duration, update: false, $"e{round}");
+        return (storeCreates, api, (ProcessFootprint.CpuSeconds(etcdPid) - etcdCpu) * 1e6 / (api.PerSecond * duration.TotalSeconds));
     }
 }

@@ -27,27 +27,36 @@ internal enum RawEtcdWrite
 /// </summary>
 internal static class RawEtcdLoad
 {
-    public readonly record struct Result(double PerSecond, double EtcdCpuMicros);
+    /// <summary>Writes per second, and CPU per write of the etcd process (NaN without its PID) and of this process (the client).</summary>
+    public readonly record struct Result(double PerSecond, double EtcdCpuMicros, double ClientCpuMicros);
 
     public static async Task<Result> RunAsync(Uri endpoint, RawEtcdWrite shape, int writers, TimeSpan duration, string keyPrefix, int? etcdPid = null)
     {
         using var channel = GrpcChannel.ForAddress(endpoint);
         var kv = new KV.KVClient(channel);
         var value = ByteString.CopyFrom(new byte[300]);
-        var cpuBefore = etcdPid is { } p ? ProcessFootprint.CpuSeconds(p) : 0;
+        return await RunAsync(key => WriteAsync(kv, shape, ByteString.CopyFromUtf8(key), value), writers, duration, $"{keyPrefix}/{shape}", etcdPid);
+    }
+
+    /// <summary>Any write of a fresh key per call (e.g. <c>EtcdStore.CreateAsync</c>), from <paramref name="writers"/> closed loops.</summary>
+    public static async Task<Result> RunAsync(Func<string, Task> write, int writers, TimeSpan duration, string keyPrefix, int? etcdPid = null)
+    {
+        var self = Environment.ProcessId;
+        var etcdBefore = etcdPid is { } p ? ProcessFootprint.CpuSeconds(p) : 0;
+        var selfBefore = ProcessFootprint.CpuSeconds(self);
         var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var start = Stopwatch.GetTimestamp();
         var counts = await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
         {
             var n = 0;
             while (Stopwatch.GetTimestamp() < end)
-                await WriteAsync(kv, shape, ByteString.CopyFromUtf8($"{keyPrefix}/{shape}/{w}/{n++}"), value);
+                await write($"{keyPrefix}/{w}/{n++}");
             return n;
         })));
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         var total = counts.Sum();
-        var cpu = etcdPid is { } pid ? (ProcessFootprint.CpuSeconds(pid) - cpuBefore) * 1e6 / total : double.NaN;
-        return new Result(total / seconds, cpu);
+        var etcdCpu = etcdPid is { } pid ? (ProcessFootprint.CpuSeconds(pid) - etcdBefore) * 1e6 / total : double.NaN;
+        return new Result(total / seconds, etcdCpu, (ProcessFootprint.CpuSeconds(self) - selfBefore) * 1e6 / total);
     }
 
     private static async Task WriteAsync(KV.KVClient kv, RawEtcdWrite shape, ByteString key, ByteString value)
