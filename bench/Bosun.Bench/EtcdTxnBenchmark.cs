@@ -49,16 +49,18 @@ internal static class EtcdTxnBenchmark
         Console.WriteLine($"   {member.ClientUrl}/debug/pprof/ (pid {member.ProcessId})");
         var raw = Shapes.ToDictionary(s => s, _ => new List<RawEtcdLoad.Result>());
         var store = new List<RawEtcdLoad.Result>();
+        var watched = new List<RawEtcdLoad.Result>();
         var api = new List<(double PerSecond, double CpuMicros, double EtcdCpuMicros)>();
         for (var round = 0; round < Rounds; round++)
         {
             foreach (var shape in Shapes)
                 raw[shape].Add(await RawEtcdLoad.RunAsync(etcd.EndpointUris[0], shape, ApiWriteBenchmark.Creators, duration, $"/raw/{round}", member.ProcessId));
+            watched.Add(await WatchedCreateTxnsAsync(etcd, duration, round));
             var (storeCreates, apiCreates, apiEtcdCpu) = await EtcdBenchmark.StoreAndApiCreatesAsync(directory, etcd, duration, round);
             store.Add(storeCreates);
             api.Add((apiCreates.PerSecond, apiCreates.CpuMicros, apiEtcdCpu));
             Console.WriteLine($"   round {round + 1}: " + string.Join("  ", Shapes.Select(s => Describe(s.ToString(), raw[s][^1]))) +
-                "  " + Describe("EtcdStore", store[^1]) + $"  API {api[^1].PerSecond,7:N0}/s (etcd {api[^1].EtcdCpuMicros:0} µs, process {api[^1].CpuMicros:0} µs)");
+                "  " + Describe("CreateTxn+watch", watched[^1]) + "  " + Describe("EtcdStore", store[^1]) + $"  API {api[^1].PerSecond,7:N0}/s (etcd {api[^1].EtcdCpuMicros:0} µs, process {api[^1].CpuMicros:0} µs)");
         }
         var puts = raw[RawEtcdWrite.Put].Select(r => r.PerSecond).ToList();
         double Ratio(IEnumerable<double> rates) => Stats.Median(puts.Zip(rates, (p, r) => r / p));
@@ -72,9 +74,40 @@ internal static class EtcdTxnBenchmark
                 $"txn without compare ÷ puts {Ratio(raw[RawEtcdWrite.PlainTxn].Select(r => r.PerSecond)):0.000}; put with prev_kv ÷ puts {Ratio(raw[RawEtcdWrite.PutPrevKv].Select(r => r.PerSecond)):0.000}; " +
                 "etcd CPU per write: " + string.Join(", ", Shapes.Select(s => $"{s} {EtcdCpu(s):0} µs")) + $"; {ApiWriteBenchmark.Creators} writers, median of {Rounds} rounds"),
             new($"etcd {setting.Name}: API creates/s ÷ raw puts/s", $"{apiRatio:0.000} ({Stats.Median(api.Select(a => a.PerSecond)):N0} / {Stats.Median(puts):N0})", "report", true,
-                $"etcd CPU per API create {Stats.Median(api.Select(a => a.EtcdCpuMicros)):0} µs, this process {Stats.Median(api.Select(a => a.CpuMicros)):0} µs; " +
+                $"etcd CPU per API create {Stats.Median(api.Select(a => a.EtcdCpuMicros)):0} µs (per raw create txn with one prefix watcher open {Stats.Median(watched.Select(w => w.EtcdCpuMicros)):0} µs), this process {Stats.Median(api.Select(a => a.CpuMicros)):0} µs; " +
                 $"EtcdStore creates {Stats.Median(store.Select(s => s.PerSecond)):N0}/s, client CPU {Stats.Median(store.Select(s => s.ClientCpuMicros)):0} µs vs raw create txn client {Stats.Median(raw[RawEtcdWrite.CreateTxn].Select(r => r.ClientCpuMicros)):0} µs"),
         ];
+    }
+
+    /// <summary>
+    /// Raw create transactions while one watcher (prev_kv and progress notifications, as the API server's watch cache
+    /// asks) receives every event: what etcd pays to deliver each write to the API server.
+    /// </summary>
+    private static async Task<RawEtcdLoad.Result> WatchedCreateTxnsAsync(EtcdCluster etcd, TimeSpan duration, int round)
+    {
+        var prefix = $"/raw/{round}/watched";
+        await using var store = await Bosun.Storage.Etcd.EtcdStore.OpenAsync(new Bosun.Storage.Etcd.EtcdStoreOptions { Endpoints = etcd.EndpointUris });
+        using var stop = new CancellationTokenSource();
+        var from = await store.CurrentRevisionAsync(default);
+        var events = 0L;
+        var drain = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var _ in store.WatchAsync(prefix + "/", from, stop.Token))
+                    events++;
+            }
+            catch (Exception) when (stop.IsCancellationRequested)
+            {
+                // the end of the measurement
+            }
+        });
+        var result = await RawEtcdLoad.RunAsync(etcd.EndpointUris[0], RawEtcdWrite.CreateTxn, ApiWriteBenchmark.Creators, duration, prefix, etcd.Members[0].ProcessId);
+        await stop.CancelAsync();
+        await drain;
+        if (events == 0)
+            throw new InvalidOperationException("the watcher saw no events");
+        return result;
     }
 
     private static string Describe(string name, RawEtcdLoad.Result r) => $"{name} {r.PerSecond,6:N0}/s ({r.EtcdCpuMicros:0}+{r.ClientCpuMicros:0} µs)";
