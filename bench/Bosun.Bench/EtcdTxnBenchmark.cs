@@ -30,7 +30,7 @@ internal static class EtcdTxnBenchmark
     public static async Task<List<SummaryRow>> RunAsync(TimeSpan duration)
     {
         using var directory = new BenchDirectory();
-        var rows = new List<SummaryRow>();
+        var rows = new List<SummaryRow> { await HighWaterMarkAsync(duration) };
         foreach (var setting in Settings)
             rows.AddRange(await RunSettingAsync(directory, setting, duration));
         return rows;
@@ -77,6 +77,33 @@ internal static class EtcdTxnBenchmark
                 $"etcd CPU per API create {Stats.Median(api.Select(a => a.EtcdCpuMicros)):0} µs (per raw create txn with one prefix watcher open {Stats.Median(watched.Select(w => w.EtcdCpuMicros)):0} µs), this process {Stats.Median(api.Select(a => a.CpuMicros)):0} µs; " +
                 $"EtcdStore creates {Stats.Median(store.Select(s => s.PerSecond)):N0}/s, client CPU {Stats.Median(store.Select(s => s.ClientCpuMicros)):0} µs vs raw create txn client {Stats.Median(raw[RawEtcdWrite.CreateTxn].Select(r => r.ClientCpuMicros)):0} µs"),
         ];
+    }
+
+    /// <summary>
+    /// The read buffer a Txn copies keeps the size of the busiest batch so far: on a fresh etcd (defaults), create
+    /// transactions, again (drift), then one burst of plain puts, then create transactions again. Fresh etcd per round.
+    /// </summary>
+    private static async Task<SummaryRow> HighWaterMarkAsync(TimeSpan duration)
+    {
+        Console.WriteLine("-- etcd defaults, fresh: create txns, create txns, put burst, create txns");
+        var phases = new List<RawEtcdLoad.Result[]>();
+        for (var round = 0; round < Rounds; round++)
+        {
+            await using var etcd = await EtcdCluster.StartAsync(onDisk: true);
+            var pid = etcd.Members[0].ProcessId;
+            var endpoint = etcd.EndpointUris[0];
+            var first = await RawEtcdLoad.RunAsync(endpoint, RawEtcdWrite.CreateTxn, ApiWriteBenchmark.Creators, duration, "/fresh/a", pid);
+            var second = await RawEtcdLoad.RunAsync(endpoint, RawEtcdWrite.CreateTxn, ApiWriteBenchmark.Creators, duration, "/fresh/b", pid);
+            var burst = await RawEtcdLoad.RunAsync(endpoint, RawEtcdWrite.Put, ApiWriteBenchmark.Creators, duration, "/fresh/burst", pid);
+            var after = await RawEtcdLoad.RunAsync(endpoint, RawEtcdWrite.CreateTxn, ApiWriteBenchmark.Creators, duration, "/fresh/c", pid);
+            phases.Add([first, second, burst, after]);
+            Console.WriteLine($"   round {round + 1}: " + string.Join("  ", new[] { "txns", "txns again", "put burst", "txns after" }.Zip(phases[^1], Describe)));
+        }
+        double Cpu(int phase) => Stats.Median(phases.Select(p => p[phase].EtcdCpuMicros));
+        double Rate(int phase) => Stats.Median(phases.Select(p => p[phase].PerSecond));
+        return new("etcd defaults, fresh: etcd CPU per create txn before → after one put burst",
+            $"{Cpu(1):0} → {Cpu(3):0} µs", "report", true,
+            $"first {Cpu(0):0} µs ({Rate(0):N0}/s), again {Cpu(1):0} µs ({Rate(1):N0}/s), burst of puts {Rate(2):N0}/s ({Cpu(2):0} µs), after {Cpu(3):0} µs ({Rate(3):N0}/s); median of {Rounds} fresh members");
     }
 
     /// <summary>

@@ -24,6 +24,7 @@ internal static partial class ServerHost
         Log.Starting(logger, config.DataDir, config.Datastore.ToString());
         await using var storage = await OpenDatastoreAsync(config, stop.Token);
         if (storage is null) return 1;
+        await WarnAboutSlowEtcdAsync(storage, logger, stop.Token);
         if (!await SharedBootstrap.TryEnsureAsync(config, storage, logger, stop.Token)) return 1;
         var apiConfig = new ApiServerConfig
         {
@@ -121,6 +122,16 @@ internal static partial class ServerHost
         }
     }
 
+    /// <summary>etcd before 3.5 runs transactions (every create, update, delete) at a fraction of its put rate: say so once, with the remedy.</summary>
+    private static async Task WarnAboutSlowEtcdAsync(Bosun.Storage.IKeyValueStore storage, ILogger logger, CancellationToken ct)
+    {
+        if (storage is not Bosun.Storage.Etcd.EtcdStore etcd)
+            return;
+        var version = await etcd.MemberVersionAsync(ct);
+        if (version is not null && Bosun.Storage.Etcd.EtcdVersion.CopiesWriteBufferPerTransaction(version))
+            Log.SlowEtcdTransactions(logger, version);
+    }
+
     /// <summary>The server's own bootstrap token (<c>server/node-token</c>, no expiry, as k3s's) and the command that joins a node with it.</summary>
     private static async Task PrintJoinCommandAsync(ApiClient api, ServerConfig config, ApiServerHost server, ILogger logger, CancellationToken ct)
     {
@@ -157,6 +168,10 @@ internal static partial class ServerHost
 
         [LoggerMessage(Level = LogLevel.Information, Message = "API server ready at {Url}; admin kubeconfig written to {Kubeconfig}")]
         public static partial void Ready(ILogger logger, Uri url, string kubeconfig);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "etcd {Version} copies its buffer of uncommitted writes for every transaction, so creates and updates cost it several times a put; " +
+            "use etcd 3.5 or later, or start etcd with --backend-batch-interval=10ms (docs/multi-server.md, \"etcd settings for write throughput\")")]
+        public static partial void SlowEtcdTransactions(ILogger logger, string version);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Stopping")]
         public static partial void Stopping(ILogger logger);

@@ -49,6 +49,21 @@ public sealed class EtcdStore : IKeyValueStore
         return response.Header.Revision;
     }
 
+    /// <summary>The etcd version of the member in use (Maintenance Status), e.g. "3.4.23"; null if the member refuses to say.</summary>
+    public async Task<string?> MemberVersionAsync(CancellationToken ct)
+    {
+        try
+        {
+            var status = await _connection.CallAsync((invoker, options) =>
+                new Maintenance.MaintenanceClient(invoker).StatusAsync(new StatusRequest(), options).ResponseAsync, ct);
+            return status.Version;
+        }
+        catch (RpcException)
+        {
+            return null;
+        }
+    }
+
     public async Task<KeyValue?> GetAsync(string key, CancellationToken ct)
     {
         var response = await RangeCallAsync(new Etcdserverpb.RangeRequest { Key = Key(key) }, ct);
