@@ -30,7 +30,7 @@ internal static class EtcdTxnBenchmark
     public static async Task<List<SummaryRow>> RunAsync(TimeSpan duration)
     {
         using var directory = new BenchDirectory();
-        var rows = new List<SummaryRow> { await HighWaterMarkAsync(duration) };
+        var rows = new List<SummaryRow> { await HighWaterMarkAsync(duration), await ConnectionsAsync(duration) };
         foreach (var setting in Settings)
             rows.AddRange(await RunSettingAsync(directory, setting, duration));
         return rows;
@@ -104,6 +104,26 @@ internal static class EtcdTxnBenchmark
         return new("etcd defaults, fresh: etcd CPU per create txn before → after one put burst",
             $"{Cpu(1):0} → {Cpu(3):0} µs", "report", true,
             $"first {Cpu(0):0} µs ({Rate(0):N0}/s), again {Cpu(1):0} µs ({Rate(1):N0}/s), burst of puts {Rate(2):N0}/s ({Cpu(2):0} µs), after {Cpu(3):0} µs ({Rate(3):N0}/s); median of {Rounds} fresh members");
+    }
+
+    /// <summary>Create transactions from the same 64 writers over one gRPC channel and over four (fresh etcd, defaults).</summary>
+    private static async Task<SummaryRow> ConnectionsAsync(TimeSpan duration)
+    {
+        Console.WriteLine("-- etcd defaults, fresh: create txns over 1 and 4 connections");
+        await using var etcd = await EtcdCluster.StartAsync(onDisk: true);
+        var pid = etcd.Members[0].ProcessId;
+        var one = new List<RawEtcdLoad.Result>();
+        var four = new List<RawEtcdLoad.Result>();
+        for (var round = 0; round < Rounds; round++)
+        {
+            // Alternating the order, so neither always runs on the older (slower) member.
+            foreach (var channels in round % 2 == 0 ? new[] { 1, 4 } : [4, 1])
+                (channels == 1 ? one : four).Add(await RawEtcdLoad.RunAsync(etcd.EndpointUris[0], RawEtcdWrite.CreateTxn, ApiWriteBenchmark.Creators, duration, $"/conn/{round}", pid, channels));
+            Console.WriteLine($"   round {round + 1}: {Describe("1 connection", one[^1])}  {Describe("4 connections", four[^1])}");
+        }
+        var ratio = Stats.Median(one.Zip(four, (a, b) => b.PerSecond / a.PerSecond));
+        return new("etcd defaults: create txns/s over 4 connections ÷ over 1", $"{ratio:0.000} ({Stats.Median(four.Select(r => r.PerSecond)):N0} / {Stats.Median(one.Select(r => r.PerSecond)):N0})", "report", true,
+            $"etcd CPU per txn {Stats.Median(four.Select(r => r.EtcdCpuMicros)):0} vs {Stats.Median(one.Select(r => r.EtcdCpuMicros)):0} µs, client {Stats.Median(four.Select(r => r.ClientCpuMicros)):0} vs {Stats.Median(one.Select(r => r.ClientCpuMicros)):0} µs; {ApiWriteBenchmark.Creators} writers, median of {Rounds} rounds");
     }
 
     /// <summary>

@@ -30,12 +30,26 @@ internal static class RawEtcdLoad
     /// <summary>Writes per second, and CPU per write of the etcd process (NaN without its PID) and of this process (the client).</summary>
     public readonly record struct Result(double PerSecond, double EtcdCpuMicros, double ClientCpuMicros);
 
-    public static async Task<Result> RunAsync(Uri endpoint, RawEtcdWrite shape, int writers, TimeSpan duration, string keyPrefix, int? etcdPid = null)
+    /// <summary>Writes of <paramref name="shape"/>; with <paramref name="channels"/> &gt; 1 the writers take turns over that many gRPC channels (one HTTP/2 connection each).</summary>
+    public static async Task<Result> RunAsync(Uri endpoint, RawEtcdWrite shape, int writers, TimeSpan duration, string keyPrefix, int? etcdPid = null, int channels = 1)
     {
-        using var channel = GrpcChannel.ForAddress(endpoint);
-        var kv = new KV.KVClient(channel);
-        var value = ByteString.CopyFrom(new byte[300]);
-        return await RunAsync(key => WriteAsync(kv, shape, ByteString.CopyFromUtf8(key), value), writers, duration, $"{keyPrefix}/{shape}", etcdPid);
+        var open = Enumerable.Range(0, channels).Select(_ => GrpcChannel.ForAddress(endpoint)).ToArray();
+        try
+        {
+            var clients = open.Select(c => new KV.KVClient(c)).ToArray();
+            var value = ByteString.CopyFrom(new byte[300]);
+            var next = 0;
+            return await RunAsync(key =>
+            {
+                var kv = clients[(int)((uint)Interlocked.Increment(ref next) % (uint)clients.Length)];
+                return WriteAsync(kv, shape, ByteString.CopyFromUtf8(key), value);
+            }, writers, duration, $"{keyPrefix}/{shape}/{channels}", etcdPid);
+        }
+        finally
+        {
+            foreach (var channel in open)
+                channel.Dispose();
+        }
     }
 
     /// <summary>Any write of a fresh key per call (e.g. <c>EtcdStore.CreateAsync</c>), from <paramref name="writers"/> closed loops.</summary>
