@@ -122,7 +122,7 @@ internal static partial class ServerHost
         }
     }
 
-    /// <summary>etcd before 3.5 runs transactions (every create, update, delete) at a fraction of its put rate: say so once, with the remedy.</summary>
+    /// <summary>etcd 3.4 runs transactions (every create, update, delete) at a fraction of its put rate: say so once, with the remedy.</summary>
     private static async Task WarnAboutSlowEtcdAsync(Bosun.Storage.IKeyValueStore storage, ILogger logger, CancellationToken ct)
     {
         if (storage is not Bosun.Storage.Etcd.EtcdStore etcd)

@@ -6,9 +6,9 @@ namespace Bosun.Storage.Etcd;
 public static class EtcdVersion
 {
     /// <summary>
-    /// True for etcd 3.0–3.4: every transaction's apply copies the backend's whole buffer of uncommitted writes
-    /// (mvcc/backend ConcurrentReadTx), so a create or update costs etcd several times a put. 3.5 reads the shared
-    /// buffer instead (etcd PR #12896). False for anything it cannot parse.
+    /// True for etcd 3.4: every transaction's apply copies the backend's whole buffer of uncommitted writes
+    /// (mvcc/backend ConcurrentReadTx, new in 3.4), so a create or update costs etcd several times a put. 3.5 reads the
+    /// shared buffer instead (etcd PR #12896). False for anything else or anything it cannot parse.
     /// </summary>
     public static bool CopiesWriteBufferPerTransaction(string version)
     {
@@ -16,6 +16,6 @@ public static class EtcdVersion
         return parts.Length >= 2
             && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var major)
             && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var minor)
-            && major == 3 && minor < 5;
+            && major == 3 && minor == 4;
     }
 }

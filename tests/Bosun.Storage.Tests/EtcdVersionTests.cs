@@ -8,13 +8,14 @@ public sealed class EtcdVersionTests
 {
     [Theory]
     [InlineData("3.4.23", true)]
-    [InlineData("3.3.27", true)]
+    [InlineData("3.4.0", true)]
+    [InlineData("3.3.27", false)]
     [InlineData("3.5.0", false)]
     [InlineData("3.6.1", false)]
     [InlineData("4.0.0", false)]
     [InlineData("", false)]
     [InlineData("not-a-version", false)]
-    public void CopiesWriteBufferPerTransaction_OnlyBefore35(string version, bool copies) =>
+    public void CopiesWriteBufferPerTransaction_Only34(string version, bool copies) =>
         Assert.Equal(copies, EtcdVersion.CopiesWriteBufferPerTransaction(version));
 
     [Fact]
