@@ -313,21 +313,24 @@ internal sealed partial class PodApplier(
     /// <summary>
     /// Removes everything the node holds for a pod that is gone: sandboxes (with their containers), volumes, the pod
     /// cgroup, its log and state directories. Stops anything still running first, with <paramref name="grace"/>.
+    /// <paramref name="state"/> is the runtime's view when the caller has just read it. Called once per pod, by its
+    /// worker (<see cref="PodWorkers"/>), however the pod went.
     /// </summary>
-    public async Task CleanupAsync(V1Pod? pod, string uid, string ns, string name, long grace, CancellationToken ct)
+    public async Task CleanupAsync(V1Pod? pod, string uid, string ns, string name, long grace, CancellationToken ct, PodRuntimeState? state = null)
     {
-        var state = await runtime.GetAsync(uid, ct);
+        state ??= await runtime.GetAsync(uid, ct);
         if (pod is not null) await KillPodAsync(pod, state, grace, ct);
         else
+        {
             // An orphan (its API object never seen): the grace period it was started with, as the kubelet does.
             await Task.WhenAll(state.Running.Select(c => Cri.StopContainerAsync(
                 new StopContainerRequest { ContainerId = c.Id, Timeout = Math.Max(MinimumGraceSeconds, c.GracePeriodSeconds ?? grace) }, cancellationToken: ct).ResponseAsync));
+            foreach (var s in state.Sandboxes.Where(s => s.Ready))
+                await Cri.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = s.Id }, cancellationToken: ct);
+        }
         foreach (var c in state.Containers) await RemoveContainerQuietlyAsync(c.Id, ct);
         foreach (var s in state.Sandboxes)
-        {
-            await Cri.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = s.Id }, cancellationToken: ct);
             await Cri.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = s.Id }, cancellationToken: ct);
-        }
         await volumes.TearDownAsync(uid, ct);
         cgroups.Remove(uid);
         DeleteDirectory(paths.PodLogDir(ns, name, uid));
