@@ -89,8 +89,8 @@ public sealed class PodDeletionTests : IAsyncLifetime
     private void AssertTornDownOnce(string uid)
     {
         string Counts(params string[] methods) => string.Join(", ", methods.Select(m => $"{m}={runtime.CallsOf(m)}"));
-        Assert.Equal("StopContainer=1, StopPodSandbox=1, RemoveContainer=1, RemovePodSandbox=1",
-            Counts("StopContainer", "StopPodSandbox", "RemoveContainer", "RemovePodSandbox"));
+        Assert.Equal("StopContainer=1, StopPodSandbox=1, RemoveContainer=1, RemovePodSandbox=1, volume teardowns=1",
+            Counts("StopContainer", "StopPodSandbox", "RemoveContainer", "RemovePodSandbox") + $", volume teardowns={volumes.TornDown.Count}");
         Assert.Equal([uid], volumes.TornDown);
         Assert.Equal(0, runtime.SandboxCount);
         Assert.False(Directory.Exists(PodCgroup(uid)));
