@@ -90,6 +90,29 @@ public sealed class ProcessRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_ExitedButABackgroundChildHoldsTheOutput_TimesOutInsteadOfHanging()
+    {
+        var pidFile = Path.Combine(Path.GetTempPath(), "bosun-runner-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var run = new ProcessRun("sh", ["-c", "sleep 60 & echo $! > \"$0\"; exit 0", pidFile]) { Timeout = TimeSpan.FromMilliseconds(300) };
+
+            var e = await Assert.ThrowsAsync<ProcessRunException>(() => ProcessRunner.RunAsync(run, CancellationToken.None));
+
+            Assert.EndsWith("timed out after 0.3 s", e.Message);
+        }
+        finally
+        {
+            // The child outlived its shell, so no tree kill reaches it: the test stops the process it started.
+            if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid))
+            {
+                try { System.Diagnostics.Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { }
+            }
+            File.Delete(pidFile);
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_Cancelled_ThrowsOperationCanceled()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));

@@ -33,6 +33,9 @@ public static class ProcessRunner
         {
             if (run.Stdin is not null) await WriteStdinAsync(process, run.Stdin, limit.Token);
             await process.WaitForExitAsync(limit.Token);
+            // A background child that kept the pipes open holds the output's end back: the timeout covers that too.
+            var output = await stdout.WaitAsync(limit.Token);
+            return new ProcessResult(run.CommandLine, process.ExitCode, output, await stderr.WaitAsync(limit.Token));
         }
         catch (OperationCanceledException) when (limit.IsCancellationRequested)
         {
@@ -40,7 +43,6 @@ public static class ProcessRunner
             ct.ThrowIfCancellationRequested();
             throw new ProcessRunException($"{run.CommandLine} timed out after {run.Timeout!.Value.TotalSeconds:0.###} s");
         }
-        return new ProcessResult(run.CommandLine, process.ExitCode, await stdout, await stderr);
     }
 
     private static Process Start(ProcessRun run)

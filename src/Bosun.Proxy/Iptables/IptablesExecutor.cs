@@ -37,7 +37,7 @@ public sealed class IptablesExecutor(string? networkNamespace = null) : IIptable
         }
         catch (ProcessRunException e)
         {
-            throw new IptablesException(e.Message, stdin);
+            throw new IptablesException(e.Message, null);   // not started (or timed out): no input was judged
         }
     }
 }
