@@ -3,8 +3,8 @@ namespace Bosun.Agent.Logs;
 /// <summary>
 /// What <c>kubectl logs -f</c> waits on between reads: inotify on the log's directory (writes, the rotator's rename, the
 /// runtime reopening the path), with a quiet period after which the caller re-checks anyway (the container may have
-/// exited without writing; kubelet's fsnotify plus its state check). When no watch can be had (the inotify limit),
-/// the quiet period shrinks to a short poll.
+/// exited without writing; kubelet's fsnotify plus its state check). Each follower adds one inotify watch (.NET 10
+/// shares one inotify instance among watchers); when no watch can be had (the watch limit), the wait is a short poll.
 /// </summary>
 internal sealed class LogFileChanges : IDisposable
 {
