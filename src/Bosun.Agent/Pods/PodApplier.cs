@@ -299,6 +299,29 @@ internal sealed partial class PodApplier(
         }
     }
 
+    /// <summary>
+    /// Removes a stopped sandbox. When the runtime refuses (its network teardown failed at the stop, so containerd finds
+    /// the netns still open), stops it again, which retries the teardown, then removes it: the kubelet's GC guard,
+    /// paid only when needed.
+    /// </summary>
+    private async Task RemoveSandboxAsync(string id, CancellationToken ct)
+    {
+        var request = new RemovePodSandboxRequest { PodSandboxId = id };
+        try
+        {
+            await Cri.RemovePodSandboxAsync(request, cancellationToken: ct);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+        }
+        catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
+        {
+            Log.SandboxRemoveRetried(logger, id, e.Status.Detail);
+            await Cri.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = id }, cancellationToken: ct);
+            await Cri.RemovePodSandboxAsync(request, cancellationToken: ct);
+        }
+    }
+
     private async Task RemoveContainerQuietlyAsync(string id, CancellationToken ct)
     {
         try
@@ -329,8 +352,7 @@ internal sealed partial class PodApplier(
                 await Cri.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = s.Id }, cancellationToken: ct);
         }
         foreach (var c in state.Containers) await RemoveContainerQuietlyAsync(c.Id, ct);
-        foreach (var s in state.Sandboxes)
-            await Cri.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = s.Id }, cancellationToken: ct);
+        foreach (var s in state.Sandboxes) await RemoveSandboxAsync(s.Id, ct);
         await volumes.TearDownAsync(uid, ct);
         cgroups.Remove(uid);
         DeleteDirectory(paths.PodLogDir(ns, name, uid));
@@ -354,6 +376,9 @@ internal sealed partial class PodApplier(
     {
         [LoggerMessage(Level = LogLevel.Warning, Message = "Creating the sandbox of {Namespace}/{Pod} failed: {Error}")]
         public static partial void SandboxFailed(ILogger logger, string? @namespace, string pod, string error);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Removing sandbox {Id} failed, stopping it again first: {Error}")]
+        public static partial void SandboxRemoveRetried(ILogger logger, string id, string error);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Cleaned up pod {Namespace}/{Pod} ({Uid})")]
         public static partial void CleanedUp(ILogger logger, string @namespace, string pod, string uid);

@@ -18,6 +18,11 @@ internal sealed class FakeCriRuntime : CallInvoker
 
     public ConcurrentDictionary<string, int> Calls { get; } = new();
 
+    /// <summary>Sandboxes whose network teardown "failed" at their stop: removal fails until they are stopped again.</summary>
+    public bool NextStopLeavesNetnsOpen { get; set; }
+
+    private readonly HashSet<string> netnsOpen = [];
+
     public int CallsOf(string method) => Calls.GetValueOrDefault(method);
 
     /// <summary>Lists the relist loop makes (no pod uid in the filter), to count relist passes.</summary>
@@ -65,9 +70,14 @@ internal sealed class FakeCriRuntime : CallInvoker
                 return new ListPodSandboxResponse { Items = { items } };
             case StopPodSandboxRequest r:
                 Sandbox(r.PodSandboxId).State = PodSandboxState.SandboxNotready;
+                if (NextStopLeavesNetnsOpen) netnsOpen.Add(r.PodSandboxId);
+                else netnsOpen.Remove(r.PodSandboxId);
+                NextStopLeavesNetnsOpen = false;
                 foreach (var c in containers.Values.Where(c => c.SandboxId == r.PodSandboxId)) Exit(c.Status, now);
                 return new StopPodSandboxResponse();
             case RemovePodSandboxRequest r:
+                if (netnsOpen.Contains(r.PodSandboxId))
+                    throw new RpcException(new Status(StatusCode.Unknown, $"sandbox network namespace of {r.PodSandboxId} is not fully closed"));
                 sandboxes.Remove(r.PodSandboxId);
                 foreach (var id in containers.Where(c => c.Value.SandboxId == r.PodSandboxId).Select(c => c.Key).ToList()) containers.Remove(id);
                 return new RemovePodSandboxResponse();

@@ -86,10 +86,10 @@ public sealed class PodDeletionTests : IAsyncLifetime
         await TestCluster.EventuallyAsync(() => Task.FromResult(runtime.Relists >= relists + 3), because: "the relist runs on");
     }
 
-    private void AssertTornDownOnce(string uid)
+    private void AssertTornDownOnce(string uid, int sandboxStops = 1, int sandboxRemoves = 1)
     {
         string Counts(params string[] methods) => string.Join(", ", methods.Select(m => $"{m}={runtime.CallsOf(m)}"));
-        Assert.Equal("StopContainer=1, StopPodSandbox=1, RemoveContainer=1, RemovePodSandbox=1, volume teardowns=1",
+        Assert.Equal($"StopContainer=1, StopPodSandbox={sandboxStops}, RemoveContainer=1, RemovePodSandbox={sandboxRemoves}, volume teardowns=1",
             Counts("StopContainer", "StopPodSandbox", "RemoveContainer", "RemovePodSandbox") + $", volume teardowns={volumes.TornDown.Count}");
         Assert.Equal([uid], volumes.TornDown);
         Assert.Equal(0, runtime.SandboxCount);
@@ -116,6 +116,18 @@ public sealed class PodDeletionTests : IAsyncLifetime
         await WaitUntilSettledAsync("forced");
 
         AssertTornDownOnce(uid);
+    }
+
+    [Fact]
+    public async Task SandboxWhoseRemovalFails_IsStoppedAgainThenRemoved_StillOneTeardown()
+    {
+        var uid = await StartPodAsync("netns-open");
+        runtime.NextStopLeavesNetnsOpen = true;   // the stop's network teardown fails: containerd then refuses the removal
+
+        await cluster.Api.DeleteAsync<V1Pod>("default", "netns-open", stop.Token, new V1DeleteOptions { GracePeriodSeconds = 1 });
+        await WaitUntilSettledAsync("netns-open");
+
+        AssertTornDownOnce(uid, sandboxStops: 2, sandboxRemoves: 2);
     }
 
     /// <summary>No volumes to set up; records each teardown.</summary>
