@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Bosun.Cri.V1;
+using Grpc.Core;
 using Grpc.Net.Client;
 
 namespace Bosun.Cri;
@@ -10,14 +11,19 @@ namespace Bosun.Cri;
 /// </summary>
 public sealed class CriChannel : IDisposable
 {
-    private readonly GrpcChannel _channel;
+    private readonly GrpcChannel? _channel;
 
     private CriChannel(GrpcChannel channel)
+        : this(channel.CreateCallInvoker()) => _channel = channel;
+
+    private CriChannel(CallInvoker invoker)
     {
-        _channel = channel;
-        Runtime = new RuntimeService.RuntimeServiceClient(channel);
-        Images = new ImageService.ImageServiceClient(channel);
+        Runtime = new RuntimeService.RuntimeServiceClient(invoker);
+        Images = new ImageService.ImageServiceClient(invoker);
     }
+
+    /// <summary>Calls go to <paramref name="invoker"/>: an in-memory runtime in the agent's unit tests.</summary>
+    public static CriChannel ForInvoker(CallInvoker invoker) => new(invoker);
 
     public RuntimeService.RuntimeServiceClient Runtime { get; }
 
@@ -55,5 +61,5 @@ public sealed class CriChannel : IDisposable
         return new CriChannel(channel);
     }
 
-    public void Dispose() => _channel.Dispose();
+    public void Dispose() => _channel?.Dispose();
 }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Bosun.Client.Processes;
 using Bosun.Storage;
 using Bosun.Storage.Etcd;
 using Bosun.Storage.Sqlite;
@@ -68,22 +68,22 @@ internal static class DatastoreSnapshot
     {
         if (Directory.Exists(target.DataDir))
             return await FailAsync("restore", $"{target.DataDir} already exists: restore into a new etcd data dir");
-        var start = new ProcessStartInfo("etcdctl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.Environment["ETCDCTL_API"] = "3";
-        foreach (var arg in new[]
-                 {
-                     "snapshot", "restore", file, "--data-dir", target.DataDir, "--name", target.Name,
-                     "--initial-cluster", $"{target.Name}={target.PeerUrl}", "--initial-advertise-peer-urls", target.PeerUrl,
-                 })
+        var run = new ProcessRun("etcdctl",
+        [
+            "snapshot", "restore", file, "--data-dir", target.DataDir, "--name", target.Name,
+            "--initial-cluster", $"{target.Name}={target.PeerUrl}", "--initial-advertise-peer-urls", target.PeerUrl,
+        ]) { Environment = new Dictionary<string, string> { ["ETCDCTL_API"] = "3" } };
+        ProcessResult r;
+        try
         {
-            start.ArgumentList.Add(arg);
+            r = await ProcessRunner.RunAsync(run, ct);
         }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("etcdctl did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        if (process.ExitCode != 0)
-            return await FailAsync("restore", $"etcdctl snapshot restore exited {process.ExitCode}: {(await stderr).Trim()} {(await stdout).Trim()}");
+        catch (ProcessRunException e)
+        {
+            return await FailAsync("restore", e.Message);
+        }
+        if (!r.Succeeded)
+            return await FailAsync("restore", $"etcdctl snapshot restore exited {r.ExitCode}: {r.Stderr.Trim()} {r.Stdout.Trim()}".TrimEnd());
         await Console.Out.WriteLineAsync($"Restored {file} into etcd data dir {target.DataDir} (member {target.Name}, peer {target.PeerUrl}); start etcd on it, then 'bosun server --datastore-endpoint ...'");
         return 0;
     }

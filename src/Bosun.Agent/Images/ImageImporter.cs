@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Bosun.Client.Processes;
 
 namespace Bosun.Agent.Images;
 
@@ -27,28 +27,18 @@ internal sealed class ImageImporter(string containerdSocket, string ctrPath = "/
 
     private async Task<string> CtrAsync(IReadOnlyList<string> args, CancellationToken ct)
     {
-        var start = new ProcessStartInfo(ctrPath)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var a in (string[])["--address", containerdSocket, "--namespace", Namespace, .. args]) start.ArgumentList.Add(a);
-        using var process = Process.Start(start) ?? throw new ImageImportException($"could not start {ctrPath}");
-        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        ProcessResult r;
         try
         {
-            await process.WaitForExitAsync(ct);
+            // Cancellation kills ctr: none is left behind when the agent stops mid-import.
+            r = await ProcessRunner.RunAsync(ctrPath, ["--address", containerdSocket, "--namespace", Namespace, .. args], ct);
         }
-        catch (OperationCanceledException)
+        catch (ProcessRunException e)
         {
-            process.Kill(entireProcessTree: true);   // do not leave a ctr behind when the agent stops mid-import
-            throw;
+            throw new ImageImportException(e.Message);
         }
-        if (process.ExitCode != 0)
-            throw new ImageImportException($"ctr {string.Join(' ', args)} failed (exit {process.ExitCode}): {(await stderr).Trim()} {(await stdout).Trim()}".Trim());
-        return await stdout;
+        if (!r.Succeeded) throw new ImageImportException($"{r.FailureMessage} {r.Stdout.Trim()}".Trim());
+        return r.Stdout;
     }
 }
 

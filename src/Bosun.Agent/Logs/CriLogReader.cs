@@ -5,15 +5,15 @@ namespace Bosun.Agent.Logs;
 /// <summary>
 /// Turns a container's CRI log file into what <c>kubectl logs</c> prints: messages joined across partial (<c>P</c>) entries,
 /// optionally prefixed with the entry's timestamp, filtered by since, the last N lines, and cut at limitBytes. With
-/// follow it keeps reading as the file grows and across rotation, until <c>isRunning</c> says the container exited.
+/// follow it keeps reading as the file grows and across rotation, woken by <see cref="LogFileChanges"/>, until
+/// <c>isRunning</c> says the container exited.
 /// </summary>
 internal sealed class CriLogReader(TimeProvider time, Func<CancellationToken, Task>? waitForMore = null)
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
-
-    /// <summary>Between polls while following: a short sleep (tests substitute a step of their script).</summary>
-    private Task WaitAsync(CancellationToken ct) => waitForMore?.Invoke(ct) ?? Task.Delay(PollInterval, time, ct);
     private const int TailBlock = 64 * 1024;
+
+    /// <summary>Checked at least this often while the file keeps changing, so that a chatty container's exit is noticed.</summary>
+    private static readonly TimeSpan StateCheckPeriod = TimeSpan.FromSeconds(1);
 
     public async Task CopyAsync(string path, LogOptions options, Stream output, Func<CancellationToken, Task<bool>> isRunning, CancellationToken ct)
     {
@@ -23,18 +23,28 @@ internal sealed class CriLogReader(TimeProvider time, Func<CancellationToken, Ta
         if (options.TailLines is { } tail) file.Position = TailOffset(file, tail);
         var state = new LineState();
         var reading = file;
+        using var changes = options.Follow && waitForMore is null ? LogFileChanges.Watch(Path.GetDirectoryName(Path.GetFullPath(path))!, time) : null;
+        var checkState = true;
+        var lastCheck = time.GetTimestamp();
+        var rotatedUnread = false;
         while (true)
         {
             await DrainAsync(reading, state, options, output, budget, ct);
             if (budget.Exhausted || !options.Follow) break;
             await output.FlushAsync(ct);
-            if (!await isRunning(ct))
+            if (checkState || time.GetElapsedTime(lastCheck) >= StateCheckPeriod)
             {
-                await DrainAsync(reading, state, options, output, budget, ct);   // what was written just before the exit
-                break;
+                lastCheck = time.GetTimestamp();
+                if (!await isRunning(ct))
+                {
+                    await DrainAsync(reading, state, options, output, budget, ct);   // what was written just before the exit
+                    break;
+                }
             }
-            await WaitAsync(ct);
+            // A wake-up by a change reads on; a quiet period (or a step of a test's script) checks the container too.
+            if (!rotatedUnread) checkState = !await WaitAsync(changes, ct);
             var now = FirstLine(path);
+            rotatedUnread = identity is not null && now is not null && now != identity && reading.Position < reading.Length;
             if (identity is null) identity = now;   // the file was empty when opened; this is still that file
             else if (now is not null && now != identity && reading.Position >= reading.Length)
             {
@@ -46,6 +56,14 @@ internal sealed class CriLogReader(TimeProvider time, Func<CancellationToken, Ta
         }
         if (!ReferenceEquals(reading, file)) await reading.DisposeAsync();
         await output.FlushAsync(ct);
+    }
+
+    /// <summary>True when woken by a change; false after a quiet period or a step of the test seam.</summary>
+    private async Task<bool> WaitAsync(LogFileChanges? changes, CancellationToken ct)
+    {
+        if (changes is not null) return await changes.WaitAsync(ct);
+        await waitForMore!(ct);
+        return false;
     }
 
     /// <summary>Reads complete lines from the current position; an unfinished last line is left for the next read.</summary>

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Bosun.Client.Processes;
 using System.Net;
 using System.Text.Json;
 
@@ -49,22 +49,7 @@ internal sealed class HostNetworkCommands : IHostNetwork
 
     private static async Task<string> RunAsync(string tool, IReadOnlyList<string> args, string? stdin, CancellationToken ct)
     {
-        var start = new ProcessStartInfo(tool)
-        {
-            UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin is not null,
-        };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start) ?? throw new HostNetworkException($"could not start {tool}");
-        var output = process.StandardOutput.ReadToEndAsync(ct);
-        var error = process.StandardError.ReadToEndAsync(ct);
-        if (stdin is not null)
-        {
-            await process.StandardInput.WriteAsync(stdin.AsMemory(), ct);
-            process.StandardInput.Close();
-        }
-        await process.WaitForExitAsync(ct);
-        if (process.ExitCode != 0)
-            throw new HostNetworkException($"{tool} {string.Join(' ', args)} failed ({process.ExitCode}): {(await error).Trim()}");
-        return await output;
+        var r = await ProcessRunner.RunAsync(tool, args, ct, stdin);
+        return r.Succeeded ? r.Stdout : throw new HostNetworkException(r.FailureMessage);
     }
 }

@@ -40,29 +40,13 @@ internal sealed partial class NodeAgent(ApiClient api, CriChannel cri, AgentOpti
         }
         await ReportStatusAsync(ct);
         await RenewLeaseAsync(ct);
-        return await WaitForPodCidrAsync(ct);
+        return await PodCidrWait.WaitAsync(api, options.NodeName, options.PodCidrWait, options.DefaultPodCidr, time, logger, ct);
     }
 
     /// <summary>Renews the Lease and reports status on their intervals until cancelled.</summary>
     public Task RunAsync(CancellationToken ct) => Task.WhenAll(
         EveryAsync(options.LeaseRenewInterval, RenewLeaseAsync, ct),
         EveryAsync(options.NodeStatusInterval, ReportStatusAsync, ct));
-
-    private async Task<string> WaitForPodCidrAsync(CancellationToken ct)
-    {
-        var deadline = time.GetUtcNow() + options.PodCidrWait;
-        while (true)
-        {
-            var node = await api.GetAsync<V1Node>(null, options.NodeName, ct);
-            if (node.Spec?.PodCIDR is { Length: > 0 } cidr) return cidr;
-            if (time.GetUtcNow() >= deadline)
-            {
-                Log.DefaultPodCidr(logger, options.DefaultPodCidr);
-                return options.DefaultPodCidr;
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(250), time, ct);
-        }
-    }
 
     public async Task ReportStatusAsync(CancellationToken ct)
     {
@@ -161,9 +145,6 @@ internal sealed partial class NodeAgent(ApiClient api, CriChannel cri, AgentOpti
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Registered node {Node}")]
         public static partial void Registered(ILogger logger, string node);
-
-        [LoggerMessage(Level = LogLevel.Information, Message = "No podCIDR assigned to this node in time; using {Cidr}")]
-        public static partial void DefaultPodCidr(ILogger logger, string cidr);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Node heartbeat failed: {Error}")]
         public static partial void HeartbeatFailed(ILogger logger, string error);

@@ -299,6 +299,29 @@ internal sealed partial class PodApplier(
         }
     }
 
+    /// <summary>
+    /// Removes a stopped sandbox. When the runtime refuses (its network teardown failed at the stop, so containerd finds
+    /// the netns still open), stops it again, which retries the teardown, then removes it: the kubelet's GC guard,
+    /// paid only when needed.
+    /// </summary>
+    private async Task RemoveSandboxAsync(string id, CancellationToken ct)
+    {
+        var request = new RemovePodSandboxRequest { PodSandboxId = id };
+        try
+        {
+            await Cri.RemovePodSandboxAsync(request, cancellationToken: ct);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+        }
+        catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
+        {
+            Log.SandboxRemoveRetried(logger, id, e.Status.Detail);
+            await Cri.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = id }, cancellationToken: ct);
+            await Cri.RemovePodSandboxAsync(request, cancellationToken: ct);
+        }
+    }
+
     private async Task RemoveContainerQuietlyAsync(string id, CancellationToken ct)
     {
         try
@@ -313,21 +336,23 @@ internal sealed partial class PodApplier(
     /// <summary>
     /// Removes everything the node holds for a pod that is gone: sandboxes (with their containers), volumes, the pod
     /// cgroup, its log and state directories. Stops anything still running first, with <paramref name="grace"/>.
+    /// <paramref name="state"/> is the runtime's view when the caller has just read it. Called once per pod, by its
+    /// worker (<see cref="PodWorkers"/>), however the pod went.
     /// </summary>
-    public async Task CleanupAsync(V1Pod? pod, string uid, string ns, string name, long grace, CancellationToken ct)
+    public async Task CleanupAsync(V1Pod? pod, string uid, string ns, string name, long grace, CancellationToken ct, PodRuntimeState? state = null)
     {
-        var state = await runtime.GetAsync(uid, ct);
+        state ??= await runtime.GetAsync(uid, ct);
         if (pod is not null) await KillPodAsync(pod, state, grace, ct);
         else
+        {
             // An orphan (its API object never seen): the grace period it was started with, as the kubelet does.
             await Task.WhenAll(state.Running.Select(c => Cri.StopContainerAsync(
                 new StopContainerRequest { ContainerId = c.Id, Timeout = Math.Max(MinimumGraceSeconds, c.GracePeriodSeconds ?? grace) }, cancellationToken: ct).ResponseAsync));
-        foreach (var c in state.Containers) await RemoveContainerQuietlyAsync(c.Id, ct);
-        foreach (var s in state.Sandboxes)
-        {
-            await Cri.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = s.Id }, cancellationToken: ct);
-            await Cri.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = s.Id }, cancellationToken: ct);
+            foreach (var s in state.Sandboxes.Where(s => s.Ready))
+                await Cri.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = s.Id }, cancellationToken: ct);
         }
+        foreach (var c in state.Containers) await RemoveContainerQuietlyAsync(c.Id, ct);
+        foreach (var s in state.Sandboxes) await RemoveSandboxAsync(s.Id, ct);
         await volumes.TearDownAsync(uid, ct);
         cgroups.Remove(uid);
         DeleteDirectory(paths.PodLogDir(ns, name, uid));
@@ -351,6 +376,9 @@ internal sealed partial class PodApplier(
     {
         [LoggerMessage(Level = LogLevel.Warning, Message = "Creating the sandbox of {Namespace}/{Pod} failed: {Error}")]
         public static partial void SandboxFailed(ILogger logger, string? @namespace, string pod, string error);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Removing sandbox {Id} failed, stopping it again first: {Error}")]
+        public static partial void SandboxRemoveRetried(ILogger logger, string id, string error);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Cleaned up pod {Namespace}/{Pod} ({Uid})")]
         public static partial void CleanedUp(ILogger logger, string @namespace, string pod, string uid);

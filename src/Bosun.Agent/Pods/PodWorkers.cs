@@ -14,7 +14,8 @@ namespace Bosun.Agent.Pods;
 /// The pods bound to this node, each synced by its own <see cref="PodWorker"/>: read the runtime, compute the
 /// actions, apply them, write the status when it changed, finish deletions. On start it adopts what the runtime
 /// already runs (a restarted agent restarts nothing) and removes what belongs to pods no longer here. A relist
-/// loop notices exited containers (kubelet's PLEG).
+/// loop notices exited containers (kubelet's PLEG). A pod's node copy is removed once, by its worker: on the way to
+/// deleting a terminated pod's API object, or when the object is gone (deleted elsewhere, or an orphan found at start).
 /// </summary>
 internal sealed partial class PodWorkers
 {
@@ -29,6 +30,7 @@ internal sealed partial class PodWorkers
     private readonly ConcurrentDictionary<string, PodWorker> workers = new();
     private readonly ConcurrentDictionary<string, V1Pod> lastSeen = new();
     private readonly ConcurrentDictionary<string, long> firstSeen = new();   // informer event of a new pod, for PodStartTrace
+    private readonly PodTeardowns teardowns = new();
     private readonly SemaphoreSlim concurrency;
     private readonly Informer<V1Pod> pods;
     private CancellationToken stopping;
@@ -54,6 +56,9 @@ internal sealed partial class PodWorkers
     public ProbeManager? Probes { get; set; }
 
     public Informer<V1Pod> Pods => pods;
+
+    /// <summary>Pods with a worker (tests wait for a deleted pod's to end).</summary>
+    internal int ActiveWorkers => workers.Count;
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -121,6 +126,7 @@ internal sealed partial class PodWorkers
                     if (!previous.TryGetValue(id, out var before) || before.State != now.State) Enqueue(now.PodUid);
                 foreach (var (id, before) in previous)
                     if (!current.ContainsKey(id)) Enqueue(before.Uid);
+                teardowns.Prune(previous.Values.Select(p => p.Uid).Concat(current.Values.Select(c => c.PodUid)).ToHashSet(), workers.ContainsKey);
                 previous = current;
             }
             catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
@@ -177,11 +183,20 @@ internal sealed partial class PodWorkers
         var pod = Current(uid);
         if (pod is null)
         {
+            // Gone from the API. Unless this pod was torn down on its way to deletion, this is where its node copy goes.
+            if (teardowns.IsCleanedUp(uid)) return false;
             var last = lastSeen.GetValueOrDefault(uid);
             var grace = last?.Metadata.DeletionGracePeriodSeconds ?? last?.Spec.TerminationGracePeriodSeconds ?? PodActions.DefaultGracePeriodSeconds;
             Probes?.Forget(uid);
             await applier.CleanupAsync(last, uid, last?.Metadata.NamespaceProperty ?? "", last?.Metadata.Name ?? "", grace, ct);
+            teardowns.CleanedUp(uid);
             return false;
+        }
+        if (teardowns.IsCleanedUp(uid))
+        {
+            // Torn down already (a relist or status event came before the API's deletion): only the API object may be left.
+            if (!teardowns.IsApiObjectDeleted(uid)) await DeleteApiObjectAsync(pod, ct);
+            return true;
         }
 
         var observed = await runtime.GetAsync(uid, ct);
@@ -199,7 +214,7 @@ internal sealed partial class PodWorkers
         if (actions.Deleting)
         {
             if (after.Running.Any()) { worker.RequestAfter(TimeSpan.FromSeconds(1)); return true; }
-            await FinishDeletionAsync(pod, ct);
+            await FinishDeletionAsync(pod, after, ct);
             return true;
         }
         host = pod.Spec.HostNetwork == true ? node.InternalIp : after.LatestSandbox?.Ip ?? "";
@@ -231,21 +246,30 @@ internal sealed partial class PodWorkers
         return pod?.Metadata.Uid == uid ? pod : null;
     }
 
-    /// <summary>Containers are gone: remove the node's copy of the pod, then the API object (grace 0, uid precondition).</summary>
-    private async Task FinishDeletionAsync(V1Pod pod, CancellationToken ct)
+    /// <summary>Containers are gone: remove the node's copy of the pod (from the state just read), then the API object.</summary>
+    private async Task FinishDeletionAsync(V1Pod pod, PodRuntimeState state, CancellationToken ct)
     {
         var meta = pod.Metadata;
         Probes?.Forget(meta.Uid);
-        await applier.CleanupAsync(pod, meta.Uid, meta.NamespaceProperty ?? "default", meta.Name, 0, ct);
+        await applier.CleanupAsync(pod, meta.Uid, meta.NamespaceProperty ?? "default", meta.Name, 0, ct, state);
+        teardowns.CleanedUp(meta.Uid);
+        await DeleteApiObjectAsync(pod, ct);
+    }
+
+    /// <summary>Deletes the API object with grace 0 and a uid precondition (the kubelet's status manager does the same).</summary>
+    private async Task DeleteApiObjectAsync(V1Pod pod, CancellationToken ct)
+    {
+        var meta = pod.Metadata;
         try
         {
             await api.DeleteAsync<V1Pod>(meta.NamespaceProperty, meta.Name, ct,
                 new V1DeleteOptions { GracePeriodSeconds = 0, Preconditions = new V1Preconditions { Uid = meta.Uid } });
         }
-        catch (ApiException e) when (e.Code == 409)
+        catch (ApiException e) when (e.Code == 409 || e.IsNotFound)
         {
-            // Another pod of that name replaced it: ours is gone already.
+            // Gone already, or another pod of that name replaced it: ours is gone either way.
         }
+        teardowns.ApiObjectDeleted(meta.Uid);
     }
 
     private async Task WriteStatusAsync(V1Pod pod, V1PodStatus status, CancellationToken ct)

@@ -1,3 +1,4 @@
+using Bosun.Client.Processes;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -43,10 +44,9 @@ internal static class CniConfig
 
     private static void DeleteBridgeAddress(string address, string bridge)
     {
-        var start = new System.Diagnostics.ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in (string[])["addr", "del", address, "dev", bridge]) start.ArgumentList.Add(a);
-        using var process = System.Diagnostics.Process.Start(start);
-        process?.WaitForExit();   // fails harmlessly when the bridge does not exist (yet) or lacks the address
+        // Fails harmlessly when the bridge does not exist (yet) or lacks the address: the exit code is not looked at.
+        try { ProcessRunner.Run(new ProcessRun("ip", ["addr", "del", address, "dev", bridge]) { Timeout = TimeSpan.FromSeconds(10) }); }
+        catch (ProcessRunException) { /* no ip tool: nothing was configured by it either */ }
     }
 
     /// <summary>

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Bosun.Client.Processes;
 using Microsoft.Extensions.Logging;
 
 namespace Bosun.Agent.Runtime;
@@ -47,12 +47,16 @@ internal static partial class HostDependencyProbe
 
     private static async Task<int> AptGetAsync(IReadOnlyList<string> args, CancellationToken ct)
     {
-        var start = new ProcessStartInfo("apt-get") { UseShellExecute = false };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
-        using var process = Process.Start(start) ?? throw new HostDependencyException("could not start apt-get");
-        await process.WaitForExitAsync(ct);
-        return process.ExitCode;
+        // apt-get's progress goes to the user's terminal, as when they run it themselves.
+        var run = new ProcessRun("apt-get", args) { InheritOutput = true, Environment = new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" } };
+        try
+        {
+            return (await ProcessRunner.RunAsync(run, ct)).ExitCode;
+        }
+        catch (ProcessRunException e)
+        {
+            throw new HostDependencyException(e.Message);
+        }
     }
 
     [System.Runtime.InteropServices.DllImport("libc")]

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Bosun.Client.Processes;
 
 namespace Bosun.Proxy.Iptables;
 
@@ -29,29 +29,16 @@ public sealed class IptablesExecutor(string? networkNamespace = null) : IIptable
 
     private async Task<(int Code, string Output, string Error)> ExecAsync(string tool, IReadOnlyList<string> args, string? stdin, CancellationToken ct)
     {
-        var start = new ProcessStartInfo
+        var run = networkNamespace is null ? new ProcessRun(tool, args) : new ProcessRun("ip", ["netns", "exec", networkNamespace, tool, .. args]);
+        try
         {
-            FileName = networkNamespace is null ? tool : "ip",
-            RedirectStandardInput = stdin is not null,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (networkNamespace is not null)
-        {
-            foreach (var a in (string[])["netns", "exec", networkNamespace, tool]) start.ArgumentList.Add(a);
+            var r = await ProcessRunner.RunAsync(run with { Stdin = stdin }, ct);
+            return (r.ExitCode, r.Stdout, r.Stderr);
         }
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start) ?? throw new IptablesException($"could not start {tool}", null);
-        var output = process.StandardOutput.ReadToEndAsync(ct);
-        var error = process.StandardError.ReadToEndAsync(ct);
-        if (stdin is not null)
+        catch (ProcessRunException e)
         {
-            await process.StandardInput.WriteAsync(stdin.AsMemory(), ct);
-            process.StandardInput.Close();
+            throw new IptablesException(e.Message, null);   // not started (or timed out): no input was judged
         }
-        await process.WaitForExitAsync(ct);
-        return (process.ExitCode, await output, await error);
     }
 }
 

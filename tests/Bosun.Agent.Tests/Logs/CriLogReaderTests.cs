@@ -115,5 +115,59 @@ public sealed class CriLogReaderTests : IDisposable
         Assert.Equal("only\n", await ReadAsync(path, new LogOptions { Follow = true }));
     }
 
+    [Fact]
+    public async Task Follow_delivers_an_appended_line_on_the_change_notification_before_any_poll_interval_passes()
+    {
+        var path = Write("2026-11-25T21:00:00Z stdout F first");
+        var output = new WatchedStream();
+        var running = true;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        // The clock is manual and never advanced while following: only a file change notification can wake the reader.
+        var copy = new CriLogReader(_time).CopyAsync(path, new LogOptions { Follow = true }, output, _ => Task.FromResult(running), cts.Token);
+        await output.WaitForAsync("first\n", cts.Token);
+
+        File.AppendAllText(path, "2026-11-25T21:00:01Z stdout F second\n");
+        await output.WaitForAsync("first\nsecond\n", cts.Token);
+
+        File.Move(path, path + ".20261125-210002");   // rotation: the runtime reopens the path
+        File.WriteAllText(path, "2026-11-25T21:00:03Z stdout F after-rotation\n");
+        await output.WaitForAsync("first\nsecond\nafter-rotation\n", cts.Token);
+        Assert.False(copy.IsCompleted);
+
+        // The container exits quietly: the state check after the quiet period ends the follow.
+        running = false;
+        while (!copy.IsCompleted)
+        {
+            // The reader may still be between a late notification and its next wait: move the clock until it has looked.
+            _time.Advance(LogFileChanges.QuietPeriod);
+            await Task.WhenAny(copy, Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System));
+        }
+        await copy.WaitAsync(cts.Token);
+        Assert.Equal("first\nsecond\nafter-rotation\n", output.Text);
+    }
+
+    /// <summary>An output that lets a test await the text written so far.</summary>
+    private sealed class WatchedStream : MemoryStream
+    {
+        private readonly SemaphoreSlim written = new(0);
+
+        public string Text
+        {
+            get { lock (this) return Encoding.UTF8.GetString(ToArray()); }
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
+        {
+            lock (this) Write(buffer.Span);
+            written.Release();
+            await Task.CompletedTask;
+        }
+
+        public async Task WaitForAsync(string text, CancellationToken ct)
+        {
+            while (Text != text) await written.WaitAsync(ct);
+        }
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Bosun.Client.Processes;
 
 namespace Bosun.Testing.Containers;
 
@@ -7,12 +7,7 @@ public static class HostCommand
 {
     public static (int ExitCode, string Output) Run(string file, params string[] args)
     {
-        var start = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout + stderr.Result);
+        var r = ProcessRunner.Run(new ProcessRun(file, args) { Timeout = TimeSpan.FromMinutes(2) });
+        return (r.ExitCode, r.Stdout + r.Stderr);
     }
 }

@@ -1,3 +1,4 @@
+using Bosun.Client.Processes;
 using System.Net;
 using System.Net.Sockets;
 
@@ -83,16 +84,10 @@ internal sealed class SystemPreflightHost : IPreflightHost
     {
         try
         {
-            using var modprobe = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("modprobe", [name])
-            {
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-            })!;
-            var error = modprobe.StandardError.ReadToEnd();
-            if (!modprobe.WaitForExit(TimeSpan.FromSeconds(30))) { modprobe.Kill(); return "timed out after 30 s"; }
-            return modprobe.ExitCode == 0 ? null : $"exit {modprobe.ExitCode}: {error.Trim()}";
+            var r = ProcessRunner.Run(new ProcessRun("modprobe", [name]) { Timeout = TimeSpan.FromSeconds(30) });
+            return r.Succeeded ? null : $"exit {r.ExitCode}: {r.Stderr.Trim()}";
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (ProcessRunException e)
         {
             return e.Message;
         }
