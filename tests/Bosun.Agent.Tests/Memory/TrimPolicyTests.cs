@@ -49,4 +49,18 @@ public sealed class TrimPolicyTests
         policy.Trimmed(100 * MB, T0);
         for (var i = 1; i <= 60; i++) Assert.False(policy.Sample(100 * MB + i * 100_000, T0.AddSeconds(5 * i)));
     }
+
+    [Fact]
+    public void ServerPolicy_TrimsOnceStartUpIsOverThenAtMostOncePerMinute()
+    {
+        const long mb = MB;
+        var policy = TrimPolicy.CreateForServer();
+        Assert.Equal(TimeSpan.FromSeconds(1), policy.SampleInterval);
+        Assert.False(policy.Sample(18 * mb, T0));                        // ready: start-up allocated 18 MB
+        Assert.False(policy.Sample(21 * mb, T0.AddSeconds(1)));          // controllers' first lists
+        Assert.True(policy.Sample(21 * mb + mb / 2, T0.AddSeconds(2)));  // quiet: due
+        policy.Trimmed(22 * mb, T0.AddSeconds(2));
+        for (var s = 3; s < 62; s++) Assert.False(policy.Sample(22 * mb + (s - 2) * (mb / 2), T0.AddSeconds(s)));   // 0.5 MB/s idle
+        Assert.True(policy.Sample(22 * mb + 60 * (mb / 2), T0.AddSeconds(62)));
+    }
 }
