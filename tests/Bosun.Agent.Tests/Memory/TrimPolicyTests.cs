@@ -51,7 +51,7 @@ public sealed class TrimPolicyTests
     }
 
     [Fact]
-    public void ServerPolicy_TrimsOnceStartUpIsOverThenAtMostOncePerMinute()
+    public void ServerPolicy_TrimsOnceStartUpIsOverThenEveryHalfMinuteWhileIdle()
     {
         const long mb = MB;
         var policy = TrimPolicy.CreateForServer();
@@ -60,7 +60,16 @@ public sealed class TrimPolicyTests
         Assert.False(policy.Sample(21 * mb, T0.AddSeconds(1)));          // controllers' first lists
         Assert.True(policy.Sample(21 * mb + mb / 2, T0.AddSeconds(2)));  // quiet: due
         policy.Trimmed(22 * mb, T0.AddSeconds(2));
-        for (var s = 3; s < 62; s++) Assert.False(policy.Sample(22 * mb + (s - 2) * (mb / 2), T0.AddSeconds(s)));   // 0.5 MB/s idle
-        Assert.True(policy.Sample(22 * mb + 60 * (mb / 2), T0.AddSeconds(62)));
+        for (var s = 3; s < 32; s++) Assert.False(policy.Sample(22 * mb + (s - 2) * (mb / 2), T0.AddSeconds(s)));   // 0.5 MB/s idle
+        Assert.True(policy.Sample(22 * mb + 30 * (mb / 2), T0.AddSeconds(32)));
+    }
+
+    [Fact]
+    public void ServerPolicy_BusyServer_IsNotTrimmed()
+    {
+        const long mb = MB;
+        var policy = TrimPolicy.CreateForServer();
+        policy.Sample(0, T0);
+        for (var s = 1; s <= 120; s++) Assert.False(policy.Sample(s * 5 * mb, T0.AddSeconds(s)));   // 5 MB/s of requests
     }
 }
