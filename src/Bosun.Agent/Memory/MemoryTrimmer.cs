@@ -17,7 +17,7 @@ internal sealed partial class MemoryTrimmer(TrimPolicy policy, TimeProvider time
         using var timer = new PeriodicTimer(policy.SampleInterval, time);
         while (await timer.WaitForNextTickAsync(ct))
         {
-            if (!policy.Sample(GC.GetTotalAllocatedBytes(), time.GetUtcNow())) continue;
+            if (!policy.Sample(GC.GetTotalAllocatedBytes(), time.GetUtcNow(), GC.GetGCMemoryInfo().HeapSizeBytes)) continue;
             var before = Environment.WorkingSet;
             Trim();
             policy.Trimmed(GC.GetTotalAllocatedBytes(), time.GetUtcNow());

@@ -72,4 +72,18 @@ public sealed class TrimPolicyTests
         policy.Sample(0, T0);
         for (var s = 1; s <= 120; s++) Assert.False(policy.Sample(s * 5 * mb, T0.AddSeconds(s)));   // 5 MB/s of requests
     }
+
+    [Fact]
+    public void Sample_LargeHeap_TrimmedAtMostEveryTenMinutes()
+    {
+        const long mb = MB;
+        var policy = TrimPolicy.CreateForServer();
+        const long heap = 300 * mb;   // a server holding ~10,000 pods
+        Assert.False(policy.Sample(0, T0, heap));
+        Assert.False(policy.Sample(9 * mb, T0.AddSeconds(1), heap));                  // busy
+        Assert.True(policy.Sample(9 * mb + mb / 2, T0.AddSeconds(2), heap));          // the first trim is not held back
+        policy.Trimmed(10 * mb, T0.AddSeconds(3));
+        for (var s = 4; s < 603; s++) Assert.False(policy.Sample(10 * mb + (s - 3) * (mb / 2), T0.AddSeconds(s), heap));
+        Assert.True(policy.Sample(10 * mb + 600 * (mb / 2), T0.AddSeconds(603), heap));
+    }
 }
