@@ -59,6 +59,11 @@ internal static partial class ServerHost
             var components = ControlPlane.Start(config, controllerApi, schedulerApi, loggers, stop.Token);
             components.Add(CompactionLeader.Start(config, api, storage, loggers, stop.Token));
             components.Add(RangeRepairLeader.Start(config, api, server, loggers, stop.Token));
+            // Start-up (PKI, bootstrap objects, informer lists) grows the GC heap and malloc arenas far above what an
+            // idle server keeps using; return it once the server is quiet. The built-in agent runs its own trimmer.
+            if (config.DisableAgent)
+                components.Add(Task.Run(() => new Agent.Memory.MemoryTrimmer(Agent.Memory.TrimPolicy.CreateForServer(), TimeProvider.System,
+                    loggers.CreateLogger<Agent.Memory.MemoryTrimmer>()).RunAsync(stop.Token), stop.Token));
             AgentRunner? agent = null;
             if (!config.DisableAgent)
             {

@@ -12,14 +12,12 @@ namespace Bosun.Agent.Memory;
 /// </summary>
 internal sealed partial class MemoryTrimmer(TrimPolicy policy, TimeProvider time, ILogger logger)
 {
-    public static readonly TimeSpan SampleInterval = TimeSpan.FromSeconds(5);
-
     public async Task RunAsync(CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(SampleInterval, time);
+        using var timer = new PeriodicTimer(policy.SampleInterval, time);
         while (await timer.WaitForNextTickAsync(ct))
         {
-            if (!policy.Sample(GC.GetTotalAllocatedBytes(), time.GetUtcNow())) continue;
+            if (!policy.Sample(GC.GetTotalAllocatedBytes(), time.GetUtcNow(), GC.GetGCMemoryInfo().HeapSizeBytes)) continue;
             var before = Environment.WorkingSet;
             Trim();
             policy.Trimmed(GC.GetTotalAllocatedBytes(), time.GetUtcNow());

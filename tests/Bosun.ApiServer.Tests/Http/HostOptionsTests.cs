@@ -20,4 +20,13 @@ public sealed class HostOptionsTests
         Assert.Empty(ReloadingFileSources(builder));
         Assert.Equal(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory), Path.TrimEndingDirectorySeparator(builder.Environment.ContentRootPath));
     }
+
+    [Fact]
+    public void ServerBuilder_ReadsNoConfigurationFiles()
+    {
+        var builder = ApiServerHost.CreateBuilder();
+
+        Assert.Empty(((IConfigurationBuilder)builder.Configuration).Sources.OfType<FileConfigurationSource>());
+        Assert.Equal(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory), Path.TrimEndingDirectorySeparator(builder.Environment.ContentRootPath));
+    }
 }

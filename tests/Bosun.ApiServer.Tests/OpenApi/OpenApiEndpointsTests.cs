@@ -20,7 +20,8 @@ public sealed class OpenApiEndpointsTests : IAsyncLifetime
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         _app = builder.Build();
-        _app.MapOpenApi(TestResources.Service.Value);
+        _app.UseOpenApi(TestResources.Service.Value);
+        _app.Run(ctx => { ctx.Response.StatusCode = 418; return Task.CompletedTask; });
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         _client = new HttpClient { BaseAddress = new Uri(address) };
@@ -89,4 +90,31 @@ public sealed class OpenApiEndpointsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("2.0", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["swagger"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task OtherPaths_PassedToTheNextHandler()
+    {
+        using var response = await _client!.GetAsync("/api/v1/namespaces");
+        Assert.Equal((HttpStatusCode)418, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task PostToOpenApiPath_Returns405AllowingGet()
+    {
+        using var response = await _client!.PostAsync("/openapi/v2", new StringContent("{}"));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Contains("GET", response.Content.Headers.Allow);
+    }
+
+    [Theory]
+    [InlineData("/openapi/v3", "V3Index")]
+    [InlineData("/openapi/v2", "V2")]
+    [InlineData("/openapi/v3/apis/apps/v1", "V3Document")]
+    [InlineData("/openapi/v3/", "None")]
+    [InlineData("/openapi/v2x", "None")]
+    [InlineData("/OPENAPI/v2", "None")]
+    [InlineData("/api/v1", "None")]
+    [InlineData(null, "None")]
+    public void Match_NamesTheDocumentOfAPath(string? path, string expected) =>
+        Assert.Equal(expected, OpenApiEndpoints.Match(path).ToString());
 }
