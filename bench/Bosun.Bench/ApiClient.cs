@@ -30,8 +30,25 @@ internal sealed class InProcessServer : IAsyncDisposable
     public (long Revision, long Batches)? CommitStats() =>
         store is SqliteStore s ? (s.CurrentRevisionAsync(CancellationToken.None).Result, s.CommittedBatches) : null;
 
+    /// <summary>The SQLite writer's time split (null on other stores), with the batch count.</summary>
+    public (WriterTimes Times, long Batches)? WriterStats() => store is SqliteStore s ? (s.WriterTimes, s.CommittedBatches) : null;
+
+    /// <summary>One line on how busy the single SQLite writer was between two <see cref="WriterStats"/> readings over <paramref name="wallSeconds"/>.</summary>
+    public static string DescribeWriter((WriterTimes Times, long Batches)? before, (WriterTimes Times, long Batches)? after, double wallSeconds)
+    {
+        if (before is not { } b || after is not { } a) return "";
+        double Us(long ticks) => ticks * 1e6 / Stopwatch.Frequency;
+        var batches = Math.Max(1, a.Batches - b.Batches);
+        var rows = Math.Max(1, a.Times.Rows - b.Times.Rows);
+        var busy = Us(a.Times.Busy - b.Times.Busy);
+        return $"writer busy {busy / 1e4 / wallSeconds:0}% of wall, {rows / (double)batches:0.0} rows/batch, per row {busy / rows:0.0} µs " +
+            $"(apply {Us(a.Times.Apply - b.Times.Apply) / rows:0.0}, commit {Us(a.Times.Commit - b.Times.Commit) / rows:0.0}), per batch {busy / batches:0} µs; " +
+            $"{a.Times.SlowCommits - b.Times.SlowCommits} of {batches} commits > 1 ms took {Us(a.Times.SlowCommit - b.Times.SlowCommit) / 1e3:0} ms";
+    }
+
     public static async Task<InProcessServer> StartAsync(string stateDirectory, string databasePath) =>
-        await StartAsync(stateDirectory, await SqliteStore.OpenAsync(databasePath));
+        await StartAsync(stateDirectory, await SqliteStore.OpenAsync(databasePath,
+            int.TryParse(Environment.GetEnvironmentVariable("BOSUN_BENCH_CKPT"), out var c) ? new SqliteStoreOptions { RowsPerCheckpoint = c } : null));
 
     /// <summary>The same server on any store (etcd for the etcd case); the server owns and disposes it.</summary>
     public static async Task<InProcessServer> StartAsync(string stateDirectory, Bosun.Storage.IKeyValueStore store)

@@ -99,7 +99,10 @@ internal static class ApiWriteBenchmark
         {
             var raw = RawSqlite.MeasureCommitsPerSecond(directory.File($"raw-{round}.db"), duration);
             await using var server = await InProcessServer.StartAsync(state, directory.File($"api-{round}.db"));
+            var w0 = server.WriterStats();
             var r = await RunWritersAsync(server, Creators, CreatorConnections, duration, update: false, "c");
+            if (Stats.Verbose)
+                Console.WriteLine($"    {InProcessServer.DescribeWriter(w0, server.WriterStats(), duration.TotalSeconds)}");
             ratios.Add(r.PerSecond / raw);
             cpus.Add(r.CpuMicros);
             Console.WriteLine($"  round {round + 1}: raw {raw,8:N0}/s  api creates {r.PerSecond,7:N0}/s  ratio {ratios[^1]:0.000}  CPU {r.CpuMicros:0} µs/create (client+server)");

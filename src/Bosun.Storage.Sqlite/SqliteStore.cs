@@ -32,11 +32,13 @@ public sealed class SqliteStore : IKeyValueStore, IWatchHistory
         {
             connection.Open();
             SqliteSchema.ApplyPragmas(connection, options.BusyTimeout);
+            SqliteSchema.DisableAutoCheckpoint(connection);
             SqliteSchema.Create(connection);
             var revision = SqliteSchema.ReadCurrentRevision(connection);
             var compacted = SqliteSchema.ReadCompactedRevision(connection);
             var broadcaster = new WatchBroadcaster(revision, options.WatchBufferSize);
-            var writer = new SqliteWriter(connection, broadcaster, options, revision, compacted);
+            var checkpointer = new WalCheckpointer(SqliteSchema.WriterConnectionString(path), options.BusyTimeout, options.RowsPerCheckpoint);
+            var writer = new SqliteWriter(connection, broadcaster, checkpointer, options, revision, compacted);
             var reader = new SqliteReader(SqliteSchema.ReadConnectionString(path, options.BusyTimeout));
             return Task.FromResult(new SqliteStore(writer, reader, broadcaster));
         }
@@ -51,6 +53,12 @@ public sealed class SqliteStore : IKeyValueStore, IWatchHistory
 
     /// <summary>Write transactions committed since open; for benchmarks and diagnostics.</summary>
     internal long CommittedBatches => _writer.CommittedBatches;
+
+    /// <summary>WAL checkpoints run since open; for tests.</summary>
+    internal long Checkpoints => _writer.Checkpoints;
+
+    /// <summary>Where the single writer's time went; for benchmarks.</summary>
+    internal WriterTimes WriterTimes => _writer.Times;
 
     public Task<long> CurrentRevisionAsync(CancellationToken ct) => Task.FromResult(_writer.Revision);
 

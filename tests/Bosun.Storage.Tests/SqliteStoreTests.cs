@@ -103,6 +103,54 @@ public sealed class SqliteStoreTests : IDisposable
         Assert.True(store.CommittedBatches < 200, $"{store.CommittedBatches} transactions for 200 queued writes");
     }
 
+    [Fact]
+    public async Task Writes_PastTheCheckpointThreshold_AreCopiedIntoTheDatabaseFileWhileTheStoreIsOpen()
+    {
+        var path = _directory.File("checkpoint.db");
+        await using var store = await SqliteStore.OpenAsync(path, new SqliteStoreOptions { RowsPerCheckpoint = 20 });
+
+        // 25 rows one by one: the 20th wakes the checkpointer once; the 5 after it stay below the next threshold.
+        for (var i = 0; i < 25; i++)
+            await store.CreateAsync($"/c/{i:D2}", new byte[512], None);
+        Assert.True(SpinWait.SpinUntil(() => store.Checkpoints >= 1, TimeSpan.FromSeconds(10)), "no checkpoint ran");
+
+        // The writer does not checkpoint any more, so only the background checkpoint can have put rows into the main file;
+        // a copy of that file alone (no WAL beside it) shows what the checkpoint copied.
+        var copy = _directory.File("checkpoint-copy.db");
+        File.Copy(path, copy);
+        Assert.InRange(CountLogRows(copy), 20, 25);
+    }
+
+    [Fact]
+    public async Task OpenAsync_DatabaseWithTheOldUniquePrevRevisionIndex_DropsItAndKeepsTheRows()
+    {
+        var path = _directory.File("migrate.db");
+        await using (var store = await SqliteStore.OpenAsync(path))
+            await store.CreateAsync("/m/a", "1"u8.ToArray(), None);
+        Execute(path, "CREATE UNIQUE INDEX log_key_prev ON log (key, prev_revision)");
+
+        await using (var store = await SqliteStore.OpenAsync(path))
+        {
+            Assert.Equal("1", Encoding.UTF8.GetString((await store.GetAsync("/m/a", None))!.Value.Span));
+            await store.CreateAsync("/m/b", "2"u8.ToArray(), None);
+        }
+
+        Assert.Equal(0L, Scalar(path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'log_key_prev'"));
+        Assert.Equal(1L, Scalar(path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'log_key_revision'"));
+        Assert.Equal(2, CountLogRows(path));
+    }
+
+    private static void Execute(string path, string sql) => Scalar(path, sql);
+
+    private static object? Scalar(string path, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
     private static long CountLogRows(string path)
     {
         using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
