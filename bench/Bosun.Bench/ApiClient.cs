@@ -30,6 +30,9 @@ internal sealed class InProcessServer : IAsyncDisposable
     public (long Revision, long Batches)? CommitStats() =>
         store is SqliteStore s ? (s.CurrentRevisionAsync(CancellationToken.None).Result, s.CommittedBatches) : null;
 
+    /// <summary>The last background WAL checkpoint of a SQLite store, for the verbose line.</summary>
+    public string CheckpointInfo() => store is SqliteStore s ? $"{s.Checkpoints} checkpoints, last {s.LastCheckpoint}" : "";
+
     /// <summary>The SQLite writer's time split (null on other stores), with the batch count.</summary>
     public (WriterTimes Times, long Batches)? WriterStats() => store is SqliteStore s ? (s.WriterTimes, s.CommittedBatches) : null;
 
@@ -42,8 +45,10 @@ internal sealed class InProcessServer : IAsyncDisposable
         var rows = Math.Max(1, a.Times.Rows - b.Times.Rows);
         var busy = Us(a.Times.Busy - b.Times.Busy);
         return $"writer busy {busy / 1e4 / wallSeconds:0}% of wall, {rows / (double)batches:0.0} rows/batch, per row {busy / rows:0.0} µs " +
-            $"(apply {Us(a.Times.Apply - b.Times.Apply) / rows:0.0}, commit {Us(a.Times.Commit - b.Times.Commit) / rows:0.0}), per batch {busy / batches:0} µs; " +
-            $"{a.Times.SlowCommits - b.Times.SlowCommits} of {batches} commits > 1 ms took {Us(a.Times.SlowCommit - b.Times.SlowCommit) / 1e3:0} ms";
+            $"(apply {Us(a.Times.Apply - b.Times.Apply) / rows:0.0}, commit {Us(a.Times.Commit - b.Times.Commit) / rows:0.0}), per batch {busy / batches:0} µs; per write queued {Us(a.Times.QueueWait - b.Times.QueueWait) / rows:0} µs, " +
+            $"resumed {Us(a.Times.Resume - b.Times.Resume) / Math.Max(1, a.Times.Resumes - b.Times.Resumes):0} µs after its answer; " +
+            $"{a.Times.SlowCommits - b.Times.SlowCommits} of {batches} commits > 1 ms took {Us(a.Times.SlowCommit - b.Times.SlowCommit) / 1e3:0} ms; " +
+            $"{a.Times.CatchUps - b.Times.CatchUps} WAL catch-ups took {Us(a.Times.CatchUp - b.Times.CatchUp) / 1e3:0} ms";
     }
 
     public static async Task<InProcessServer> StartAsync(string stateDirectory, string databasePath) =>

@@ -37,7 +37,7 @@ public sealed class SqliteStore : IKeyValueStore, IWatchHistory
             var revision = SqliteSchema.ReadCurrentRevision(connection);
             var compacted = SqliteSchema.ReadCompactedRevision(connection);
             var broadcaster = new WatchBroadcaster(revision, options.WatchBufferSize);
-            var checkpointer = new WalCheckpointer(SqliteSchema.WriterConnectionString(path), options.BusyTimeout, options.RowsPerCheckpoint);
+            var checkpointer = new WalCheckpointer(SqliteSchema.WriterConnectionString(path), options.BusyTimeout, options.RowsPerCheckpoint, options.WalRestartPages);
             var writer = new SqliteWriter(connection, broadcaster, checkpointer, options, revision, compacted);
             var reader = new SqliteReader(SqliteSchema.ReadConnectionString(path, options.BusyTimeout));
             return Task.FromResult(new SqliteStore(writer, reader, broadcaster));
@@ -56,6 +56,9 @@ public sealed class SqliteStore : IKeyValueStore, IWatchHistory
 
     /// <summary>WAL checkpoints run since open; for tests.</summary>
     internal long Checkpoints => _writer.Checkpoints;
+
+    /// <summary>The last background checkpoint's answer (busy, WAL frames, frames copied); for benchmarks.</summary>
+    internal (long Busy, long Log, long Copied) LastCheckpoint => _writer.Checkpointer.LastPass;
 
     /// <summary>Where the single writer's time went; for benchmarks.</summary>
     internal WriterTimes WriterTimes => _writer.Times;

@@ -20,4 +20,10 @@ public sealed record SqliteStoreOptions
     /// writer's commits. A few pages per row, so about SQLite's default of 1000 pages.
     /// </summary>
     public int RowsPerCheckpoint { get; init; } = 300;
+
+    /// <summary>
+    /// WAL size in pages (4 KiB) past which the writer finishes a background checkpoint itself so the WAL starts over,
+    /// which bounds the WAL file to about this size under sustained writes (see <see cref="WalCheckpointer"/>).
+    /// </summary>
+    public int WalRestartPages { get; init; } = 8192;
 }

@@ -69,14 +69,20 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// <summary>WAL checkpoints run so far (off the writer thread).</summary>
     public long Checkpoints => _checkpointer.Checkpoints;
 
+    public WalCheckpointer Checkpointer => _checkpointer;
+
     /// <summary>Where the writer thread's time went so far (a torn read is fine: diagnostics only).</summary>
     public WriterTimes Times => _times;
 
-    public Task<WriteResult> EnqueueAsync(WriteOperation operation)
+    public async Task<WriteResult> EnqueueAsync(WriteOperation operation)
     {
         if (!_queue.Writer.TryWrite(operation))
             throw new StorageException(StorageErrorKind.Unavailable, "the store is closed");
-        return operation.Task;
+        var result = await operation.Task.ConfigureAwait(false);
+        // Diagnostics only, racy by design: how long the answered caller waited for a thread.
+        Interlocked.Add(ref _times.Resume, Stopwatch.GetTimestamp() - operation.CompletedAt);
+        Interlocked.Increment(ref _times.Resumes);
+        return result;
     }
 
     public async ValueTask DisposeAsync()
@@ -111,6 +117,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
             if (batch.Count > 0)
             {
                 var t0 = Stopwatch.GetTimestamp();
+                foreach (var operation in batch)
+                    _times.QueueWait += t0 - operation.EnqueuedAt;
                 CommitBatch(batch);
                 _times.Busy += Stopwatch.GetTimestamp() - t0;
                 _times.Rows += batch.Count;
@@ -118,7 +126,33 @@ internal sealed class SqliteWriter : IAsyncDisposable
             batch.Clear();
             if (compaction is not null)
                 CompactStep(compaction);
+            if (_checkpointer.CatchUpDue && CatchUpCheckpoint())
+                _checkpointer.CatchUpDone();
         }
+    }
+
+    /// <summary>
+    /// Copies the frames the background checkpoint left behind, so the next transaction starts the WAL over; false when
+    /// some are left (a reader still needs them), to try again after the next batch.
+    /// </summary>
+    private bool CatchUpCheckpoint()
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        var done = false;
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+            using var row = command.ExecuteReader();
+            done = row.Read() && row.GetInt64(0) == 0 && row.GetInt64(2) == row.GetInt64(1);
+        }
+        catch (SqliteException)
+        {
+            // Nothing is lost: the frames stay in the WAL.
+        }
+        _times.CatchUps++;
+        _times.CatchUp += Stopwatch.GetTimestamp() - t0;
+        return done;
     }
 
     /// <summary>Blocks until a write is queued (true) or the queue is closed and empty (false).</summary>

@@ -12,6 +12,16 @@ internal struct WriterTimes
     public long Apply;
     public long Commit;
 
+    /// <summary>Summed over writes: queued until their batch began, and answered until the caller ran again.</summary>
+    public long QueueWait;
+
+    /// <summary>Checkpoints the writer finished itself so the WAL could start over, and the ticks they took.</summary>
+    public long CatchUps;
+    public long CatchUp;
+
+    public long Resume;
+    public long Resumes;
+
     /// <summary>Commits that took over 1 ms (a WAL checkpoint runs inside the commit that crosses the threshold).</summary>
     public long SlowCommits;
     public long SlowCommit;
