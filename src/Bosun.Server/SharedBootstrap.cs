@@ -16,6 +16,7 @@ internal static class SharedBootstrap
         try
         {
             await DatastoreBootstrap.EnsureAsync(storage, Path.Combine(config.DataDir, "server"), config.Token, pki, logger, ct);
+            await ClusterSettings.Of(config).EnsureSameAsync(storage, ct);
             return true;
         }
         catch (BootstrapException e)

@@ -130,6 +130,24 @@ public sealed class MultiServerEtcdTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task SecondServer_WithAnotherServiceCidr_RefusesToStartAndNamesTheFlag()
+    {
+        await using var etcd = await EtcdCluster.StartAsync();
+        using var temp = new TempDirectory("bosun-e2e-settings");
+        await using var first = await BosunProcess.StartAsync(temp.Combine("a"), "--datastore-endpoint", etcd.Endpoints, "--token", "t");
+
+        var second = await BosunCommand.RunAsync("server", "--data-dir", temp.Combine("b"), "--https-listen-port", "0",
+            "--bind-address", "127.0.0.1", "--disable-agent", "--datastore-endpoint", etcd.Endpoints, "--token", "t",
+            "--service-cidr", "10.97.0.0/16");
+
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains("bosun server: critical configuration differs from the cluster's", second.Stderr);
+        Assert.Contains("--service-cidr 10.97.0.0/16 (the cluster uses 10.96.0.0/12)", second.Stderr);
+        Assert.Contains("--cluster-dns 10.97.0.10 (the cluster uses 10.96.0.10)", second.Stderr);
+        Assert.DoesNotContain("--cluster-domain cluster.local", second.Stderr);
+    }
+
+    [Fact]
     public async Task EtcdDatastore_WithoutToken_IsRejectedBeforeStarting()
     {
         using var temp = new TempDirectory("bosun-e2e-notoken");
