@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Bosun.ApiServer;
 using Bosun.Storage.Sqlite;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bosun.Bench;
@@ -52,15 +53,14 @@ internal sealed class InProcessServer : IAsyncDisposable
     }
 
     public static async Task<InProcessServer> StartAsync(string stateDirectory, string databasePath) =>
-        await StartAsync(stateDirectory, await SqliteStore.OpenAsync(databasePath,
-            int.TryParse(Environment.GetEnvironmentVariable("BOSUN_BENCH_CKPT"), out var c) ? new SqliteStoreOptions { RowsPerCheckpoint = c } : null));
+        await StartAsync(stateDirectory, await SqliteStore.OpenAsync(databasePath));
 
     /// <summary>The same server on any store (etcd for the etcd case); the server owns and disposes it.</summary>
     public static async Task<InProcessServer> StartAsync(string stateDirectory, Bosun.Storage.IKeyValueStore store)
     {
         var host = await ApiServerHost.StartAsync(
             new ApiServerConfig { StateDirectory = stateDirectory, BindAddress = IPAddress.Loopback, Port = 0 },
-            store, NullLoggerFactory.Instance, TimeProvider.System, CancellationToken.None);
+            store, ServerLog.Factory, TimeProvider.System, CancellationToken.None);
         return new InProcessServer(store, host);
     }
 
@@ -71,6 +71,38 @@ internal sealed class InProcessServer : IAsyncDisposable
     {
         await host.DisposeAsync();
         await store.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// The in-process server's log: nothing, unless BOSUN_BENCH_SERVER_LOG=1, then its warnings and errors (Kestrel's failed
+/// TLS handshakes among them, logged at debug there, so the HTTPS categories go down to debug) on standard error.
+/// </summary>
+internal static class ServerLog
+{
+    public static ILoggerFactory Factory { get; } = Environment.GetEnvironmentVariable("BOSUN_BENCH_SERVER_LOG") == "1"
+        ? new StderrLoggerFactory()
+        : NullLoggerFactory.Instance;
+
+    private sealed class StderrLoggerFactory : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) => new StderrLogger(categoryName);
+        public void AddProvider(ILoggerProvider provider) { }
+        public void Dispose() { }
+    }
+
+    private sealed class StderrLogger(string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) =>
+            logLevel >= LogLevel.Warning || (logLevel >= LogLevel.Debug && category.Contains("Https", StringComparison.Ordinal));
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+                Console.Error.WriteLine($"[server {logLevel} {category}] {formatter(state, exception)} {exception?.GetType().Name}: {exception?.Message}");
+        }
     }
 }
 
