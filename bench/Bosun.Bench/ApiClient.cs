@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Bosun.ApiServer;
 using Bosun.Storage.Sqlite;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bosun.Bench;
@@ -30,6 +31,27 @@ internal sealed class InProcessServer : IAsyncDisposable
     public (long Revision, long Batches)? CommitStats() =>
         store is SqliteStore s ? (s.CurrentRevisionAsync(CancellationToken.None).Result, s.CommittedBatches) : null;
 
+    /// <summary>The last background WAL checkpoint of a SQLite store, for the verbose line.</summary>
+    public string CheckpointInfo() => store is SqliteStore s ? $"{s.Checkpoints} checkpoints, last {s.LastCheckpoint}" : "";
+
+    /// <summary>The SQLite writer's time split (null on other stores), with the batch count.</summary>
+    public (WriterTimes Times, long Batches)? WriterStats() => store is SqliteStore s ? (s.WriterTimes, s.CommittedBatches) : null;
+
+    /// <summary>One line on how busy the single SQLite writer was between two <see cref="WriterStats"/> readings over <paramref name="wallSeconds"/>.</summary>
+    public static string DescribeWriter((WriterTimes Times, long Batches)? before, (WriterTimes Times, long Batches)? after, double wallSeconds)
+    {
+        if (before is not { } b || after is not { } a) return "";
+        double Us(long ticks) => ticks * 1e6 / Stopwatch.Frequency;
+        var batches = Math.Max(1, a.Batches - b.Batches);
+        var rows = Math.Max(1, a.Times.Rows - b.Times.Rows);
+        var busy = Us(a.Times.Busy - b.Times.Busy);
+        return $"writer busy {busy / 1e4 / wallSeconds:0}% of wall, {rows / (double)batches:0.0} rows/batch, per row {busy / rows:0.0} µs " +
+            $"(apply {Us(a.Times.Apply - b.Times.Apply) / rows:0.0}, commit {Us(a.Times.Commit - b.Times.Commit) / rows:0.0}), per batch {busy / batches:0} µs; per write queued {Us(a.Times.QueueWait - b.Times.QueueWait) / rows:0} µs, " +
+            $"resumed {Us(a.Times.Resume - b.Times.Resume) / Math.Max(1, a.Times.Resumes - b.Times.Resumes):0} µs after its answer; " +
+            $"{a.Times.SlowCommits - b.Times.SlowCommits} of {batches} commits > 1 ms took {Us(a.Times.SlowCommit - b.Times.SlowCommit) / 1e3:0} ms; " +
+            $"{a.Times.CatchUps - b.Times.CatchUps} WAL catch-ups took {Us(a.Times.CatchUp - b.Times.CatchUp) / 1e3:0} ms";
+    }
+
     public static async Task<InProcessServer> StartAsync(string stateDirectory, string databasePath) =>
         await StartAsync(stateDirectory, await SqliteStore.OpenAsync(databasePath));
 
@@ -38,7 +60,7 @@ internal sealed class InProcessServer : IAsyncDisposable
     {
         var host = await ApiServerHost.StartAsync(
             new ApiServerConfig { StateDirectory = stateDirectory, BindAddress = IPAddress.Loopback, Port = 0 },
-            store, NullLoggerFactory.Instance, TimeProvider.System, CancellationToken.None);
+            store, ServerLog.Factory, TimeProvider.System, CancellationToken.None);
         return new InProcessServer(store, host);
     }
 
@@ -49,6 +71,38 @@ internal sealed class InProcessServer : IAsyncDisposable
     {
         await host.DisposeAsync();
         await store.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// The in-process server's log: nothing, unless BOSUN_BENCH_SERVER_LOG=1, then its warnings and errors (Kestrel's failed
+/// TLS handshakes among them, logged at debug there, so the HTTPS categories go down to debug) on standard error.
+/// </summary>
+internal static class ServerLog
+{
+    public static ILoggerFactory Factory { get; } = Environment.GetEnvironmentVariable("BOSUN_BENCH_SERVER_LOG") == "1"
+        ? new StderrLoggerFactory()
+        : NullLoggerFactory.Instance;
+
+    private sealed class StderrLoggerFactory : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) => new StderrLogger(categoryName);
+        public void AddProvider(ILoggerProvider provider) { }
+        public void Dispose() { }
+    }
+
+    private sealed class StderrLogger(string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) =>
+            logLevel >= LogLevel.Warning || (logLevel >= LogLevel.Debug && category.Contains("Https", StringComparison.Ordinal));
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+                Console.Error.WriteLine($"[server {logLevel} {category}] {formatter(state, exception)} {exception?.GetType().Name}: {exception?.Message}");
+        }
     }
 }
 

@@ -98,8 +98,12 @@ internal static class ApiWriteBenchmark
         for (var round = 0; round < Rounds; round++)
         {
             var raw = RawSqlite.MeasureCommitsPerSecond(directory.File($"raw-{round}.db"), duration);
-            await using var server = await InProcessServer.StartAsync(state, directory.File($"api-{round}.db"));
+            var db = directory.File($"api-{round}.db");
+            await using var server = await InProcessServer.StartAsync(state, db);
+            var w0 = server.WriterStats();
             var r = await RunWritersAsync(server, Creators, CreatorConnections, duration, update: false, "c");
+            if (Stats.Verbose)
+                Console.WriteLine($"    {InProcessServer.DescribeWriter(w0, server.WriterStats(), duration.TotalSeconds)}; WAL {new FileInfo(db + "-wal").Length / 1e6:0.0} MB, {server.CheckpointInfo()}");
             ratios.Add(r.PerSecond / raw);
             cpus.Add(r.CpuMicros);
             Console.WriteLine($"  round {round + 1}: raw {raw,8:N0}/s  api creates {r.PerSecond,7:N0}/s  ratio {ratios[^1]:0.000}  CPU {r.CpuMicros:0} µs/create (client+server)");

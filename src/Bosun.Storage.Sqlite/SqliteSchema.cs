@@ -3,8 +3,11 @@ using Microsoft.Data.Sqlite;
 namespace Bosun.Storage.Sqlite;
 
 /// <summary>
-/// The kine-style append-only schema: every write appends a row whose id is the revision. The unique
-/// (key, prev_revision) index makes the database itself refuse two writes replacing the same row.
+/// The kine-style append-only schema: every write appends a row whose id is the revision; one (key, revision) index
+/// serves the writer's latest-row check and every read. kine's second, unique (key, prev_revision) index guards against
+/// several writers racing on one row; here one writer checks every precondition, and a second process writing the same
+/// file fails on the revision primary key (its in-memory counter hands out revisions already taken), so that index only
+/// cost a third b-tree write per row. Databases made before are migrated by dropping it.
 /// </summary>
 internal static class SqliteSchema
 {
@@ -22,7 +25,7 @@ internal static class SqliteSchema
           value           BLOB,
           old_value       BLOB
         );
-        CREATE UNIQUE INDEX IF NOT EXISTS log_key_prev ON log (key, prev_revision);
+        DROP INDEX IF EXISTS log_key_prev;
         CREATE INDEX IF NOT EXISTS log_key_revision ON log (key, revision);
         CREATE TABLE IF NOT EXISTS meta (
           id                 INTEGER PRIMARY KEY CHECK (id = 1),
@@ -55,6 +58,9 @@ internal static class SqliteSchema
     {
         Execute(connection, $"PRAGMA busy_timeout = {(long)busyTimeout.TotalMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
     }
+
+    /// <summary>The writer never checkpoints: <see cref="WalCheckpointer"/> does, off the write path.</summary>
+    public static void DisableAutoCheckpoint(SqliteConnection connection) => Execute(connection, "PRAGMA wal_autocheckpoint = 0;");
 
     public static void Create(SqliteConnection connection)
     {

@@ -32,11 +32,13 @@ public sealed class SqliteStore : IKeyValueStore, IWatchHistory
         {
             connection.Open();
             SqliteSchema.ApplyPragmas(connection, options.BusyTimeout);
+            SqliteSchema.DisableAutoCheckpoint(connection);
             SqliteSchema.Create(connection);
             var revision = SqliteSchema.ReadCurrentRevision(connection);
             var compacted = SqliteSchema.ReadCompactedRevision(connection);
             var broadcaster = new WatchBroadcaster(revision, options.WatchBufferSize);
-            var writer = new SqliteWriter(connection, broadcaster, options, revision, compacted);
+            var checkpointer = new WalCheckpointer(SqliteSchema.WriterConnectionString(path), options.BusyTimeout, options.RowsPerCheckpoint, options.WalRestartPages);
+            var writer = new SqliteWriter(connection, broadcaster, checkpointer, options, revision, compacted);
             var reader = new SqliteReader(SqliteSchema.ReadConnectionString(path, options.BusyTimeout));
             return Task.FromResult(new SqliteStore(writer, reader, broadcaster));
         }
@@ -51,6 +53,15 @@ public sealed class SqliteStore : IKeyValueStore, IWatchHistory
 
     /// <summary>Write transactions committed since open; for benchmarks and diagnostics.</summary>
     internal long CommittedBatches => _writer.CommittedBatches;
+
+    /// <summary>WAL checkpoints run since open; for tests.</summary>
+    internal long Checkpoints => _writer.Checkpoints;
+
+    /// <summary>The last background checkpoint's answer (busy, WAL frames, frames copied); for benchmarks.</summary>
+    internal (long Busy, long Log, long Copied) LastCheckpoint => _writer.Checkpointer.LastPass;
+
+    /// <summary>Where the single writer's time went; for benchmarks.</summary>
+    internal WriterTimes WriterTimes => _writer.Times;
 
     public Task<long> CurrentRevisionAsync(CancellationToken ct) => Task.FromResult(_writer.Revision);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
@@ -28,25 +29,33 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private readonly SqliteConnection _connection;
     private readonly WatchBroadcaster _broadcaster;
+    private readonly WalCheckpointer _checkpointer;
     private readonly SqliteStoreOptions _options;
-    private readonly Channel<WriteOperation> _queue = Channel.CreateUnbounded<WriteOperation>(new UnboundedChannelOptions { SingleReader = true });
+    // Synchronous continuations: the only waiter is the writer thread blocked in WaitForWrites, so completing its wait just
+    // wakes that thread instead of queueing a work item to the pool first.
+    private readonly Channel<WriteOperation> _queue = Channel.CreateUnbounded<WriteOperation>(
+        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly SqliteCommand _selectLatest;
     private readonly SqliteCommand _insert;
-    private readonly Task _loop;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _revision;
     private long _compacted;
     private long _batches;
+    private WriterTimes _times;
 
-    public SqliteWriter(SqliteConnection connection, WatchBroadcaster broadcaster, SqliteStoreOptions options, long revision, long compacted)
+    public SqliteWriter(SqliteConnection connection, WatchBroadcaster broadcaster, WalCheckpointer checkpointer, SqliteStoreOptions options, long revision, long compacted)
     {
         _connection = connection;
         _broadcaster = broadcaster;
+        _checkpointer = checkpointer;
         _options = options;
         _revision = revision;
         _compacted = compacted;
         _selectLatest = Prepare(SelectLatestSql, "$key");
         _insert = Prepare(InsertSql, "$revision", "$key", "$created", "$deleted", "$create_revision", "$prev_revision", "$value", "$old_value");
-        _loop = Task.Run(RunAsync);
+        // Its own thread, not the pool's: a batch blocks in SQLite for up to milliseconds, and on a 2-core machine a pool
+        // thread held that long is half the pool the HTTP requests feeding this writer need.
+        new Thread(Run) { IsBackground = true, Name = "sqlite-writer" }.Start();
     }
 
     /// <summary>The last committed revision.</summary>
@@ -57,34 +66,100 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// <summary>Write transactions committed so far; with the revision it shows how well group commit batches.</summary>
     public long CommittedBatches => Volatile.Read(ref _batches);
 
-    public Task<WriteResult> EnqueueAsync(WriteOperation operation)
+    /// <summary>WAL checkpoints run so far (off the writer thread).</summary>
+    public long Checkpoints => _checkpointer.Checkpoints;
+
+    public WalCheckpointer Checkpointer => _checkpointer;
+
+    /// <summary>Where the writer thread's time went so far (a torn read is fine: diagnostics only).</summary>
+    public WriterTimes Times => _times;
+
+    public async Task<WriteResult> EnqueueAsync(WriteOperation operation)
     {
         if (!_queue.Writer.TryWrite(operation))
             throw new StorageException(StorageErrorKind.Unavailable, "the store is closed");
-        return operation.Task;
+        var result = await operation.Task.ConfigureAwait(false);
+        // Diagnostics only, racy by design: how long the answered caller waited for a thread.
+        Interlocked.Add(ref _times.Resume, Stopwatch.GetTimestamp() - operation.CompletedAt);
+        Interlocked.Increment(ref _times.Resumes);
+        return result;
     }
 
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _loop;
+        await _stopped.Task;
         _selectLatest.Dispose();
         _insert.Dispose();
+        await _checkpointer.DisposeAsync();
         await _connection.DisposeAsync();
     }
 
-    private async Task RunAsync()
+    private void Run()
+    {
+        try
+        {
+            RunBatches();
+            _stopped.SetResult();
+        }
+        catch (Exception ex)
+        {
+            _stopped.SetException(ex);
+        }
+    }
+
+    private void RunBatches()
     {
         var batch = new List<WriteOperation>();
-        while (await _queue.Reader.WaitToReadAsync())
+        while (WaitForWrites())
         {
             var compaction = TakeBatch(batch);
             if (batch.Count > 0)
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                foreach (var operation in batch)
+                    _times.QueueWait += t0 - operation.EnqueuedAt;
                 CommitBatch(batch);
+                _times.Busy += Stopwatch.GetTimestamp() - t0;
+                _times.Rows += batch.Count;
+            }
             batch.Clear();
             if (compaction is not null)
                 CompactStep(compaction);
+            if (_checkpointer.CatchUpDue && CatchUpCheckpoint())
+                _checkpointer.CatchUpDone();
         }
+    }
+
+    /// <summary>
+    /// Copies the frames the background checkpoint left behind, so the next transaction starts the WAL over; false when
+    /// some are left (a reader still needs them), to try again after the next batch.
+    /// </summary>
+    private bool CatchUpCheckpoint()
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        var done = false;
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+            using var row = command.ExecuteReader();
+            done = row.Read() && row.GetInt64(0) == 0 && row.GetInt64(2) == row.GetInt64(1);
+        }
+        catch (SqliteException)
+        {
+            // Nothing is lost: the frames stay in the WAL.
+        }
+        _times.CatchUps++;
+        _times.CatchUp += Stopwatch.GetTimestamp() - t0;
+        return done;
+    }
+
+    /// <summary>Blocks until a write is queued (true) or the queue is closed and empty (false).</summary>
+    private bool WaitForWrites()
+    {
+        var wait = _queue.Reader.WaitToReadAsync();
+        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
     }
 
     /// <summary>Fills <paramref name="batch"/> with queued writes; stops early at a compaction, which is returned to run on its own.</summary>
@@ -112,9 +187,19 @@ internal sealed class SqliteWriter : IAsyncDisposable
             using var tx = _connection.BeginTransaction();
             _selectLatest.Transaction = tx;
             _insert.Transaction = tx;
+            var t0 = Stopwatch.GetTimestamp();
             for (var i = 0; i < batch.Count; i++)
                 results[i] = Apply(batch[i], ref revision, events);
+            var t1 = Stopwatch.GetTimestamp();
             tx.Commit();
+            _times.Apply += t1 - t0;
+            var commit = Stopwatch.GetTimestamp() - t1;
+            _times.Commit += commit;
+            if (commit > Stopwatch.Frequency / 1000)
+            {
+                _times.SlowCommits++;
+                _times.SlowCommit += commit;
+            }
         }
         catch (Exception ex)
         {
@@ -125,6 +210,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
         Volatile.Write(ref _revision, revision);
         Interlocked.Increment(ref _batches);
+        _checkpointer.Committed(batch.Count);
         _broadcaster.Publish(events);
         for (var i = 0; i < batch.Count; i++)
             batch[i].Complete(results[i]);
@@ -211,6 +297,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 Execute(tx, "DELETE FROM log WHERE revision = $revision", ("$revision", revision));
             tx.Commit();
             compaction.Cursor = doomed.Count == limit ? doomed[^1] : windowEnd;
+            _checkpointer.Committed(doomed.Count);
         }
         catch (Exception ex)
         {

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Bosun.Storage.Sqlite;
 
 /// <summary>One caller's request waiting in the writer queue, and the task that tells the caller how it went.</summary>
@@ -18,9 +20,18 @@ internal sealed class WriteOperation(WriteKind kind, string key, byte[]? value, 
     public long Cursor { get; set; }
 
     public CancellationToken CancellationToken { get; } = ct;
+
+    /// <summary>Stopwatch timestamps for the writer's diagnostics: queued, and answered.</summary>
+    public long EnqueuedAt { get; } = Stopwatch.GetTimestamp();
+    public long CompletedAt { get; private set; }
+
     public Task<WriteResult> Task => _completion.Task;
 
-    public void Complete(WriteResult result) => _completion.TrySetResult(result);
+    public void Complete(WriteResult result)
+    {
+        CompletedAt = Stopwatch.GetTimestamp();
+        _completion.TrySetResult(result);
+    }
     public void Fail(Exception error) => _completion.TrySetException(error);
     public void Cancel() => _completion.TrySetCanceled(CancellationToken);
 }

@@ -103,6 +103,75 @@ public sealed class SqliteStoreTests : IDisposable
         Assert.True(store.CommittedBatches < 200, $"{store.CommittedBatches} transactions for 200 queued writes");
     }
 
+    [Fact]
+    public async Task Writes_PastTheCheckpointThreshold_AreCopiedIntoTheDatabaseFileWhileTheStoreIsOpen()
+    {
+        var path = _directory.File("checkpoint.db");
+        await using var store = await SqliteStore.OpenAsync(path, new SqliteStoreOptions { RowsPerCheckpoint = 20 });
+
+        // 25 rows one by one: the 20th wakes the checkpointer once; the 5 after it stay below the next threshold.
+        for (var i = 0; i < 25; i++)
+            await store.CreateAsync($"/c/{i:D2}", new byte[512], None);
+        Assert.True(SpinWait.SpinUntil(() => store.Checkpoints >= 1, TimeSpan.FromSeconds(10)), "no checkpoint ran");
+
+        // The writer does not checkpoint any more, so only the background checkpoint can have put rows into the main file;
+        // a copy of that file alone (no WAL beside it) shows what the checkpoint copied.
+        var copy = _directory.File("checkpoint-copy.db");
+        File.Copy(path, copy);
+        Assert.InRange(CountLogRows(copy), 20, 25);
+    }
+
+    [Fact]
+    public async Task Writes_SustainedWhileCheckpointing_WalStartsOverInsteadOfGrowingWithEveryRow()
+    {
+        var path = _directory.File("wal.db");
+        await using var store = await SqliteStore.OpenAsync(path, new SqliteStoreOptions { RowsPerCheckpoint = 20, WalRestartPages = 64 });
+
+        // 32 writers keep the writer busy while the background checkpoints run, so only the writer's catch-up lets the
+        // WAL start over; 8,000 rows of 2 KiB are over 8,000 pages of WAL if it never does (5,678 for half as many, seen).
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 250; i++)
+                await store.CreateAsync($"/w/{w:D2}/{i:D3}", new byte[2048], None);
+        })));
+
+        var walPages = new FileInfo(path + "-wal").Length / 4096;
+        // The rows alone need 4,000 pages: fewer means the WAL was started over (how often depends on how long one
+        // background pass, two fsyncs, takes on this disk).
+        Assert.True(walPages < 4000, $"the WAL grew to {walPages} pages; {store.WriterTimes.CatchUps} catch-ups, {store.Checkpoints} checkpoints, last {store.LastCheckpoint}");
+        Assert.Equal(8000, (await store.RangeAsync(new RangeRequest("/w/"), None)).Items.Count);
+    }
+
+    [Fact]
+    public async Task OpenAsync_DatabaseWithTheOldUniquePrevRevisionIndex_DropsItAndKeepsTheRows()
+    {
+        var path = _directory.File("migrate.db");
+        await using (var store = await SqliteStore.OpenAsync(path))
+            await store.CreateAsync("/m/a", "1"u8.ToArray(), None);
+        Execute(path, "CREATE UNIQUE INDEX log_key_prev ON log (key, prev_revision)");
+
+        await using (var store = await SqliteStore.OpenAsync(path))
+        {
+            Assert.Equal("1", Encoding.UTF8.GetString((await store.GetAsync("/m/a", None))!.Value.Span));
+            await store.CreateAsync("/m/b", "2"u8.ToArray(), None);
+        }
+
+        Assert.Equal(0L, Scalar(path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'log_key_prev'"));
+        Assert.Equal(1L, Scalar(path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'log_key_revision'"));
+        Assert.Equal(2, CountLogRows(path));
+    }
+
+    private static void Execute(string path, string sql) => Scalar(path, sql);
+
+    private static object? Scalar(string path, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
     private static long CountLogRows(string path)
     {
         using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
