@@ -180,7 +180,9 @@ internal sealed class GenericStore(ResourceRegistration reg, IKeyValueStore stor
             {
                 await allocation.RevertAsync();   // lost the race, failed, or dry run: give back what this attempt took
             }
-            if (!string.IsNullOrEmpty(pinned)) throw ApiException.Conflict(reg.Group, reg.Resource, name);
+            // Lost the race: run tryUpdate again on the winner. A resourceVersion the caller pinned now names an older
+            // revision and fails the check above; one carried over from the object read passes, so internal writers
+            // (quota charges, controllers) retry instead of answering 409.
         }
     }
 

@@ -151,6 +151,47 @@ public sealed class GenericStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Update_LosingARaceWithTheReadResourceVersion_RetriesOnTheWinner()
+    {
+        await Deployments.CreateAsync("default", Deployment("web"), new WriteOptions(), Ct);
+        var attempts = 0;
+
+        var updated = await Deployments.UpdateAsync("default", "web", UpdateKind.Main, d =>
+        {
+            if (++attempts == 1)   // another writer commits between this read and its compare-and-swap
+                Deployments.UpdateAsync("default", "web", UpdateKind.Main, o => { o.Obj("metadata")!["labels"] = Obj("""{"other":"writer"}"""); return o; },
+                    new WriteOptions(), Ct).GetAwaiter().GetResult();
+            d.Obj("spec")!["replicas"] = 4;
+            return d;
+        }, new WriteOptions(), Ct);
+
+        Assert.Equal(2, attempts);
+        Assert.Equal(4, updated.Obj("spec").Long("replicas"));
+        Assert.Equal("writer", updated.Obj("metadata").Obj("labels").Str("other"));
+    }
+
+    [Fact]
+    public async Task Update_LosingARaceWithAPinnedResourceVersion_ThrowsConflict()
+    {
+        var created = await Deployments.CreateAsync("default", Deployment("web"), new WriteOptions(), Ct);
+        var pinned = created.Obj("metadata").Str("resourceVersion");
+        var attempts = 0;
+
+        var e = await Assert.ThrowsAsync<ApiException>(() => Deployments.UpdateAsync("default", "web", UpdateKind.Main, d =>
+        {
+            if (++attempts == 1)
+                Deployments.UpdateAsync("default", "web", UpdateKind.Main, o => { o.Obj("spec")!["replicas"] = 2; return o; },
+                    new WriteOptions(), Ct).GetAwaiter().GetResult();
+            var body = Deployment("web", replicas: 7);
+            body.Obj("metadata")!["resourceVersion"] = pinned;
+            return body;
+        }, new WriteOptions(), Ct));
+
+        Assert.Equal(409, e.Code);
+        Assert.Equal(2, attempts);
+    }
+
+    [Fact]
     public async Task Update_MainResource_IgnoresStatus_StatusSubresourceChangesOnlyStatus()
     {
         await Deployments.CreateAsync("default", Deployment("web"), new WriteOptions(), Ct);
