@@ -22,7 +22,7 @@ internal struct WriterTimes
     public long Resume;
     public long Resumes;
 
-    /// <summary>Commits that took over 1 ms (a WAL checkpoint runs inside the commit that crosses the threshold).</summary>
+    /// <summary>Commits that took over 1 ms (before WalCheckpointer, SQLite's automatic checkpoint ran inside such commits).</summary>
     public long SlowCommits;
     public long SlowCommit;
 }

@@ -26,5 +26,7 @@ internal sealed class PodTeardowns
             if (!inRuntime.Contains(uid) && !hasWorker(uid)) done.TryRemove(uid, out _);
     }
 
+    public bool IsEmpty => done.IsEmpty;
+
     internal int Count => done.Count;
 }

@@ -126,7 +126,8 @@ internal sealed partial class PodWorkers
                     if (!previous.TryGetValue(id, out var before) || before.State != now.State) Enqueue(now.PodUid);
                 foreach (var (id, before) in previous)
                     if (!current.ContainsKey(id)) Enqueue(before.Uid);
-                teardowns.Prune(previous.Values.Select(p => p.Uid).Concat(current.Values.Select(c => c.PodUid)).ToHashSet(), workers.ContainsKey);
+                if (!teardowns.IsEmpty)   // the set of listed pods is built only when there is something to forget
+                    teardowns.Prune(previous.Values.Select(p => p.Uid).Concat(current.Values.Select(c => c.PodUid)).ToHashSet(), workers.ContainsKey);
                 previous = current;
             }
             catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
@@ -229,8 +230,11 @@ internal sealed partial class PodWorkers
         if (actions.RequeueAfter is { } delay) worker.RequestAfter(delay);
         if (waiting.Values.Any(w => w.Reason is "ErrImagePull" or "ImagePullBackOff" or "CreateContainerConfigError" or "CreateContainerError"))
             worker.RequestAfter(TimeSpan.FromSeconds(5));
-        if (!actions.IsEmpty) worker.RequestAfter(TimeSpan.FromSeconds(1));   // observe what was just started
-        if (!actions.IsEmpty) worker.ResetPoll();
+        if (!actions.IsEmpty)
+        {
+            worker.RequestAfter(TimeSpan.FromSeconds(1));   // observe what was just started
+            worker.ResetPoll();
+        }
         if (InitContainerRunning(pod, after)) worker.PollForExit();
         return true;
     }
