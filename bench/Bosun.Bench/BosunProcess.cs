@@ -1,3 +1,4 @@
+using Bosun.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -8,7 +9,7 @@ using System.Text;
 namespace Bosun.Bench;
 
 /// <summary>
-/// The real Release <c>bosun</c> binary as a child process (<c>dotnet bosun.dll …</c>), its output kept for errors, stopped
+/// The real Release <c>bosun</c> binary as a child process (<see cref="BosunExecutable"/>: the native build <c>bench/run</c> publishes), its output kept for errors, stopped
 /// with SIGTERM (then killed) by its own PID. <c>BOSUN_BENCH_ENV="K=V;K=V"</c> adds environment variables to every
 /// child, to try runtime knobs (<c>DOTNET_…</c>) without a rebuild.
 /// </summary>
@@ -27,11 +28,9 @@ internal sealed class BosunProcess : IAsyncDisposable
 
     public static BosunProcess Start(IEnumerable<string> args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(ServerDll());
-        foreach (var a in args) info.ArgumentList.Add(a);
+        var info = BosunExecutable.StartInfo(args);
         AddBenchEnvironment(info);
-        var child = new BosunProcess(Process.Start(info) ?? throw new InvalidOperationException("cannot start dotnet"));
+        var child = new BosunProcess(Process.Start(info) ?? throw new InvalidOperationException("cannot start bosun"));
         child.process.OutputDataReceived += (_, e) => child.Append(e.Data);
         child.process.ErrorDataReceived += (_, e) => child.Append(e.Data);
         child.process.BeginOutputReadLine();
@@ -71,17 +70,6 @@ internal sealed class BosunProcess : IAsyncDisposable
         }
     }
 
-    public static string ServerDll()
-    {
-        // From the bench's own folder, or from the working directory when the bench was built elsewhere (-o).
-        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "src", "Bosun.Server", "bin", "Release", "net10.0", "bosun.dll");
-                if (File.Exists(candidate)) return candidate;
-            }
-        throw new FileNotFoundException("src/Bosun.Server/bin/Release/net10.0/bosun.dll not found: build src/Bosun.Server in Release first (bench/run does)");
-    }
 
     public static int FreePort()
     {

@@ -1,3 +1,4 @@
+using Bosun.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -345,10 +346,8 @@ internal static class ClusterBenchmark
         {
             var dataDir = new BenchDirectory();
             var port = FreePort();
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { FindServerDll(), "server", "--data-dir", dataDir.Path, "--https-listen-port", port.ToString(CultureInfo.InvariantCulture), "--bind-address", "127.0.0.1", "--disable-agent" }.Concat(extra))
-                info.ArgumentList.Add(a);
-            var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start dotnet");
+            var info = BosunExecutable.StartInfo(new[] { "server", "--data-dir", dataDir.Path, "--https-listen-port", port.ToString(CultureInfo.InvariantCulture), "--bind-address", "127.0.0.1", "--disable-agent" }.Concat(extra));
+            var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start bosun");
             var server = new ServerProcess(process, dataDir);
             process.OutputDataReceived += (_, e) => server.Append(e.Data);
             process.ErrorDataReceived += (_, e) => server.Append(e.Data);
@@ -419,16 +418,6 @@ internal static class ClusterBenchmark
             process.Dispose();
             dataDir.Dispose();
         }
-    }
-
-    private static string FindServerDll()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "src", "Bosun.Server", "bin", "Release", "net10.0", "bosun.dll");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException("src/Bosun.Server/bin/Release/net10.0/bosun.dll not found: build src/Bosun.Server in Release first");
     }
 
     private static int FreePort()

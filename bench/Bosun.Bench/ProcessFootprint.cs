@@ -5,7 +5,8 @@ namespace Bosun.Bench;
 /// <summary>
 /// Memory and CPU of another process from /proc: VmRSS, resident memory by kind of mapping (from
 /// <c>/proc/PID/smaps</c>: anonymous = GC heap, native heap and thread stacks; <c>memfd:doublemapper</c> = JIT code;
-/// <c>.so</c> = native libraries incl. the runtime; <c>.dll</c> = managed assemblies), thread count and CPU time.
+/// <c>.so</c> = native libraries incl. the runtime; <c>.dll</c> = managed assemblies; other = chiefly the native
+/// <c>bosun</c> executable when that is what runs), thread count and CPU time.
 /// </summary>
 internal sealed record ProcessFootprint(double RssMb, double AnonMb, double JitMb, double NativeLibMb, double AssemblyMb, double OtherMb, int Threads)
 {

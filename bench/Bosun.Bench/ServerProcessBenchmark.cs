@@ -1,3 +1,4 @@
+using Bosun.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -5,7 +6,7 @@ using System.Net.Sockets;
 namespace Bosun.Bench;
 
 /// <summary>
-/// Target 4: starts the real Release binary (<c>dotnet bosun.dll server … --disable-agent</c>) on a fresh data dir, times
+/// Target 4: starts the real Release binary (<c>bosun server … --disable-agent</c>) on a fresh data dir, times
 /// process start → first 200 from <c>/readyz</c> (polled every 10 ms), then reads VmRSS after a few idle seconds. One more
 /// run reads it after a minute too: an idle server still allocates (leases, resyncs), and the GC's first-generation budget
 /// lets that grow the resident set for a while, so the early figure alone flatters it.
@@ -19,24 +20,24 @@ internal static class ServerProcessBenchmark
 
     public static async Task<List<SummaryRow>> RunAsync(TimeSpan _)
     {
-        var dll = BosunProcess.ServerDll();
+        var command = BosunExecutable.CommandLine;
         var ready = new List<double>();
         var memory = new List<ProcessFootprint>();
         for (var run = 0; run < Runs; run++)
         {
-            var (r, m, _) = await MeasureOnceAsync(dll, null);
+            var (r, m, _) = await MeasureOnceAsync(command, null);
             ready.Add(r);
             memory.Add(m);
             Console.WriteLine($"  run {run + 1}: start → /readyz 200 {r,7:N0} ms   idle {m}");
         }
-        var (_, early, steady) = await MeasureOnceAsync(dll, SteadyIdle);
+        var (_, early, steady) = await MeasureOnceAsync(command, SteadyIdle);
         Console.WriteLine($"  long run: {Idle.TotalSeconds:0} s idle {early}; {SteadyIdle.TotalSeconds:0} s idle {steady}");
         var readyMs = Stats.Median(ready);
         var rssMb = Stats.Median(memory.Select(m => m.RssMb));
         var parts = $"anonymous {Stats.Median(memory.Select(x => x.AnonMb)):0.0}, JIT code {Stats.Median(memory.Select(x => x.JitMb)):0.0}, " +
             $"native libs {Stats.Median(memory.Select(x => x.NativeLibMb)):0.0}, assemblies {Stats.Median(memory.Select(x => x.AssemblyMb)):0.0} MB, " +
             $"{Stats.Median(memory.Select(x => (double)x.Threads)):0} threads";
-        Console.WriteLine($"server: medians of {Runs} runs: ready {readyMs:N0} ms, idle RSS {rssMb:0.0} MB ({dll})");
+        Console.WriteLine($"server: medians of {Runs} runs: ready {readyMs:N0} ms, idle RSS {rssMb:0.0} MB ({string.Join(' ', command)})");
         return
         [
             new("4a. idle `bosun server` RSS", $"{rssMb:0.0} MB", "≤ 100 MB", rssMb <= 100, $"VmRSS {Idle.TotalSeconds:0} s after ready, fresh data dir; {parts}"),
@@ -55,8 +56,8 @@ internal static class ServerProcessBenchmark
     }
 
     /// <summary>Ready time and the footprint <see cref="Idle"/> after ready, and also <paramref name="longer"/> after it when given.</summary>
-    private static Task<(double ReadyMs, ProcessFootprint Memory, ProcessFootprint? Later)> MeasureOnceAsync(string dll, TimeSpan? longer) =>
-        WithReadyServerAsync(dll, async (process, _, _, readyMs) =>
+    private static Task<(double ReadyMs, ProcessFootprint Memory, ProcessFootprint? Later)> MeasureOnceAsync(IReadOnlyList<string> command, TimeSpan? longer) =>
+        WithReadyServerAsync(command, async (process, _, _, readyMs) =>
         {
             await Task.Delay(Idle);
             var early = ProcessFootprint.Read(process.Id);
@@ -65,19 +66,13 @@ internal static class ServerProcessBenchmark
             return (readyMs, early, ProcessFootprint.Read(process.Id));
         });
 
-    /// <summary>Starts <c>bosun server --disable-agent</c> from <paramref name="dll"/> on a fresh data dir, waits for /readyz, runs <paramref name="measure"/> (process, data dir, port, ms to ready), then kills it.</summary>
-    internal static async Task<T> WithReadyServerAsync<T>(string dll, Func<Process, string, int, double, Task<T>> measure)
+    /// <summary>Starts <c>bosun server --disable-agent</c> with <paramref name="command"/> on a fresh data dir, waits for /readyz, runs <paramref name="measure"/> (process, data dir, port, ms to ready), then kills it.</summary>
+    internal static async Task<T> WithReadyServerAsync<T>(IReadOnlyList<string> command, Func<Process, string, int, double, Task<T>> measure)
     {
         using var dataDir = new BenchDirectory();
         var port = FreePort();
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { dll, "server", "--data-dir", dataDir.Path, "--https-listen-port", port.ToString(), "--bind-address", "127.0.0.1", "--disable-agent" })
-            info.ArgumentList.Add(a);
+        var info = BosunExecutable.StartInfo(command,
+            ["server", "--data-dir", dataDir.Path, "--https-listen-port", port.ToString(), "--bind-address", "127.0.0.1", "--disable-agent"]);
         BosunProcess.AddBenchEnvironment(info);
         using var http = new HttpClient(new SocketsHttpHandler
         {

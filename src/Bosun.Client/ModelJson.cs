@@ -8,7 +8,8 @@ namespace Bosun.Client;
 /// <summary>
 /// JSON for the KubernetesClient models with KubernetesJson's settings (camelCase, nulls omitted, string enums,
 /// RFC 3339 times, ISO 8601 durations): generated metadata for the node agent's kinds (<see cref="ModelJsonContext"/>),
-/// reflection for any other type, built for the types actually used.
+/// reflection for any other type, built for the types actually used. Patches are written as models with only the fields
+/// to change set (nulls are omitted), not as anonymous types, whose properties the native build keeps no metadata for.
 /// KubernetesJson resolves through <c>k8s.SourceGenerationContext</c> first, whose type switch loads all ~860 model
 /// types and their generated metadata on first use (≈ 15 MB of type data in every process, bench/README.md).
 /// </summary>

@@ -5,8 +5,8 @@ using k8s.Models;
 namespace Bosun.Client;
 
 /// <summary>
-/// Generated JSON metadata for the kinds the node agent reads and writes (and what they contain), with KubernetesJson's
-/// settings. Only these types are loaded, and their accessors are compiled code instead of Reflection.Emit methods;
+/// Generated JSON metadata for the kinds the node agent reads and writes (and what they contain) and for Bosun's own
+/// wire types, with KubernetesJson's settings; the native build has no reflection metadata for the latter. Only these types are loaded, and their accessors are compiled code instead of Reflection.Emit methods;
 /// <see cref="ModelJson"/> falls back to reflection for everything else.
 /// </summary>
 [JsonSourceGenerationOptions(
@@ -40,4 +40,5 @@ namespace Bosun.Client;
 [JsonSerializable(typeof(ListResponse<V1Service>))]
 [JsonSerializable(typeof(V1EndpointSlice))]
 [JsonSerializable(typeof(ListResponse<V1EndpointSlice>))]
+[JsonSerializable(typeof(NodeMetricsReport))]
 internal sealed partial class ModelJsonContext : JsonSerializerContext;

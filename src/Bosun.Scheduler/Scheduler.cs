@@ -231,7 +231,7 @@ public sealed partial class Scheduler
             Message = message,
             LastTransitionTime = existing?.Status == "False" ? existing.LastTransitionTime ?? now : now,
         });
-        var patch = ModelJson.Serialize(new { status = new { conditions = updated } });
+        var patch = ModelJson.Serialize(new V1Pod { Status = new V1PodStatus { Conditions = updated } });
         for (var attempt = 1; ; attempt++)
         {
             try

@@ -25,7 +25,7 @@ internal sealed record ClusterSettings(string ServiceCidr, string ClusterCidr, s
         {
             try
             {
-                await storage.CreateAsync(Key, JsonSerializer.SerializeToUtf8Bytes(this), ct);
+                await storage.CreateAsync(Key, JsonSerializer.SerializeToUtf8Bytes(this, ServerJson.Default.ClusterSettings), ct);
                 return;
             }
             catch (StorageException e) when (e.Kind == StorageErrorKind.Exists)
@@ -59,7 +59,7 @@ internal sealed record ClusterSettings(string ServiceCidr, string ClusterCidr, s
     {
         try
         {
-            return JsonSerializer.Deserialize<ClusterSettings>(json)
+            return JsonSerializer.Deserialize(json, ServerJson.Default.ClusterSettings)
                 ?? throw new BootstrapException($"the cluster settings in the datastore ({Key}) are empty");
         }
         catch (JsonException e)

@@ -82,13 +82,13 @@ internal static partial class DatastoreBootstrap
     }
 
     private static byte[] Seal(Dictionary<string, string> files, string token) =>
-        BootstrapCipher.Seal(JsonSerializer.SerializeToUtf8Bytes(files), token);
+        BootstrapCipher.Seal(JsonSerializer.SerializeToUtf8Bytes(files, ServerJson.Default.DictionaryStringString), token);
 
     private static Dictionary<string, string> Open(KeyValue stored, string token)
     {
         try
         {
-            return JsonSerializer.Deserialize<Dictionary<string, string>>(BootstrapCipher.Open(stored.Value.Span, token))
+            return JsonSerializer.Deserialize(BootstrapCipher.Open(stored.Value.Span, token), ServerJson.Default.DictionaryStringString)
                 ?? throw new BootstrapException("the cluster bootstrap data in the datastore is empty");
         }
         catch (CryptographicException)

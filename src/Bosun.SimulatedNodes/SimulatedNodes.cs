@@ -143,10 +143,7 @@ public sealed partial class SimulatedNodes
         var now = time.GetUtcNow().UtcDateTime;
         try
         {
-            var patch = ModelJson.Serialize(new
-            {
-                spec = new { holderIdentity = node.Name, leaseDurationSeconds = options.LeaseDurationSeconds, renewTime = MicroTime(now) },
-            });
+            var patch = LeaseRenewal.Patch(node.Name, options.LeaseDurationSeconds, now);
             await api.PatchAsync<V1Lease>(LeaseNamespace, node.Name, "application/merge-patch+json", patch, ct);
         }
         catch (ApiException e) when (e.IsNotFound)
@@ -194,7 +191,7 @@ public sealed partial class SimulatedNodes
             foreach (var c in fresh)
                 if (old.FirstOrDefault(o => o.Type == c.Type) is { } prior && prior.Status == c.Status)
                     c.LastTransitionTime = prior.LastTransitionTime;
-            var patch = ModelJson.Serialize(new { status = new { conditions = fresh } });
+            var patch = ModelJson.Serialize(new V1Node { Status = new V1NodeStatus { Conditions = fresh } });
             await api.PatchAsync<V1Node>(null, node.Name, "application/merge-patch+json", patch, ct, "status");
         }
         catch (Exception e) when (e is ApiException or HttpRequestException)
@@ -292,7 +289,7 @@ public sealed partial class SimulatedNodes
 
     private async Task WriteStatusAsync(V1Pod pod, V1PodStatus status, CancellationToken ct)
     {
-        var patch = ModelJson.Serialize(new { status });
+        var patch = ModelJson.Serialize(new V1Pod { Status = status });
         await api.PatchAsync<V1Pod>(pod.Metadata.NamespaceProperty, pod.Metadata.Name, "application/merge-patch+json", patch, ct, "status");
     }
 
@@ -301,8 +298,6 @@ public sealed partial class SimulatedNodes
         var n = (uint)Interlocked.Increment(ref sharedIpCounter) % (254 * 256);
         return $"10.244.{n / 254}.{n % 254 + 1}";
     }
-
-    private static string MicroTime(DateTime t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 
     private static partial class Log
     {

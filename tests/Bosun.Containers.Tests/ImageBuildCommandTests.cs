@@ -1,4 +1,5 @@
 using System.Reflection;
+using Bosun.Testing;
 using Bosun.Agent.Images;
 using Bosun.Cri.V1;
 using Bosun.Testing.Containers;
@@ -28,7 +29,7 @@ public sealed class ImageBuildCommandTests(SharedContainerd shared)
             File.CreateSymbolicLink(Path.Combine(rootfs.FullName, "bin", "sh"), "busybox");
             var tarball = Path.Combine(dir.FullName, "image.tar");
 
-            var (exit, output) = HostCommand.Run("dotnet", BosunDll(), "image", "build", "--rootfs", rootfs.FullName, "--tag", tag,
+            var (exit, output) = RunBosun("image", "build", "--rootfs", rootfs.FullName, "--tag", tag,
                 "--entrypoint", "/bin/sh", "--entrypoint", "-c", "--cmd", "echo \"$GREETING from $(pwd)\"", "--env", "GREETING=hello", "--env", "PATH=/bin",
                 "--workdir", "/work", "--format", format, "-o", tarball);
             Assert.True(exit == 0, output);
@@ -61,7 +62,7 @@ public sealed class ImageBuildCommandTests(SharedContainerd shared)
     [Fact]
     public void ImageBuild_BadArguments_ExitsTwoNamingEachProblem()
     {
-        var (exit, output) = HostCommand.Run("dotnet", BosunDll(), "image", "build", "--rootfs", "/nonexistent-rootfs", "--tag", "NoTag", "--env", "NOEQUALS", "-o", "/tmp/never.tar");
+        var (exit, output) = RunBosun("image", "build", "--rootfs", "/nonexistent-rootfs", "--tag", "NoTag", "--env", "NOEQUALS", "-o", "/tmp/never.tar");
 
         Assert.Equal(2, exit);
         Assert.Contains("bosun image build: --tag: \"NoTag\" is not NAME:TAG", output);
@@ -70,15 +71,7 @@ public sealed class ImageBuildCommandTests(SharedContainerd shared)
         Assert.False(File.Exists("/tmp/never.tar"));
     }
 
-    internal static string BosunDll()
-    {
-        var configuration = typeof(ImageBuildCommandTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var dll = Path.Combine(dir.FullName, "src", "Bosun.Server", "bin", configuration, "net10.0", "bosun.dll");
-            if (File.Exists(Path.Combine(dir.FullName, "Bosun.slnx")))
-                return File.Exists(dll) ? dll : throw new FileNotFoundException($"run 'dotnet build src/Bosun.Server -c {configuration}'", dll);
-        }
-        throw new DirectoryNotFoundException("no Bosun.slnx above the test assembly");
-    }
+    /// <summary>Runs <c>bosun</c> with <paramref name="args"/> to its end, as the host commands are run.</summary>
+    internal static (int ExitCode, string Output) RunBosun(params string[] args) =>
+        HostCommand.Run(BosunExecutable.CommandLine[0], [.. BosunExecutable.CommandLine.Skip(1), .. args]);
 }

@@ -24,17 +24,17 @@ public sealed class ImagePushCommandTests(SharedContainerd shared) : IDisposable
         var (busybox, id) = UniqueImage();
         var reference = $"{registry.Host}/tools/busybox:pushed";
 
-        var (exit, output) = HostCommand.Run("dotnet", ImageBuildCommandTests.BosunDll(), "image", "push", busybox, reference, "--insecure", "-u", "pusher", "-p", "wrong");
+        var (exit, output) = ImageBuildCommandTests.RunBosun("image", "push", busybox, reference, "--insecure", "-u", "pusher", "-p", "wrong");
         Assert.True(exit == 1, output);
         Assert.Contains("bosun image push: HEAD blob sha256:", output);
         Assert.Contains("401 Unauthorized", output);
 
-        (exit, output) = HostCommand.Run("dotnet", ImageBuildCommandTests.BosunDll(), "image", "push", busybox, reference, "--insecure", "-u", "pusher", "-p", "pw-123");
+        (exit, output) = ImageBuildCommandTests.RunBosun("image", "push", busybox, reference, "--insecure", "-u", "pusher", "-p", "pw-123");
         Assert.True(exit == 0, output);
         Assert.Equal(2, output.Split('\n').Count(l => l.Contains(": pushed ", StringComparison.Ordinal)));
         Assert.Contains("pushed: digest: sha256:", output);
 
-        (exit, output) = HostCommand.Run("dotnet", ImageBuildCommandTests.BosunDll(), "image", "push", busybox, reference, "--insecure", "-u", "pusher", "-p", "pw-123");
+        (exit, output) = ImageBuildCommandTests.RunBosun("image", "push", busybox, reference, "--insecure", "-u", "pusher", "-p", "pw-123");
         Assert.True(exit == 0, output);
         Assert.Equal(2, output.Split('\n').Count(l => l.EndsWith(": already exists", StringComparison.Ordinal)));
 
@@ -65,11 +65,11 @@ public sealed class ImagePushCommandTests(SharedContainerd shared) : IDisposable
         var (busybox, id) = UniqueImage();
         var reference = $"{registry.Host}/secure/busybox:tls";
 
-        var (exit, output) = HostCommand.Run("dotnet", ImageBuildCommandTests.BosunDll(), "image", "push", busybox, reference, "-u", "pusher", "-p", "pw-123");
+        var (exit, output) = ImageBuildCommandTests.RunBosun("image", "push", busybox, reference, "-u", "pusher", "-p", "pw-123");
         Assert.True(exit == 1, output);
         Assert.Contains("The SSL connection could not be established", output);
         Assert.Contains("The remote certificate is invalid", output);
-        (exit, output) = HostCommand.Run("dotnet", ImageBuildCommandTests.BosunDll(), "image", "push", busybox, reference,
+        (exit, output) = ImageBuildCommandTests.RunBosun("image", "push", busybox, reference,
             "--ca-file", registry.CaFile!, "-u", "pusher", "-p", "pw-123");
         Assert.True(exit == 0, output);
 
@@ -124,7 +124,7 @@ public sealed class ImagePushCommandTests(SharedContainerd shared) : IDisposable
     [Fact]
     public void ImagePush_ReferenceWithoutRegistryHost_ExitsTwoWithTheReason()
     {
-        var (exit, output) = HostCommand.Run("dotnet", ImageBuildCommandTests.BosunDll(), "image", "push", "/nonexistent.tar", "busybox:1");
+        var (exit, output) = ImageBuildCommandTests.RunBosun("image", "push", "/nonexistent.tar", "busybox:1");
 
         Assert.Equal(2, exit);
         Assert.Contains("bosun image push: \"busybox:1\" names no registry host: write HOST[:PORT]/NAME[:TAG]", output);

@@ -10,10 +10,7 @@ public sealed class BootstrapTokenTests(ServerFixture fixture) : IClassFixture<S
 {
     private static async Task<(int Code, string Stdout, string Stderr)> BosunAsync(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(BosunBinary.Path);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
+        using var process = Process.Start(Bosun.Testing.BosunExecutable.StartInfo(args))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

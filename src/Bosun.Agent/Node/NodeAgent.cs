@@ -35,7 +35,7 @@ internal sealed partial class NodeAgent(ApiClient api, CriChannel cri, AgentOpti
         {
             var existing = await api.GetAsync<V1Node>(null, options.NodeName, ct);
             lastConditions = existing.Status?.Conditions;
-            var labels = ModelJson.Serialize(new { metadata = new { labels = node.Metadata.Labels } });
+            var labels = ModelJson.Serialize(new V1Node { Metadata = new V1ObjectMeta { Labels = node.Metadata.Labels } });
             await api.PatchAsync<V1Node>(null, options.NodeName, "application/merge-patch+json", labels, ct);
         }
         await ReportStatusAsync(ct);
@@ -55,7 +55,7 @@ internal sealed partial class NodeAgent(ApiClient api, CriChannel cri, AgentOpti
             var (runtimeReady, networkReady, message) = await RuntimeConditionsAsync(ct);
             var health = NodeFactsReader.Health(options.DataDir, runtimeReady, networkReady, message);
             var status = NodeStatusBuilder.Status(facts, health, options.StreamingPort, lastConditions, time.GetUtcNow().UtcDateTime);
-            var patch = ModelJson.Serialize(new { status });
+            var patch = ModelJson.Serialize(new V1Node { Status = status });
             var updated = await api.PatchAsync<V1Node>(null, options.NodeName, "application/merge-patch+json", patch, ct, "status");
             lastConditions = updated.Status?.Conditions ?? status.Conditions;
         }
@@ -91,8 +91,7 @@ internal sealed partial class NodeAgent(ApiClient api, CriChannel cri, AgentOpti
         var now = time.GetUtcNow().UtcDateTime;
         try
         {
-            var renew = now.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
-            var patch = ModelJson.Serialize(new { spec = new { holderIdentity = options.NodeName, leaseDurationSeconds = LeaseDurationSeconds, renewTime = renew } });
+            var patch = LeaseRenewal.Patch(options.NodeName, LeaseDurationSeconds, now);
             await api.PatchAsync<V1Lease>(LeaseNamespace, options.NodeName, "application/merge-patch+json", patch, ct);
         }
         catch (ApiException e) when (e.IsNotFound)

@@ -100,5 +100,7 @@ internal static class VersionInfo
     private static string Commit => typeof(VersionInfo).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
         .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+').ElementAtOrDefault(1) ?? "unknown";
 
-    private static string BuildDate => File.GetLastWriteTimeUtc(typeof(VersionInfo).Assembly.Location).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+    /// <summary>When the code was built: its assembly's file, or in the native build (no assembly files) the executable's.</summary>
+    private static string BuildDate => File.GetLastWriteTimeUtc(typeof(VersionInfo).Assembly.Location is { Length: > 0 } dll ? dll : Environment.ProcessPath!)
+        .ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
 }

@@ -9,11 +9,11 @@ namespace Bosun.ApiServer.Registry;
 /// The opaque <c>continue</c> value of paged lists: the revision the first page was read at and the key to start
 /// from (relative to the list prefix), as kube-apiserver encodes it.
 /// </summary>
-internal static class ContinueToken
+internal static partial class ContinueToken
 {
     public static string Encode(long revision, string startRelative)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(new Token("meta.k8s.io/v1", revision, startRelative));
+        var json = JsonSerializer.SerializeToUtf8Bytes(new Token("meta.k8s.io/v1", revision, startRelative), TokenJson.Default.Token);
         return Base64Url.EncodeToString(json);
     }
 
@@ -22,7 +22,7 @@ internal static class ContinueToken
         try
         {
             var json = Base64Url.DecodeFromChars(token);
-            var t = JsonSerializer.Deserialize<Token>(json);
+            var t = JsonSerializer.Deserialize(json, TokenJson.Default.Token);
             if (t is null || t.v != "meta.k8s.io/v1" || t.rv <= 0 || t.start is null)
                 throw new FormatException("unrecognized token");
             if (t.start.Contains("..", StringComparison.Ordinal) || t.start.StartsWith('/'))
@@ -36,4 +36,8 @@ internal static class ContinueToken
     }
 
     private sealed record Token(string v, long rv, string start);
+
+    /// <summary>Generated, so the native build (which keeps no metadata for reflection over this record) reads it too.</summary>
+    [System.Text.Json.Serialization.JsonSerializable(typeof(Token))]
+    private sealed partial class TokenJson : System.Text.Json.Serialization.JsonSerializerContext;
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Bosun.Client;
 using Bosun.Controllers.Common;
 using Bosun.Controllers.Jobs;
@@ -121,17 +122,15 @@ internal sealed class CronJobController : IController
                 ApiVersion = "batch/v1", Kind = "Job", Name = j.Metadata.Name, NamespaceProperty = j.Metadata.NamespaceProperty,
                 Uid = j.Metadata.Uid, ResourceVersion = j.Metadata.ResourceVersion,
             }).ToList();
-        if (!Objects.SemanticEquals(StatusWithoutRv(cj.Status), StatusWithoutRv(cached.Status)))
+        if (StatusWithoutRv(cj.Status) != StatusWithoutRv(cached.Status))
             await context.Api.UpdateStatusAsync(key.Namespace, key.Name, cj, ct);
         return result;
     }
 
     /// <summary>Active references compare by uid only: a job's resourceVersion changing is not a status change.</summary>
-    private static object? StatusWithoutRv(V1CronJobStatus? status) => status is null ? null : new
-    {
-        status.LastScheduleTime, status.LastSuccessfulTime,
-        Active = status.Active?.Select(a => a.Uid).ToList(),
-    };
+    private static string? StatusWithoutRv(V1CronJobStatus? status) => status is null ? null : string.Join('|',
+        status.LastScheduleTime?.ToString("O", CultureInfo.InvariantCulture), status.LastSuccessfulTime?.ToString("O", CultureInfo.InvariantCulture),
+        status.Active is null ? "-" : string.Join(',', status.Active.Select(a => a.Uid)));
 
     private static bool TryZone(string? id, out TimeZoneInfo zone)
     {

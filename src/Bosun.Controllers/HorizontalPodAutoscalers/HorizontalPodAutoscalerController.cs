@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Bosun.Api;
 using Bosun.Client;
 using Bosun.Controllers.Common;
@@ -281,24 +280,6 @@ internal sealed partial class HorizontalPodAutoscalerController : IController
     private static readonly string[] ConditionOrder = ["AbleToScale", "ScalingActive", "ScalingLimited"];
 
     private static DateTime Second(DateTimeOffset t) => new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
-
-    /// <summary>The metrics API's answer, only what the HPA reads.</summary>
-    private sealed class PodMetricsList
-    {
-        [JsonPropertyName("items")] public List<PodMetricsItem>? Items { get; set; }
-    }
-
-    private sealed class PodMetricsItem
-    {
-        [JsonPropertyName("metadata")] public V1ObjectMeta? Metadata { get; set; }
-        [JsonPropertyName("containers")] public List<ContainerMetricsItem>? Containers { get; set; }
-    }
-
-    private sealed class ContainerMetricsItem
-    {
-        [JsonPropertyName("name")] public string? Name { get; set; }
-        [JsonPropertyName("usage")] public Dictionary<string, ResourceQuantity>? Usage { get; set; }
-    }
 
     private static partial class Log
     {

@@ -32,15 +32,13 @@ public sealed class AgentProcessTests(AgentCluster fixture)
         var api = fixture.Cluster.Api;
 
         // A token whose hash does not match the CA is refused before anything starts.
-        var refused = await RunToExitAsync(ServerDll(), "agent", "--server", server, "--token", $"K10{new string('0', 64)}::{token}", "--server-ca", caFile, "--data-dir", dataDir, "--container-runtime-endpoint", fixture.Containerd.Socket);
+        var refused = await RunToExitAsync("agent", "--server", server, "--token", $"K10{new string('0', 64)}::{token}", "--server-ca", caFile, "--data-dir", dataDir, "--container-runtime-endpoint", fixture.Containerd.Socket);
         Assert.Equal(2, refused.Code);
         Assert.Contains("does not match the CA hash", refused.Output);
 
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { ServerDll(), "agent", "--server", server, "--token", $"K10{hash}::{token}", "--server-ca", caFile,
-                     "--data-dir", dataDir, "--container-runtime-endpoint", fixture.Containerd.Socket, "--node-name", node, "--node-ip", "127.0.0.1", "--disable-kube-proxy", "--disable-cluster-dns",
-                     "--cgroup-root", $"/bosun-test-{fixture.Containerd.Id}" })
-            psi.ArgumentList.Add(a);
+        var psi = BosunExecutable.StartInfo("agent", "--server", server, "--token", $"K10{hash}::{token}", "--server-ca", caFile,
+            "--data-dir", dataDir, "--container-runtime-endpoint", fixture.Containerd.Socket, "--node-name", node, "--node-ip", "127.0.0.1", "--disable-kube-proxy", "--disable-cluster-dns",
+            "--cgroup-root", $"/bosun-test-{fixture.Containerd.Id}");
         var log = new StringBuilder();
         using var agent = Process.Start(psi)!;
         agent.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
@@ -98,11 +96,9 @@ public sealed class AgentProcessTests(AgentCluster fixture)
         }, CancellationToken.None);
         var dataDir = Path.Combine(Path.GetTempPath(), "bosun-bt-" + Guid.NewGuid().ToString("N")[..8]);
         var node = "join-" + Guid.NewGuid().ToString("N")[..6];
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { ServerDll(), "agent", "--server", server, "--token", $"K10{hash}::{id}.{secret}",
-                     "--data-dir", dataDir, "--container-runtime-endpoint", fixture.Containerd.Socket, "--node-name", node, "--node-ip", "127.0.0.1",
-                     "--disable-kube-proxy", "--disable-cluster-dns", "--kubelet-port", FreePort().ToString(), "--cgroup-root", $"/bosun-test-{fixture.Containerd.Id}" })
-            psi.ArgumentList.Add(a);
+        var psi = BosunExecutable.StartInfo("agent", "--server", server, "--token", $"K10{hash}::{id}.{secret}",
+            "--data-dir", dataDir, "--container-runtime-endpoint", fixture.Containerd.Socket, "--node-name", node, "--node-ip", "127.0.0.1",
+            "--disable-kube-proxy", "--disable-cluster-dns", "--kubelet-port", FreePort().ToString(), "--cgroup-root", $"/bosun-test-{fixture.Containerd.Id}");
         var log = new StringBuilder();
         using var agent = Process.Start(psi)!;
         agent.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
@@ -148,21 +144,11 @@ public sealed class AgentProcessTests(AgentCluster fixture)
 
     private static async Task<(int Code, string Output)> RunToExitAsync(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
+        using var p = Process.Start(BosunExecutable.StartInfo(args))!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync();
         return (p.ExitCode, (await stdout) + (await stderr));
-    }
-
-    private static string ServerDll()
-    {
-        var configuration = typeof(AgentProcessTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "Bosun.slnx"))) dir = Path.GetDirectoryName(dir);
-        return Path.Combine(dir!, "src", "Bosun.Server", "bin", configuration, "net10.0", "bosun.dll");
     }
 
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]

@@ -21,11 +21,9 @@ public sealed class ServerWithAgentTests(AgentCluster fixture)
         var dataDir = Path.Combine(Path.GetTempPath(), "bosun-sa-" + Guid.NewGuid().ToString("N")[..8]);
         var node = "srv-" + Guid.NewGuid().ToString("N")[..6];
         var port = FreePort();
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { ServerDll(), "server", "--data-dir", dataDir, "--https-listen-port", port.ToString(), "--bind-address", "127.0.0.1",
-                     "--container-runtime-endpoint", fixture.Containerd.Socket, "--node-name", node, "--node-ip", "127.0.0.1", "--disable-kube-proxy", "--disable-cluster-dns",
-                     "--cgroup-root", $"/bosun-test-{fixture.Containerd.Id}" })
-            psi.ArgumentList.Add(a);
+        var psi = BosunExecutable.StartInfo("server", "--data-dir", dataDir, "--https-listen-port", port.ToString(), "--bind-address", "127.0.0.1",
+            "--container-runtime-endpoint", fixture.Containerd.Socket, "--node-name", node, "--node-ip", "127.0.0.1", "--disable-kube-proxy", "--disable-cluster-dns",
+            "--cgroup-root", $"/bosun-test-{fixture.Containerd.Id}");
         var log = new StringBuilder();
         using var server = Process.Start(psi)!;
         server.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
@@ -78,14 +76,6 @@ public sealed class ServerWithAgentTests(AgentCluster fixture)
         var stderr = p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync();
         return (p.ExitCode, ((await stdout) + (await stderr)).Trim());
-    }
-
-    private static string ServerDll()
-    {
-        var configuration = typeof(ServerWithAgentTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "Bosun.slnx"))) dir = Path.GetDirectoryName(dir);
-        return Path.Combine(dir!, "src", "Bosun.Server", "bin", configuration, "net10.0", "bosun.dll");
     }
 
     private static int FreePort()

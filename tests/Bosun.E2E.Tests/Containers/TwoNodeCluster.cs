@@ -147,13 +147,13 @@ public sealed class TwoNodeCluster : IAsyncLifetime
             File.SetLastWriteTimeUtc(copy, DateTime.UtcNow.AddMinutes(-1));
         }
         var psi = new ProcessStartInfo("nsenter") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[]
+        foreach (var a in new[] { $"--net=/run/netns/{NetworkNamespace}" }.Concat(Bosun.Testing.BosunExecutable.CommandLine).Concat(new[]
                  {
-                     $"--net=/run/netns/{NetworkNamespace}", "dotnet", BosunBinary.Path, "agent", "--server", ServerUrl.ToString().TrimEnd('/'),
+                     "agent", "--server", ServerUrl.ToString().TrimEnd('/'),
                      "--token", JoinToken, "--data-dir", Node2DataDir, "--node-name", Node2, "--node-ip", PeerIp.ToString(),
                      "--cluster-cidr", ClusterCidr.ToString(), "--cluster-dns", Offset(ServiceCidr, 10).ToString(),
                      "--cgroup-root", Node2CgroupRoot,
-                 })
+                 }))
             psi.ArgumentList.Add(a);
         _agent = Process.Start(psi)!;
         _agent.OutputDataReceived += (_, e) => { lock (_agentLog) _agentLog.AppendLine(e.Data); };

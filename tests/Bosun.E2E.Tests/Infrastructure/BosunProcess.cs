@@ -50,20 +50,10 @@ internal sealed class BosunProcess : IAsyncDisposable
     private static async Task<BosunProcess> StartAsync(string dataDir, bool agent, string[] extraArgs, string bindAddress = "127.0.0.1")
     {
         var port = FreePort.Next();
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = Bosun.Testing.BosunExecutable.StartInfo(new[]
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[]
-                 {
-                     BosunBinary.Path, "server", "--data-dir", dataDir, "--https-listen-port", port.ToString(),
-                     "--bind-address", bindAddress,
-                 }.Concat(agent ? [] : ["--disable-agent"]).Concat(extraArgs))
-        {
-            psi.ArgumentList.Add(arg);
-        }
+            "server", "--data-dir", dataDir, "--https-listen-port", port.ToString(), "--bind-address", bindAddress,
+        }.Concat(agent ? [] : ["--disable-agent"]).Concat(extraArgs));
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         var server = new BosunProcess(process, dataDir, port);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);

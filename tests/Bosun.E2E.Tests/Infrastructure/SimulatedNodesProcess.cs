@@ -25,20 +25,9 @@ internal sealed class SimulatedNodesProcess : IAsyncDisposable
     /// <summary>Starts <c>bosun simulate-nodes --count <paramref name="count"/> --name-prefix <paramref name="namePrefix"/></c>.</summary>
     public static SimulatedNodesProcess Start(string kubeconfig, int count, string namePrefix, int heartbeatSeconds)
     {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[]
-                 {
-                     BosunBinary.Path, "simulate-nodes", "--kubeconfig", kubeconfig, "--count", count.ToString(),
-                     "--name-prefix", namePrefix, "--heartbeat-seconds", heartbeatSeconds.ToString(),
-                 })
-        {
-            psi.ArgumentList.Add(arg);
-        }
+        var psi = Bosun.Testing.BosunExecutable.StartInfo(
+            "simulate-nodes", "--kubeconfig", kubeconfig, "--count", count.ToString(), "--name-prefix", namePrefix,
+            "--heartbeat-seconds", heartbeatSeconds.ToString());
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         var nodes = new SimulatedNodesProcess(process);
         process.OutputDataReceived += (_, e) => nodes.Append(e.Data);

@@ -23,12 +23,12 @@ public sealed class VolumeBinder(ApiClient api)
     private async Task PrebindAsync(V1PersistentVolumeClaim claim, V1PersistentVolume pv, CancellationToken ct)
     {
         if (pv.Spec.ClaimRef?.Uid == claim.Metadata.Uid) return;
-        var patch = ModelJson.Serialize(new
+        var patch = ModelJson.Serialize(new V1PersistentVolume
         {
-            metadata = new { annotations = new Dictionary<string, string> { [StorageAnnotations.BoundByController] = "yes" }, resourceVersion = pv.Metadata.ResourceVersion },
-            spec = new
+            Metadata = new V1ObjectMeta { Annotations = new Dictionary<string, string> { [StorageAnnotations.BoundByController] = "yes" }, ResourceVersion = pv.Metadata.ResourceVersion },
+            Spec = new V1PersistentVolumeSpec
             {
-                claimRef = new V1ObjectReference
+                ClaimRef = new V1ObjectReference
                 {
                     ApiVersion = "v1", Kind = "PersistentVolumeClaim", NamespaceProperty = claim.Metadata.NamespaceProperty,
                     Name = claim.Metadata.Name, Uid = claim.Metadata.Uid,
@@ -41,9 +41,9 @@ public sealed class VolumeBinder(ApiClient api)
     private async Task SelectNodeAsync(V1PersistentVolumeClaim claim, string node, CancellationToken ct)
     {
         if (VolumeMatching.Annotation(claim.Metadata, StorageAnnotations.SelectedNode) == node) return;
-        var patch = ModelJson.Serialize(new
+        var patch = ModelJson.Serialize(new V1PersistentVolumeClaim
         {
-            metadata = new { annotations = new Dictionary<string, string> { [StorageAnnotations.SelectedNode] = node } },
+            Metadata = new V1ObjectMeta { Annotations = new Dictionary<string, string> { [StorageAnnotations.SelectedNode] = node } },
         });
         await api.PatchAsync<V1PersistentVolumeClaim>(claim.Metadata.NamespaceProperty, claim.Metadata.Name, "application/merge-patch+json", patch, ct);
     }
