@@ -16,6 +16,28 @@ public sealed class PodLifecycleTests(AgentCluster cluster)
 
     private static string PodIp(JsonElement pod) => pod.GetProperty("status").GetProperty("podIP").GetString()!;
 
+    /// <summary>
+    /// GET from a pod's server. Without a readiness probe, Ready means the container started, and httpd binds its port a
+    /// moment later (as in Kubernetes), so a refused connection is tried again for a while.
+    /// </summary>
+    private static async Task<string> GetFromPodAsync(string url)
+    {
+        string? body = null;
+        await Poll.UntilAsync(async () =>
+        {
+            try
+            {
+                body = await Http.GetStringAsync(url);
+                return true;
+            }
+            catch (HttpRequestException e) when (e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(15), $"an answer from {url}");
+        return body!;
+    }
+
     [Fact]
     public async Task PodDemo_MyappAndBusyboxSidecar_BothRunningReadyAndServingPage()
     {
@@ -26,7 +48,7 @@ public sealed class PodLifecycleTests(AgentCluster cluster)
 
         var get = (await _kubectl.RunAsync("get", "pod", "pod-demo", "-n", ns)).Ok();
         Assert.Matches(@"^pod-demo\s+2/2\s+Running\s+0\s+\d+s$", get.Lines[1]);
-        Assert.Equal(TestImages.MyAppIndex("v1"), await Http.GetStringAsync($"http://{PodIp(pod)}/"));
+        Assert.Equal(TestImages.MyAppIndex("v1"), await GetFromPodAsync($"http://{PodIp(pod)}/"));
         Assert.StartsWith("containerd://", AgentCluster.ContainerStatus(pod, "myapp").GetProperty("containerID").GetString());
     }
 
@@ -104,7 +126,7 @@ public sealed class PodLifecycleTests(AgentCluster cluster)
 
         var pod = await cluster.WaitRunningAndReadyAsync(ns, "hooked");
 
-        Assert.Equal("Home_Page\n", await Http.GetStringAsync($"http://{PodIp(pod)}/index.html"));
+        Assert.Equal("Home_Page\n", await GetFromPodAsync($"http://{PodIp(pod)}/index.html"));
     }
 
     [Fact]
@@ -291,8 +313,8 @@ public sealed class PodLifecycleTests(AgentCluster cluster)
         foreach (var pod in pods.EnumerateArray())
         {
             var name = pod.GetProperty("metadata").GetProperty("name").GetString();
-            Assert.Equal(TestImages.MyAppIndex("v1"), await Http.GetStringAsync($"http://{PodIp(pod)}/"));
-            Assert.Equal($"{name}\n", await Http.GetStringAsync($"http://{PodIp(pod)}/hostname.html"));
+            Assert.Equal(TestImages.MyAppIndex("v1"), await GetFromPodAsync($"http://{PodIp(pod)}/"));
+            Assert.Equal($"{name}\n", await GetFromPodAsync($"http://{PodIp(pod)}/hostname.html"));
         }
     }
 }
