@@ -6,8 +6,9 @@ namespace Bosun.Client;
 
 /// <summary>
 /// Generated JSON metadata for the kinds the node agent reads and writes (and what they contain) and for Bosun's own
-/// wire types, with KubernetesJson's settings; the native build has no reflection metadata for the latter. Only these types are loaded, and their accessors are compiled code instead of Reflection.Emit methods;
-/// <see cref="ModelJson"/> falls back to reflection for everything else.
+/// wire types (the native build keeps no reflection metadata for those), with KubernetesJson's settings. Only these
+/// types are loaded, and their accessors are compiled code instead of Reflection.Emit methods; <see cref="ModelJson"/>
+/// falls back to reflection for everything else.
 /// </summary>
 [JsonSourceGenerationOptions(
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
