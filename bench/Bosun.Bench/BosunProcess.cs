@@ -1,16 +1,16 @@
-using Bosun.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
+using Bosun.Testing;
 
 namespace Bosun.Bench;
 
 /// <summary>
-/// The real Release <c>bosun</c> binary as a child process (<see cref="BosunExecutable"/>: the native build <c>bench/run</c> publishes), its output kept for errors, stopped
-/// with SIGTERM (then killed) by its own PID. <c>BOSUN_BENCH_ENV="K=V;K=V"</c> adds environment variables to every
+/// The real Release <c>bosun</c> binary as a child process (<see cref="BosunExecutable"/>: the native build that
+/// <c>bench/run</c> publishes), its output kept for errors, stopped with SIGTERM (then killed) by its own PID. <c>BOSUN_BENCH_ENV="K=V;K=V"</c> adds environment variables to every
 /// child, to try runtime knobs (<c>DOTNET_…</c>) without a rebuild.
 /// </summary>
 internal sealed class BosunProcess : IAsyncDisposable
@@ -69,7 +69,6 @@ internal sealed class BosunProcess : IAsyncDisposable
             if (eq > 0) info.Environment[pair[..eq]] = pair[(eq + 1)..];
         }
     }
-
 
     public static int FreePort()
     {

@@ -1,9 +1,9 @@
-using Bosun.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Bosun.Testing;
 using Bosun.Client;
 using Bosun.SimulatedNodes;
 using k8s.Models;

@@ -1,8 +1,8 @@
-using Bosun.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
+using Bosun.Testing;
 
 namespace Bosun.Bench;
 

@@ -1,7 +1,7 @@
-using Bosun.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Bosun.Testing;
 
 namespace Bosun.Bench;
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Bosun.E2E.Tests.Infrastructure;
 
@@ -8,22 +7,12 @@ namespace Bosun.E2E.Tests;
 [Trait("Category", "E2E")]
 public sealed class BootstrapTokenTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
-    private static async Task<(int Code, string Stdout, string Stderr)> BosunAsync(params string[] args)
-    {
-        using var process = Process.Start(Bosun.Testing.BosunExecutable.StartInfo(args))!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
-
     [Fact]
     public async Task TokenCreate_PrintsTokenAndJoinCommand_TokenAuthenticatesAsBootstrapper()
     {
-        var (code, stdout, stderr) = await BosunAsync("token", "create", "--data-dir", fixture.Server.DataDir, "--ttl", "1:00:00");
-        Assert.True(code == 0, stderr);
-        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var created = await BosunCommand.RunAsync("token", "create", "--data-dir", fixture.Server.DataDir, "--ttl", "1:00:00");
+        Assert.True(created.ExitCode == 0, created.Stderr);
+        var lines = created.Lines;
         Assert.Matches("^[a-z0-9]{6}\\.[a-z0-9]{16}$", lines[0]);
         Assert.Matches($"^bosun agent --server https://127\\.0\\.0\\.1:{fixture.Server.Port} --token K10[0-9a-f]{{64}}::{Regex.Escape(lines[0])}$", lines[1]);
 

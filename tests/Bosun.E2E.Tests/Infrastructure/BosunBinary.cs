@@ -1,18 +1,12 @@
-using Bosun.Testing;
-
 namespace Bosun.E2E.Tests.Infrastructure;
 
-/// <summary>Short <c>bosun</c> commands run to their end (<see cref="BosunExecutable"/> says which binary).</summary>
+/// <summary>Short <c>bosun</c> commands run to their end, for tests that read the output as one text.</summary>
 internal static class BosunBinary
 {
-    /// <summary>Runs a short <c>bosun</c> command to its end; exit code and stdout + stderr.</summary>
+    /// <summary>Runs a short <c>bosun</c> command to its end (<see cref="BosunCommand"/>); exit code and stdout + stderr.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
     {
-        using var process = System.Diagnostics.Process.Start(BosunExecutable.StartInfo(args))!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
+        var result = await BosunCommand.RunAsync(args);
+        return (result.ExitCode, result.Stdout + result.Stderr);
     }
 }
