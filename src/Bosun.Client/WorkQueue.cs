@@ -60,13 +60,14 @@ public sealed class WorkQueue<T> : IDisposable where T : notnull
         }
     }
 
-    /// <summary>Re-queues after this key's back-off, which doubles with every failure until <see cref="Forget"/>.</summary>
-    public void AddRateLimited(T item)
+    /// <summary>Re-queues after this key's back-off, which doubles with every failure until <see cref="Forget"/>; returns the delay.</summary>
+    public TimeSpan AddRateLimited(T item)
     {
         int n;
         lock (gate) n = failures[item] = failures.GetValueOrDefault(item) + 1;
         var delay = TimeSpan.FromTicks((long)Math.Min(MaxDelay.Ticks, BaseDelay.Ticks * Math.Pow(2, n - 1)));
         AddAfter(item, delay);
+        return delay;
     }
 
     public int Failures(T item)

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Bosun.ApiServer.Controllers;
 using Bosun.ApiServer.Registry;
+using Bosun.Client;
 using Microsoft.Extensions.Logging;
 
 namespace Bosun.ApiServer.Authorization;
@@ -12,7 +13,7 @@ namespace Bosun.ApiServer.Authorization;
 /// </summary>
 internal sealed class ClusterRoleAggregator(RbacCache rbac, ResourceCatalog catalog, TimeProvider time, ILogger logger)
 {
-    private readonly KeyQueue queue = new(time);
+    private readonly WorkQueue<string> queue = new(time);
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -26,6 +27,7 @@ internal sealed class ClusterRoleAggregator(RbacCache rbac, ResourceCatalog cata
         finally
         {
             rbac.ClusterRolesChanged = null;
+            queue.ShutDown();
         }
     }
 

@@ -3,14 +3,18 @@ using Microsoft.Extensions.Logging;
 
 namespace Bosun.ApiServer.Controllers;
 
-/// <summary>The worker of a <see cref="KeyQueue"/>: reconciles keys one at a time; a failed key comes back after its back-off.</summary>
+/// <summary>
+/// The one worker of an API server controller's <see cref="Bosun.Client.WorkQueue{T}"/>: reconciles keys one at a
+/// time; a failed key comes back after its back-off.
+/// </summary>
 internal static partial class KeyWorker
 {
-    public static async Task RunAsync(KeyQueue queue, Func<string, CancellationToken, Task> reconcile, ILogger logger, CancellationToken ct)
+    public static async Task RunAsync(Bosun.Client.WorkQueue<string> queue, Func<string, CancellationToken, Task> reconcile, ILogger logger, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
-            var key = await queue.TakeAsync(ct).ConfigureAwait(false);
+            var (ok, key) = await queue.TakeAsync(ct).ConfigureAwait(false);
+            if (!ok) return;
             try
             {
                 await reconcile(key, ct).ConfigureAwait(false);
@@ -23,11 +27,15 @@ internal static partial class KeyWorker
             catch (ApiException e)
             {
                 // A concurrent edit (409) or an object deleted meanwhile: expected now and then.
-                Log.Retrying(logger, key, queue.Retry(key, ct), e.Message);
+                Log.Retrying(logger, key, queue.AddRateLimited(key), e.Message);
             }
             catch (Exception e)
             {
-                Log.Failed(logger, key, queue.Retry(key, ct), e);
+                Log.Failed(logger, key, queue.AddRateLimited(key), e);
+            }
+            finally
+            {
+                queue.Done(key);
             }
         }
     }

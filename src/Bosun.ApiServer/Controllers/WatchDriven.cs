@@ -1,4 +1,5 @@
 using Bosun.ApiServer.Watch;
+using Bosun.Client;
 using Microsoft.Extensions.Logging;
 
 namespace Bosun.ApiServer.Controllers;
@@ -13,19 +14,19 @@ internal static partial class WatchDriven
 {
     private static readonly TimeSpan RelistBackoff = TimeSpan.FromSeconds(1);
 
-    public static Task RunAsync(IWatchedController controller, WatchCache cache, TimeSpan? resync, TimeProvider time, ILogger logger, CancellationToken ct)
+    public static async Task RunAsync(IWatchedController controller, WatchCache cache, TimeSpan? resync, TimeProvider time, ILogger logger, CancellationToken ct)
     {
-        var queue = new KeyQueue(time);
+        using var queue = new WorkQueue<string>(time);
         var tasks = new List<Task>
         {
             FollowAsync(controller, cache, queue, time, logger, ct),
             KeyWorker.RunAsync(queue, controller.ReconcileAsync, logger, ct),
         };
         if (resync is { } period) tasks.Add(ResyncAsync(controller, queue, period, time, logger, ct));
-        return Task.WhenAll(tasks);
+        await Task.WhenAll(tasks).ConfigureAwait(false);
     }
 
-    private static async Task FollowAsync(IWatchedController controller, WatchCache cache, KeyQueue queue, TimeProvider time, ILogger logger,
+    private static async Task FollowAsync(IWatchedController controller, WatchCache cache, WorkQueue<string> queue, TimeProvider time, ILogger logger,
         CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
@@ -68,7 +69,7 @@ internal static partial class WatchDriven
         }
     }
 
-    private static async Task ResyncAsync(IWatchedController controller, KeyQueue queue, TimeSpan period, TimeProvider time, ILogger logger,
+    private static async Task ResyncAsync(IWatchedController controller, WorkQueue<string> queue, TimeSpan period, TimeProvider time, ILogger logger,
         CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
