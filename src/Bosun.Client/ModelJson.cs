@@ -17,7 +17,15 @@ public static class ModelJson
 {
     public static JsonSerializerOptions Options { get; } = Create();
 
-    public static string Serialize(object value) => JsonSerializer.Serialize(value, value.GetType(), Options);
+    public static string Serialize(object value)
+    {
+        var type = value.GetType();
+        // Refused here, under the JIT, so that unit tests catch what the native build would silently write as {}.
+        if (type.Name.StartsWith("<>f__AnonymousType", StringComparison.Ordinal))
+            throw new ArgumentException("ModelJson does not write anonymous types (the native build keeps no metadata for them); " +
+                "write a model with only the fields to change set", nameof(value));
+        return JsonSerializer.Serialize(value, type, Options);
+    }
 
     public static T Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json, Options)!;
 

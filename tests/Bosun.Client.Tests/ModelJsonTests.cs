@@ -98,11 +98,19 @@ public sealed class ModelJsonTests
     }
 
     [Fact]
-    public void Serialize_AnonymousPatch_UsesCamelCaseAndOmitsNulls()
+    public void Serialize_ModelPatch_UsesCamelCaseAndOmitsNulls()
     {
-        var json = ModelJson.Serialize(new { spec = new { holderIdentity = "n1", leaseDurationSeconds = 40, renewTime = (DateTime?)null } });
+        var json = ModelJson.Serialize(new V1Lease { Spec = new V1LeaseSpec { HolderIdentity = "n1", LeaseDurationSeconds = 40 } });
 
         Assert.Equal("""{"spec":{"holderIdentity":"n1","leaseDurationSeconds":40}}""", json);
+    }
+
+    [Fact]
+    public void Serialize_AnonymousType_IsRefusedBecauseTheNativeBuildWouldWriteItAsAnEmptyObject()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ModelJson.Serialize(new { spec = new V1LeaseSpec { HolderIdentity = "n1" } }));
+
+        Assert.Contains("anonymous types", e.Message);
     }
 
     [Fact]
