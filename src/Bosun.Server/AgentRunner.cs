@@ -7,6 +7,7 @@ using Bosun.Agent.Server;
 using Bosun.Agent.Storage;
 using Bosun.Agent.Volumes;
 using Bosun.Client;
+using Bosun.Client.Memory;
 using Bosun.Dns;
 using Bosun.Proxy;
 using Microsoft.Extensions.Logging;
@@ -78,7 +79,7 @@ internal sealed class AgentRunner : IAsyncDisposable
             loops.Add(Loop(new MetricsReporter(runtime.Cri, api, options.NodeName, loggers.CreateLogger<MetricsReporter>()).RunAsync, stop.Token));
             loops.AddRange(NetworkServices(options, host, api, loggers, stop.Token));
             // Memory grown during bursts of pod starts goes back to the OS once the node is quiet again.
-            loops.Add(Loop(new Agent.Memory.MemoryTrimmer(Agent.Memory.TrimPolicy.CreateDefault(), time, loggers.CreateLogger<Agent.Memory.MemoryTrimmer>()).RunAsync, stop.Token));
+            loops.Add(Loop(new MemoryTrimmer(TrimPolicy.CreateDefault(), time, loggers.CreateLogger<MemoryTrimmer>()).RunAsync, stop.Token));
             return new AgentRunner(runtime, host, streaming, stop, Task.WhenAll(loops));
         }
         catch

@@ -2,6 +2,7 @@ using Bosun.ApiServer.Security;
 using System.Runtime.InteropServices;
 using Bosun.ApiServer;
 using Bosun.Client;
+using Bosun.Client.Memory;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
@@ -62,8 +63,8 @@ internal static partial class ServerHost
             // Start-up (PKI, bootstrap objects, informer lists) grows the GC heap and malloc arenas far above what an
             // idle server keeps using; return it once the server is quiet. The built-in agent runs its own trimmer.
             if (config.DisableAgent)
-                components.Add(Task.Run(() => new Agent.Memory.MemoryTrimmer(Agent.Memory.TrimPolicy.CreateForServer(), TimeProvider.System,
-                    loggers.CreateLogger<Agent.Memory.MemoryTrimmer>()).RunAsync(stop.Token), stop.Token));
+                components.Add(Task.Run(() => new MemoryTrimmer(TrimPolicy.CreateForServer(), TimeProvider.System,
+                    loggers.CreateLogger<MemoryTrimmer>()).RunAsync(stop.Token), stop.Token));
             AgentRunner? agent = null;
             if (!config.DisableAgent)
             {

@@ -1,6 +1,6 @@
-using Bosun.Agent.Memory;
+using Bosun.Client.Memory;
 
-namespace Bosun.Agent.Tests.Memory;
+namespace Bosun.Client.Tests.Memory;
 
 public sealed class TrimPolicyTests
 {

@@ -1,11 +1,11 @@
-namespace Bosun.Agent.Memory;
+namespace Bosun.Client.Memory;
 
 /// <summary>
 /// When to hand memory back to the OS: after enough allocation since the last trim (the GC heap and malloc arenas
 /// have grown with it), once the process has gone quiet (a burst of pod starts is over), at most once per interval.
 /// Pure: fed with the allocated-bytes counter at each sample.
 /// </summary>
-internal sealed class TrimPolicy(long churnBytes, long quietBytes, TimeSpan minInterval, TimeSpan? sampleInterval = null)
+public sealed class TrimPolicy(long churnBytes, long quietBytes, TimeSpan minInterval, TimeSpan? sampleInterval = null)
 {
     /// <summary>
     /// The node agent: after a burst of pod starts, sampled every 5 s. (Trimming every ~30 s while idle, as the server

@@ -2,7 +2,7 @@ using System.Runtime;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 
-namespace Bosun.Agent.Memory;
+namespace Bosun.Client.Memory;
 
 /// <summary>
 /// Returns memory the process no longer uses to the OS, as Go's scavenger does for a kubelet: .NET keeps the GC heap
@@ -10,7 +10,7 @@ namespace Bosun.Agent.Memory;
 /// After a quiet period following enough allocation (<see cref="TrimPolicy"/>): one aggressive GC (compacts and
 /// decommits free regions) and <c>malloc_trim(0)</c>. At most once a minute, ~10–30 ms each.
 /// </summary>
-internal sealed partial class MemoryTrimmer(TrimPolicy policy, TimeProvider time, ILogger logger)
+public sealed partial class MemoryTrimmer(TrimPolicy policy, TimeProvider time, ILogger logger)
 {
     public async Task RunAsync(CancellationToken ct)
     {
@@ -25,7 +25,7 @@ internal sealed partial class MemoryTrimmer(TrimPolicy policy, TimeProvider time
         }
     }
 
-    internal static void Trim()
+    private static void Trim()
     {
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
