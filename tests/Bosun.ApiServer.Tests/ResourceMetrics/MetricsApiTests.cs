@@ -32,8 +32,10 @@ public sealed class MetricsApiTests
         return JsonNode.Parse(body)!.AsObject();
     }
 
-    private static Task ReportAsync(ApiClient api, string node, object body) =>
+    private static Task ReportAsync(ApiClient api, string node, NodeMetricsReport body) =>
         api.PutPathAsync<V1Status>($"/apis/bosun.dev/v1/nodemetrics/{node}", body, Ct);
+
+    private static Dictionary<string, string> Usage(string cpu, string memory) => new() { ["cpu"] = cpu, ["memory"] = memory };
 
     private static async Task CreatePodAsync(ApiClient api, string name, Dictionary<string, string> labels, string? node = null,
         Dictionary<string, string>? annotations = null)
@@ -55,16 +57,12 @@ public sealed class MetricsApiTests
         var http = Http(cluster);
         await CreatePodAsync(cluster.Api, "web-1", new() { ["app"] = "web" });
         await CreatePodAsync(cluster.Api, "db-1", new() { ["app"] = "db" });
-        await ReportAsync(cluster.Api, "node-a", new
-        {
-            timestamp = "2026-11-25T21:55:00Z", window = "15s",
-            usage = new { cpu = "250m", memory = "1Gi" },
-            pods = new object[]
-            {
-                new { @namespace = "default", name = "web-1", containers = new[] { new { name = "app", usage = new { cpu = "200m", memory = "64Mi" } } } },
-                new { @namespace = "default", name = "db-1", containers = new[] { new { name = "app", usage = new { cpu = "1234567n", memory = "1000" } } } },
-            },
-        });
+        await ReportAsync(cluster.Api, "node-a", new NodeMetricsReport(
+            new DateTime(2026, 11, 25, 21, 55, 0, DateTimeKind.Utc), "15s", Usage("250m", "1Gi"),
+            [
+                new PodMetricsReport("default", "web-1", [new ContainerMetricsReport("app", Usage("200m", "64Mi"))]),
+                new PodMetricsReport("default", "db-1", [new ContainerMetricsReport("app", Usage("1234567n", "1000"))]),
+            ]));
 
         var list = await GetAsync(http, "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods");
         Assert.Equal("PodMetricsList", (string?)list["kind"]);
@@ -100,7 +98,8 @@ public sealed class MetricsApiTests
         Assert.Equal(2, table["rows"]!.AsArray().Count);
 
         await GetAsync(http, "/apis/metrics.k8s.io/v1beta1/pods?watch=true", expected: HttpStatusCode.MethodNotAllowed);
-        var bad = await Assert.ThrowsAsync<Client.ApiException>(() => ReportAsync(cluster.Api, "node-a", new { usage = new { cpu = "lots" } }));
+        var bad = await Assert.ThrowsAsync<Client.ApiException>(() => ReportAsync(cluster.Api, "node-a",
+            new NodeMetricsReport(null, null, new Dictionary<string, string> { ["cpu"] = "lots" }, [])));
         Assert.Equal(400, bad.Code);
     }
 
