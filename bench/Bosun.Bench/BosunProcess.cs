@@ -10,8 +10,9 @@ namespace Bosun.Bench;
 
 /// <summary>
 /// The real Release <c>bosun</c> binary as a child process (<see cref="BosunExecutable"/>: the native build that
-/// <c>bench/run</c> publishes), its output kept for errors, stopped with SIGTERM (then killed) by its own PID. <c>BOSUN_BENCH_ENV="K=V;K=V"</c> adds environment variables to every
-/// child, to try runtime knobs (<c>DOTNET_…</c>) without a rebuild.
+/// <c>bench/run</c> publishes), its output kept for errors, stopped with SIGTERM (then killed) by its own PID.
+/// <c>BOSUN_BENCH_ENV="K=V;K=V"</c> adds environment variables to every child, to try runtime knobs (<c>DOTNET_…</c>)
+/// without a rebuild.
 /// </summary>
 internal sealed class BosunProcess : IAsyncDisposable
 {

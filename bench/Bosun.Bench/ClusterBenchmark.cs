@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Bosun.Testing;
 using Bosun.Client;
 using Bosun.SimulatedNodes;
+using Bosun.Testing;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -6,8 +6,9 @@ namespace Bosun.Testing;
 /// <summary>
 /// The <c>bosun</c> binary that out-of-process tests and benchmarks run. <c>BOSUN_BINARY</c>, when set, names it (an
 /// executable or a <c>bosun.dll</c>): the native build that <c>./bosun</c> publishes to <c>artifacts/bin/bosun</c>, which
-/// is what users run and what <c>.ci/run</c> tests. Otherwise <c>dotnet</c> runs the <c>bosun.dll</c> that building the solution leaves in
-/// <c>src/Bosun.Server/bin/&lt;configuration&gt;/net10.0/</c>, so a test can be rerun without a native build.
+/// is what users run and what <c>.ci/run</c> tests. Otherwise <c>dotnet</c> runs the <c>bosun.dll</c> that building the
+/// solution leaves in <c>src/Bosun.Server/bin/&lt;configuration&gt;/net10.0/</c>, so a test can be rerun without a native
+/// build.
 /// </summary>
 public static class BosunExecutable
 {
