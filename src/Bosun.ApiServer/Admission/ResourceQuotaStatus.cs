@@ -84,8 +84,12 @@ internal sealed class ResourceQuotaStatus(IKeyValueStore storage, ResourceCatalo
                 ["used"] = new JsonObject(hard.Select(h => KeyValuePair.Create(h.Key, (JsonNode?)Quantities.Format(used[h.Key], h.Value?.ToString() ?? "")))),
             };
             if (JsonNode.DeepEquals(status, quota["status"])) continue;
+            // Pinned to the quota as it was before the count, as upstream's controller writes: an admission charge since
+            // then may be for an object the count missed, so the write is a 409 and the key is recounted after a back-off.
+            var countedAt = ObjectCodec.FormatRevision(kv.ModRevision);
             await quotas.UpdateAsync(ns, meta.Str("name")!, UpdateKind.Status, current =>
             {
+                current.Obj("metadata")!["resourceVersion"] = countedAt;
                 current["status"] = status.DeepClone();
                 return current;
             }, new WriteOptions { FieldManager = "resourcequota-controller" }, ct).ConfigureAwait(false);
